@@ -1,0 +1,99 @@
+"""Prune what the answers do not need, then print the next steps.
+
+Stdlib only and offline. One small function per pruning decision; each is idempotent, so
+re-running the hook (as `cruft update` does) is safe. An optional extra that fails only
+warns: a failing post-generation hook would make cookiecutter delete the whole project.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+# `tojson` twice gives a Python string literal holding the JSON of every answer.
+ANSWERS = json.loads({{ cookiecutter | tojson | tojson }})  # noqa: E501
+
+
+def remove(project: Path, *relative_paths: str) -> None:
+    """Delete files or folders below `project`; missing ones are fine (idempotent)."""
+    for relative in relative_paths:
+        path = project / relative
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def remove_mysql_files(project: Path, package: str) -> None:
+    """A SQLite project carries no MySQL driver settings (the driver is not in pyproject)."""
+    remove(project, f"{package}/dialects/mysql.py")
+
+
+def remove_sqlite_files(project: Path, package: str) -> None:
+    """A MySQL project carries no SQLite-only engine settings."""
+    remove(project, f"{package}/dialects/sqlite.py")
+
+
+def remove_docker_files(project: Path) -> None:
+    remove(project, "Dockerfile", ".dockerignore", "compose.yaml")
+
+
+def remove_github_actions(project: Path) -> None:
+    remove(project, ".github")
+
+
+def init_git_repository(project: Path) -> None:
+    """Optional extra: make the project a git repository, so .gitignore guards secrets.toml
+    from the first `git add`. Skipped inside an existing work tree; a failure only warns."""
+    try:
+        inside = subprocess.run(
+            ["git", "rev-parse", "--is-inside-work-tree"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if inside.returncode == 0:
+            return
+        subprocess.run(["git", "init", "--quiet"], cwd=project, check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        print(f"WARNING: git init skipped ({error}); run it yourself later.", file=sys.stderr)
+
+
+def next_steps(answers: dict) -> str:
+    slug, package = answers["project_slug"], answers["package_name"]
+    lines = [
+        f"Created {slug}/ ({answers['database']}). Next steps:",
+        f"  cd {slug}",
+        "  python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]'",
+    ]
+    if answers["database"] == "mysql":
+        lines += [
+            "  cp .streamlit/secrets.toml.example .streamlit/secrets.toml   # then set your server",
+            f"  python -m {package} seed      # creates the schema and demo data",
+        ]
+    lines += [
+        "  streamlit run streamlit_app.py   # the dashboard, on http://localhost:8501",
+        "  pytest                          # the project's own tests",
+    ]
+    return "\n".join(lines)
+
+
+def main(answers: dict, project: Path) -> int:
+    package = answers["package_name"]
+    if answers["database"] == "sqlite":
+        remove_mysql_files(project, package)
+    else:
+        remove_sqlite_files(project, package)
+    if not answers["include_docker"]:
+        remove_docker_files(project)
+    if not answers["include_github_actions"]:
+        remove_github_actions(project)
+    init_git_repository(project)
+    print(next_steps(answers))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(ANSWERS, Path.cwd()))

@@ -1,0 +1,128 @@
+"""Refuse bad answers before cookiecutter writes anything.
+
+Stdlib only and offline. Answers reach this code only through `tojson` (a JSON text is
+data, never code), so a hostile project name cannot inject Python into the hook.
+Each problem is printed as `ERROR: <variable> <value>: <what to do>`; exit status 1.
+"""
+
+import json
+import keyword
+import re
+import sys
+
+# `tojson` twice gives a Python string literal holding the JSON of every answer.
+ANSWERS = json.loads({{ cookiecutter | tojson | tojson }})  # noqa: E501
+
+# Names the generated project imports, or folders it ships: a package named like one of
+# them would shadow it (`import pandas` would import the project instead).
+RESERVED_NAMES = frozenset(sys.stdlib_module_names) | {
+    "altair",
+    "data",
+    "numpy",
+    "pages",
+    "pandas",
+    "playwright",
+    "pyarrow",
+    "pymysql",
+    "pytest",
+    "ruff",
+    "sqlalchemy",
+    "streamlit",
+    "streamlit_app",
+    "test",
+    "tests",
+}
+HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+CHOICES = {
+    "database": ("sqlite", "mysql"),
+    "theme_base": ("light", "dark"),
+}
+BOOLEANS = ("include_docker", "include_github_actions")
+
+
+def suggest_identifier(value: str) -> str:
+    """A valid lowercase identifier close to `value`, for the error message."""
+    name = re.sub(r"[^0-9a-z]+", "_", str(value).lower()).strip("_") or "my_dashboard"
+    if name[0].isdigit():
+        name = "dashboard_" + name
+    if keyword.iskeyword(name) or name in RESERVED_NAMES:
+        name += "_dashboard"
+    return name
+
+
+def check_identifier(value) -> str | None:
+    """Why `value` cannot be the project folder or package, or None when it can."""
+    if not isinstance(value, str) or not value.isidentifier() or not value.isascii():
+        return f"use a lowercase Python identifier such as {suggest_identifier(value)}"
+    if value != value.lower():
+        return f"use lowercase letters, e.g. {value.lower()}"
+    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
+        return f"{value} is a Python keyword; try {suggest_identifier(value)}"
+    if value in RESERVED_NAMES:
+        return (
+            f"{value} would shadow a module or folder the project uses; "
+            f"try {suggest_identifier(value)}"
+        )
+    return None
+
+
+def check_colour(value) -> str | None:
+    if isinstance(value, str) and HEX_COLOUR.fullmatch(value):
+        return None
+    return "give a hex colour #RRGGBB, e.g. #2563EB"
+
+
+def check_positive_int(value) -> str | None:
+    text = str(value).strip()
+    if text.isdigit() and text.isascii() and int(text) > 0:
+        return None
+    return "give a whole number of seconds greater than 0, e.g. 300"
+
+
+def check_choice(value, choices) -> str | None:
+    if value in choices:
+        return None
+    return "choose one of " + ", ".join(choices)
+
+
+def check_boolean(value) -> str | None:
+    if isinstance(value, bool):
+        return None
+    return "answer yes or no (true/false)"
+
+
+def find_errors(answers: dict) -> list[tuple[str, object, str]]:
+    """Every bad answer as (variable, value, what to do)."""
+    checks = [
+        ("project_slug", check_identifier),
+        ("package_name", check_identifier),
+        ("primary_color", check_colour),
+        ("cache_ttl_seconds", check_positive_int),
+    ]
+    checks += [(name, lambda v, c=choices: check_choice(v, c)) for name, choices in CHOICES.items()]
+    checks += [(name, check_boolean) for name in BOOLEANS]
+    palettes = tuple(answers.get("_palettes", {}))
+    checks.append(("chart_palette", lambda v: check_choice(v, palettes)))
+
+    errors = []
+    for variable, check in checks:
+        value = answers.get(variable)
+        problem = check(value)
+        if problem:
+            errors.append((variable, value, problem))
+    return errors
+
+
+def format_error(variable: str, value, problem: str) -> str:
+    return f"ERROR: {variable} {json.dumps(value, ensure_ascii=False)}: {problem}"
+
+
+def main(answers: dict) -> int:
+    errors = find_errors(answers)
+    for error in errors:
+        print(format_error(*error), file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(ANSWERS))

@@ -1,0 +1,52 @@
+"""Shared helpers for the template's tests."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+DEFAULTS = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
+PALETTES = list(DEFAULTS["_palettes"])
+
+# Every supported combination of the answers that change the file tree. The independent
+# answers (palette, theme, TTL) cycle through their values so each one is baked somewhere.
+COMBINATIONS = [
+    {"database": database, "include_docker": docker, "include_github_actions": actions}
+    for database in ("sqlite", "mysql")
+    for docker in (False, True)
+    for actions in (False, True)
+]
+for index, answers in enumerate(COMBINATIONS):
+    answers["chart_palette"] = PALETTES[index % len(PALETTES)]
+    answers["theme_base"] = ("light", "dark")[index % 2]
+    answers["cache_ttl_seconds"] = str((60, 300, 900)[index % 3])
+
+
+def combination_id(answers: dict) -> str:
+    docker = "docker" if answers["include_docker"] else "nodocker"
+    actions = "ci" if answers["include_github_actions"] else "noci"
+    return f"{answers['database']}-{docker}-{actions}"
+
+
+def baked_files(project: Path) -> set[str]:
+    """Every file of a baked project, as POSIX paths relative to it (git metadata aside)."""
+    return {
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    }
+
+
+def bake_ok(cookies, **answers):
+    """Bake and fail loudly (with the hook's message) when cookiecutter did not succeed."""
+    result = cookies.bake(extra_context=answers)
+    assert result.exception is None, f"bake failed: {result.exception!r}"
+    assert result.exit_code == 0
+    return result
+
+
+@pytest.fixture
+def in_ci() -> bool:
+    return bool(os.environ.get("CI"))
