@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,18 @@ def bake_ok(cookies, **answers):
     assert result.exception is None, f"bake failed: {result.exception!r}"
     assert result.exit_code == 0
     return result
+
+
+def cookiecutter_cli(output_dir: Path, *answers: str, check: bool = False):
+    """Run the real `cookiecutter --no-input` command, as a new user would."""
+    command = [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(output_dir)]
+    return subprocess.run(
+        [*command, str(TEMPLATE), *answers],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=check,
+    )
 
 
 @pytest.fixture

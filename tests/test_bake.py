@@ -2,13 +2,18 @@
 files; bad answers are refused with an `ERROR:` line and leave nothing behind."""
 
 import json
-import subprocess
-import sys
 import tomllib
 
 import pytest
 import yaml
-from conftest import COMBINATIONS, TEMPLATE, bake_ok, baked_files, combination_id
+from conftest import (
+    COMBINATIONS,
+    TEMPLATE,
+    bake_ok,
+    baked_files,
+    combination_id,
+    cookiecutter_cli,
+)
 
 # The generated project, file by file; the package folder is named by `package_name`.
 COMMON_FILES = {
@@ -58,7 +63,7 @@ def expected_files(answers: dict) -> set[str]:
         name.replace("{{cookiecutter.package_name}}", package)
         for name in template_files("{{cookiecutter.package_name}}/sections")
     }
-    files |= template_files("pages") if (TEMPLATE / "{{cookiecutter.project_slug}}/pages").exists() else set()
+    files |= template_files("app_pages")
     if answers["include_docker"]:
         files |= DOCKER_FILES
     if answers["include_github_actions"]:
@@ -107,7 +112,10 @@ def test_answers_reach_the_project(cookies, answers):
     assert "dev" in pyproject["project"]["optional-dependencies"]
     config = tomllib.loads((project / ".streamlit/config.toml").read_text(encoding="utf-8"))
     palette = json.loads((TEMPLATE / "cookiecutter.json").read_text())["_palettes"]
-    assert config["theme"]["chartCategoricalColors"] == palette[answers["chart_palette"]]["categorical"]
+    assert (
+        config["theme"]["chartCategoricalColors"]
+        == palette[answers["chart_palette"]]["categorical"]
+    )
     assert config["theme"]["base"] == answers["theme_base"]
     settings = (project / "sales_dashboard" / "settings.py").read_text(encoding="utf-8")
     assert f"HISTORICAL_TTL_SECONDS = {int(answers['cache_ttl_seconds'])}" in settings
@@ -135,7 +143,7 @@ def test_primary_colour_reaches_theme(cookies):
 @pytest.mark.parametrize(
     ("name", "slug"),
     [
-        ("O'Brien \"Quotes\" \\ Sales", "o_brien_quotes_sales"),
+        ('O\'Brien "Quotes" \\ Sales', "o_brien_quotes_sales"),
         ("Panadería Ñandú", "panaderia_nandu"),
     ],
 )
@@ -195,12 +203,7 @@ def test_bad_answer_is_refused_and_leaves_nothing(cookies, capfd, tmp_path, vari
 )
 def test_cli_refuses_bad_answer(tmp_path, argument, variable):
     """The same refusal as a new user sees it, through the real `cookiecutter` command."""
-    result = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path), str(TEMPLATE), argument],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = cookiecutter_cli(tmp_path, argument)
     assert result.returncode != 0
     value = argument.split("=", 1)[1]
     assert f"ERROR: {variable} {json.dumps(value)}:" in result.stderr
@@ -208,12 +211,7 @@ def test_cli_refuses_bad_answer(tmp_path, argument, variable):
 
 
 def test_unknown_choice_is_refused(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path), str(TEMPLATE), "database=oracle"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = cookiecutter_cli(tmp_path, "database=oracle")
     assert result.returncode != 0
     assert "oracle" in result.stderr + result.stdout
     assert list(tmp_path.iterdir()) == []
@@ -239,12 +237,7 @@ def test_code_injection_through_project_name_does_not_execute(cookies, tmp_path)
 def test_cli_bakes_each_database(tmp_path, database):
     """`cookiecutter --no-input . database=...` as the README shows it (timed in the notes,
     not here: wall-clock asserts are flaky on a shared machine)."""
-    subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path), str(TEMPLATE), f"database={database}"],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    cookiecutter_cli(tmp_path, f"database={database}", check=True)
     project = tmp_path / "sales_dashboard"
     assert (project / "streamlit_app.py").exists()
     assert (project / "sales_dashboard" / "dialects" / f"{database}.py").exists()

@@ -58,7 +58,7 @@ def test_rendered_hooks_pass_lint(tmp_path, name):
 
 
 @pytest.mark.parametrize(
-    "name", ["O'Brien \"Quotes\" \\ Sales", "Panadería Ñandú", "'''\"\"\"\n\\x00 😀 <script>&"]
+    "name", ['O\'Brien "Quotes" \\ Sales', "Panadería Ñandú", "'''\"\"\"\n\\x00 😀 <script>&"]
 )
 def test_answers_reach_hooks_as_data(name):
     """Whatever the text, the hook reads back exactly what was answered."""
@@ -96,12 +96,34 @@ def test_suggestion_is_itself_valid(pre, value):
     assert pre.check_identifier(pre.suggest_identifier(value)) is None
 
 
-@pytest.mark.parametrize(("value", "ok"), [("#12abEF", True), ("#12345G", False), ("red;", False), ("#123", False), ("#1234567", False), (None, False)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("#12abEF", True),
+        ("#12345G", False),
+        ("red;", False),
+        ("#123", False),
+        ("#1234567", False),
+        (None, False),
+    ],
+)
 def test_colour(pre, value, ok):
     assert (pre.check_colour(value) is None) is ok
 
 
-@pytest.mark.parametrize(("value", "ok"), [("300", True), (300, True), ("1", True), ("0", False), ("-5", False), ("1.5", False), ("five", False), ("٣", False)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("300", True),
+        (300, True),
+        ("1", True),
+        ("0", False),
+        ("-5", False),
+        ("1.5", False),
+        ("five", False),
+        ("٣", False),
+    ],
+)
 def test_ttl(pre, value, ok):
     assert (pre.check_positive_int(value) is None) is ok
 

@@ -1,0 +1,12 @@
+"""Order lines page: the detail behind the numbers, loaded on demand."""
+
+import streamlit as st
+
+from {{ cookiecutter.package_name }}.sections.detail import catalogue, detail
+from {{ cookiecutter.package_name }}.sections.header import header
+
+f = header("Order lines")
+if f is not None:
+    detail(f)
+    with st.expander("Product catalogue", icon=":material/menu_book:"):
+        catalogue()

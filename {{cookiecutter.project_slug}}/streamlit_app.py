@@ -1,0 +1,116 @@
+"""Entry point: `streamlit run streamlit_app.py`.
+
+Wiring only: page setup, the database check, the shared sidebar (filters and
+operator panel) and the navigation between pages. Data flows one way:
+SQL ({{ cookiecutter.package_name }}.queries) -> cached loaders ({{ cookiecutter.package_name }}.data) -> filters -> sections.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy import inspect
+
+from {{ cookiecutter.package_name }} import admin, data, db, filters, seed, settings, stats
+from {{ cookiecutter.package_name }}.sections import load
+
+st.set_page_config(
+    page_title=settings.PROJECT_NAME,
+    page_icon="📊",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+stats.begin_run()  # count SQL statements and cache misses of this run
+st.session_state["app_runs"] = st.session_state.get("app_runs", 0) + 1
+
+
+def database_problem(exc: Exception) -> None:
+    """A full page that says what is wrong and how to fix it (no traceback)."""
+    st.title(settings.PROJECT_NAME, anchor=False)
+    st.error(f"The dashboard cannot reach its database. {exc}", icon=":material/cloud_off:")
+    st.markdown(
+        "**How to fix it**\n\n"
+        "- Check that the database server is running and reachable.\n"
+        "- Check the URL in the `DATABASE_URL` environment variable or in "
+        f"`.streamlit/secrets.toml` under `[connections.{settings.CONNECTION_NAME}]`.\n"
+        "- Create the tables and demo data with `python -m {{ cookiecutter.package_name }} seed`."
+    )
+    if st.button("Try again", icon=":material/refresh:", type="primary"):
+        data.clear_all()
+        st.rerun()
+
+
+def default_sqlite_needs_seed() -> bool:
+    """True for the bundled SQLite file when it has no dashboard tables yet."""
+    url = db.resolve_url()
+    default = (db.PROJECT_ROOT / settings.SQLITE_PATH).resolve()
+    if url.get_backend_name() != "sqlite" or Path(url.database or "").resolve() != default:
+        return False  # a database someone configured: never write to it uninvited
+    if not default.exists():
+        return True
+    engine = db.make_engine(url)
+    try:
+        return not inspect(engine).has_table("seed_info")
+    finally:
+        engine.dispose()
+
+
+def seed_default_sqlite() -> None:
+    url = db.resolve_url()
+    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = db.make_engine(url)
+    try:
+        seed.seed(engine, settings.DEFAULT_SEED_ROWS)
+    finally:
+        engine.dispose()
+
+
+def operation_status() -> dict | None:
+    """The status row that the filter defaults come from; None when unreachable."""
+    try:
+        return data.load_operation_status().value
+    except db.DatabaseUnavailable as exc:
+        # The default SQLite file is created with demo data on the first run, so
+        # a freshly generated project works the moment it is started.
+        if default_sqlite_needs_seed():
+            with st.spinner("Creating the demo database (first run only)...", show_time=True):
+                seed_default_sqlite()
+            data.clear_all()
+            return data.load_operation_status().value
+        database_problem(exc)
+        return None
+
+
+status = operation_status()
+if status is None:
+    st.stop()
+
+filters.init_state(status)
+
+# Pattern: pages with st.navigation; the sidebar below is shared by every page.
+# The folder is app_pages/, not pages/: a pages/ folder switches Streamlit's
+# testing tools (AppTest) to the older automatic multipage mode.
+page = st.navigation(
+    [
+        st.Page(
+            "app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
+        ),
+        st.Page("app_pages/order_lines.py", title="Order lines", icon=":material/receipt_long:"),
+    ]
+)
+with st.sidebar:
+    catalogue = load(data.load_catalogue)
+    filters.render_sidebar(status, catalogue)
+    config = data.load_app_config()
+    st.caption(
+        f"Database: {config['database']} · history cached "
+        f"{config['historical_ttl_seconds'] // 60} min"
+    )
+    st.divider()
+    with st.expander("Operator panel", icon=":material/build:"):
+        admin.render_controls()
+        stats_box = st.container()
+
+page.run()
+
+with stats_box:
+    admin.render_stats()  # last: shows the whole run, pages included

@@ -1,0 +1,168 @@
+"""Shared fixtures: one seeded database per test session, on the backend under test.
+
+- ``DASH_TEST_BACKEND``: ``sqlite`` (default) or ``mysql``.
+- ``TEST_MYSQL_URL``: the MySQL server (default ``mysql+pymysql://root@127.0.0.1:3306/test``);
+  the tests create their own ``dash_data_*`` databases there and drop them afterwards.
+- ``DASH_TEST_ROWS``: order items in the shared database (default 12,000: fast).
+
+Fixtures for every test module: ``database_url`` (session: a seeded database),
+``use_database`` (points DATABASE_URL at it and clears every cache and counter around the
+test), ``engine`` (a plain engine on it), ``fresh_database_url`` (an empty scratch database),
+``clear_caches()`` (a helper).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import URL, create_engine, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from {{ cookiecutter.package_name }} import db, seed, settings, stats
+
+BACKEND = os.environ.get("DASH_TEST_BACKEND", settings.DATABASE).strip().lower()
+TEST_ROWS = int(os.environ.get("DASH_TEST_ROWS", "12000"))
+ANCHOR = dt.date(2024, 3, 31)  # fixed: the same rows on every run
+MYSQL_SERVER_URL = os.environ.get("TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+
+
+def clear_caches() -> None:
+    """Caches are process-global: every test starts and ends with empty ones."""
+    st.cache_data.clear()
+    st.cache_resource.clear()  # also disposes the cached engine (on_release)
+
+
+def _mysql_server() -> URL:
+    url = make_url(MYSQL_SERVER_URL)
+    probe = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with probe.connect():
+            pass
+    except SQLAlchemyError as exc:
+        message = (
+            f"No MySQL server answers at {db.describe(url)} ({type(exc).__name__}). "
+            "Set TEST_MYSQL_URL to a server where the tests may create databases."
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        probe.dispose()
+    return url
+
+
+@contextlib.contextmanager
+def scratch_database(tmp_dir: Path, label: str) -> Iterator[str]:
+    """An empty database of the backend under test; dropped afterwards (MySQL)."""
+    if BACKEND == "sqlite":
+        yield f"sqlite:///{tmp_dir / (label + '.db')}"
+        return
+    if BACKEND != "mysql":
+        raise pytest.UsageError(f"DASH_TEST_BACKEND must be sqlite or mysql, not {BACKEND!r}")
+    server = _mysql_server()
+    name = f"dash_data_{label}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server)
+    with admin.begin() as c:
+        c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as c:
+            c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database seeded once per session with TEST_ROWS order items (read-mostly)."""
+    with scratch_database(tmp_path_factory.mktemp("db"), "shared") as url:
+        engine = db.make_engine(make_url(url))
+        try:
+            seed.seed(engine, TEST_ROWS, anchor=ANCHOR)
+        finally:
+            engine.dispose()
+        yield url
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty scratch database for tests that write or break things."""
+    with scratch_database(tmp_path, "fresh") as url:
+        yield url
+
+
+@pytest.fixture
+def use_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """DATABASE_URL points at the seeded database; caches and counters start empty."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    clear_caches()
+    stats.reset()
+    yield database_url
+    clear_caches()
+
+
+@pytest.fixture
+def engine(database_url: str):
+    e = db.make_engine(make_url(database_url))
+    yield e
+    e.dispose()
+
+
+# --- UI fixtures ---
+# Appended by the UI side: AppTest and browser tests. Databases created here start
+# with dash_ui_ so they never clash with the data tests' databases.
+
+APP_ROOT = Path(__file__).resolve().parent.parent
+APP_SCRIPT = APP_ROOT / "streamlit_app.py"
+APP_TIMEOUT = 60  # seconds for one AppTest run (first runs fill the caches)
+
+
+@contextlib.contextmanager
+def ui_database(tmp_dir: Path, rows: int = TEST_ROWS) -> Iterator[str]:
+    """A seeded database of its own (for tests that break it); dropped afterwards."""
+    if BACKEND == "sqlite":
+        url = f"sqlite:///{tmp_dir / 'ui.db'}"
+        name = None
+    else:
+        server = _mysql_server()
+        name = f"dash_ui_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(server)
+        with admin.begin() as c:
+            c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+        url = server.set(database=name).render_as_string(hide_password=False)
+    engine = db.make_engine(make_url(url))
+    try:
+        seed.seed(engine, rows, anchor=ANCHOR)
+        yield url
+    finally:
+        engine.dispose()
+        if name is not None:
+            with admin.begin() as c:
+                c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+            admin.dispose()
+
+
+@pytest.fixture
+def ui_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A private seeded database, DATABASE_URL pointing at it, caches cleared around."""
+    with ui_database(tmp_path) as url:
+        monkeypatch.setenv("DATABASE_URL", url)
+        clear_caches()
+        stats.reset()
+        yield url
+        clear_caches()
+
+
+@pytest.fixture
+def app(use_database: str):
+    """A fresh AppTest of streamlit_app.py on the shared seeded database (not run yet)."""
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT)

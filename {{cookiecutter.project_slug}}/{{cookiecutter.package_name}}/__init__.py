@@ -1,0 +1,1 @@
+"""Sales dashboard: SQL query store, cached data layer and Streamlit UI."""

@@ -1,0 +1,383 @@
+"""Cached service layer: the only module the UI asks for data.
+
+Every public loader returns ``Loaded(value, stale, error)``. The caching patterns of the
+guide each live in one place below, marked ``# Pattern: ...``:
+
+- TTL tier by mode: realtime reads fresh data on every run; the historical modes (ops,
+  dates) cache for ``settings.HISTORICAL_TTL_SECONDS``; the catalogue for an hour; the
+  static configuration forever.
+- Hashable primitives as cache keys: cached functions take ``Filters.cache_key()`` (a
+  tuple of str/int), never DataFrames or connections.
+- Bounded caches: ``max_entries`` and ``max_size`` on every cached function.
+- Per-user data cached per session (``scope="session"``).
+- Serve stale and refresh in the background for the slowest aggregate.
+- Parallel prefetch with errors reported on the script thread.
+- Fallback to the last good result (per session, bounded) when the database fails.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import copy
+import dataclasses
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import db, queries, settings, stats
+from .queries import REALTIME, Filters
+
+T = TypeVar("T")
+
+HISTORICAL_TTL = settings.HISTORICAL_TTL_SECONDS
+CATALOGUE_TTL = settings.CATALOGUE_TTL_SECONDS
+PREFETCH_WORKERS = 4
+PREFETCH_TIMEOUT_SECONDS = 60
+FALLBACK_KEY = "_data_last_good"  # st.session_state key of the fallback store
+FALLBACK_MAX_ENTRIES = 64
+
+
+@dataclasses.dataclass(frozen=True)
+class Loaded(Generic[T]):
+    """A loader's result. ``stale=True``: the database failed and ``value`` is the last
+    good result of this session; ``error`` says why (for the UI's warning)."""
+
+    value: T
+    stale: bool = False
+    error: str | None = None
+
+
+# --- Running a query (what a cache miss does) ------------------------------------------
+
+
+def _query(name: str, fetch: Callable[..., T], *args: Any) -> T:
+    """Run one query-store function on a pooled connection, returned to the pool after."""
+    stats.count_miss(name)
+    engine = db.get_engine()
+    try:
+        with engine.connect() as c:
+            return fetch(c, *args)
+    except SQLAlchemyError as exc:
+        raise db.friendly_error(exc, engine.url) from None
+
+
+def _filters(key: tuple) -> Filters:
+    return Filters.from_cache_key(key)
+
+
+# --- Cached functions (historical tier) ------------------------------------------------
+# Pattern: hashable primitives as cache keys (the filters' tuple, plus ints).
+# Pattern: TTL tier "historical": closed operations do not change, keep HISTORICAL_TTL.
+
+
+# Pattern: serve stale, refresh in the background: the two-period KPI scan is the slowest
+# aggregate; after the TTL the old value is shown at once while a thread refreshes it.
+@st.cache_data(
+    ttl=HISTORICAL_TTL,
+    refresh_mode="background",
+    max_entries=256,
+    max_size="8MB",
+    show_spinner=False,
+)
+def _kpis_cached(key: tuple) -> dict:
+    return _query("kpis", queries.fetch_kpis, _filters(key))
+
+
+@st.cache_data(ttl=HISTORICAL_TTL, max_entries=256, max_size="16MB", show_spinner=False)
+def _margins_cached(key: tuple) -> pd.DataFrame:
+    return _query("margins_by_category", queries.fetch_margins_by_category, _filters(key))
+
+
+@st.cache_data(ttl=HISTORICAL_TTL, max_entries=256, max_size="16MB", show_spinner=False)
+def _sales_by_hour_cached(key: tuple) -> pd.DataFrame:
+    return _query("sales_by_hour", queries.fetch_sales_by_hour, _filters(key))
+
+
+@st.cache_data(ttl=HISTORICAL_TTL, max_entries=256, max_size="16MB", show_spinner=False)
+def _top_products_cached(key: tuple, limit: int) -> pd.DataFrame:
+    return _query("top_products", queries.fetch_top_products, _filters(key), limit)
+
+
+@st.cache_data(ttl=HISTORICAL_TTL, max_entries=256, max_size="16MB", show_spinner=False)
+def _sales_by_category_cached(key: tuple) -> pd.DataFrame:
+    return _query("sales_by_category", queries.fetch_sales_by_category, _filters(key))
+
+
+@st.cache_data(ttl=HISTORICAL_TTL, max_entries=512, max_size="64MB", show_spinner=False)
+def _detail_page_cached(key: tuple, page: int, page_size: int) -> pd.DataFrame:
+    return _query("detail_page", queries.fetch_detail_page, _filters(key), page, page_size)
+
+
+@st.cache_data(ttl=HISTORICAL_TTL, max_entries=256, show_spinner=False)
+def _detail_count_cached(key: tuple) -> int:
+    return _query("detail_count", queries.fetch_detail_count, _filters(key))
+
+
+@st.cache_data(ttl=HISTORICAL_TTL, max_entries=1, show_spinner=False)
+def _operation_status_cached() -> dict:
+    return _query("operation_status", queries.fetch_operation_status)
+
+
+# Pattern: TTL tier "catalogue": products and prices change rarely, keep one hour.
+@st.cache_data(ttl=CATALOGUE_TTL, max_entries=1, max_size="16MB", show_spinner=False)
+def _catalogue_cached() -> pd.DataFrame:
+    return _query("catalogue", queries.fetch_catalogue)
+
+
+HISTORICAL_LOADERS = {
+    "kpis": _kpis_cached,
+    "margins_by_category": _margins_cached,
+    "sales_by_hour": _sales_by_hour_cached,
+    "top_products": _top_products_cached,
+    "sales_by_category": _sales_by_category_cached,
+    "detail_page": _detail_page_cached,
+    "detail_count": _detail_count_cached,
+    "operation_status": _operation_status_cached,
+}
+LOADERS = {**HISTORICAL_LOADERS, "catalogue": _catalogue_cached}
+
+
+# --- Fallback to the last good result --------------------------------------------------
+# Pattern: fallback to the last good result, kept per session in st.session_state
+# (bounded, oldest dropped first) and flagged stale so the UI shows a warning.
+
+
+def _fallback_store() -> OrderedDict | None:
+    try:
+        return st.session_state.setdefault(FALLBACK_KEY, OrderedDict())
+    except Exception:  # no session (plain Python, a worker thread): nothing to keep
+        return None
+
+
+def _snapshot(value: T) -> T:
+    return value.copy() if isinstance(value, pd.DataFrame) else copy.deepcopy(value)
+
+
+def _remember(name: str, key: tuple, value: Any) -> None:
+    store = _fallback_store()
+    if store is None:
+        return
+    store[(name, key)] = _snapshot(value)
+    store.move_to_end((name, key))
+    while len(store) > FALLBACK_MAX_ENTRIES:
+        store.popitem(last=False)
+
+
+def _last_good(name: str, key: tuple, exc: db.DatabaseUnavailable) -> Loaded:
+    store = _fallback_store() or OrderedDict()
+    if (name, key) in store:
+        return Loaded(_snapshot(store[(name, key)]), stale=True, error=f"{exc}")
+    # No result for these filters yet: show this loader's latest result, and say so.
+    for (n, _k), value in reversed(store.items()):
+        if n == name:
+            note = " (Showing the last data loaded, which was for other filters.)"
+            return Loaded(_snapshot(value), stale=True, error=f"{exc}{note}")
+    raise exc
+
+
+def _serve(name: str, key: tuple, compute: Callable[[], T]) -> Loaded[T]:
+    try:
+        value = compute()
+    except db.DatabaseUnavailable as exc:
+        return _last_good(name, key, exc)
+    _remember(name, key, value)
+    return Loaded(value)
+
+
+def _by_mode(
+    name: str, fetch: Callable[..., T], cached: Callable[..., T], f: Filters, *extra: Any
+) -> Loaded[T]:
+    problems = f.validate()
+    if problems:
+        raise ValueError(" ".join(problems))
+    key = f.cache_key()
+    # Pattern: TTL tier by mode: realtime bypasses the cache and reads fresh data.
+    if f.mode == REALTIME:
+        return _serve(name, key + extra, lambda: _query(name, fetch, f, *extra))
+    return _serve(name, key + extra, lambda: cached(key, *extra))
+
+
+# --- Public loaders --------------------------------------------------------------------
+
+
+def load_kpis(f: Filters) -> Loaded[dict]:
+    """{"current": {...}, "previous": {...}} with sales, orders, avg_ticket,
+    gross_margin, margin_pct and items; previous = the comparable period just before."""
+    return _by_mode("kpis", queries.fetch_kpis, _kpis_cached, f)
+
+
+def load_margins_by_category(f: Filters) -> Loaded[pd.DataFrame]:
+    return _by_mode("margins_by_category", queries.fetch_margins_by_category, _margins_cached, f)
+
+
+def load_sales_by_hour(f: Filters) -> Loaded[pd.DataFrame]:
+    return _by_mode("sales_by_hour", queries.fetch_sales_by_hour, _sales_by_hour_cached, f)
+
+
+def load_top_products(f: Filters, limit: int = 10) -> Loaded[pd.DataFrame]:
+    limit = max(1, min(int(limit), queries.MAX_TOP_LIMIT))
+    return _by_mode("top_products", queries.fetch_top_products, _top_products_cached, f, limit)
+
+
+def load_sales_by_category(f: Filters) -> Loaded[pd.DataFrame]:
+    return _by_mode(
+        "sales_by_category", queries.fetch_sales_by_category, _sales_by_category_cached, f
+    )
+
+
+def load_detail_page(f: Filters, page: int, page_size: int) -> Loaded[pd.DataFrame]:
+    page = max(0, int(page))
+    page_size = max(1, min(int(page_size), queries.MAX_PAGE_SIZE))
+    return _by_mode(
+        "detail_page", queries.fetch_detail_page, _detail_page_cached, f, page, page_size
+    )
+
+
+def load_detail_count(f: Filters) -> Loaded[int]:
+    return _by_mode("detail_count", queries.fetch_detail_count, _detail_count_cached, f)
+
+
+def load_catalogue() -> Loaded[pd.DataFrame]:
+    return _serve("catalogue", (), _catalogue_cached)
+
+
+def load_operation_status(fresh: bool = False) -> Loaded[dict]:
+    """The latest operation and the filter bounds. ``fresh=True`` (realtime) skips the cache."""
+    if fresh:
+        return _serve(
+            "operation_status",
+            (),
+            lambda: _query("operation_status", queries.fetch_operation_status),
+        )
+    return _serve("operation_status", (), _operation_status_cached)
+
+
+# Pattern: static configuration: computed once per process, never expires (no ttl).
+@st.cache_data(show_spinner=False)
+def load_app_config() -> dict:
+    try:
+        url = db.resolve_url()
+        backend, where = url.get_backend_name(), db.describe(url)
+    except db.DatabaseUnavailable:
+        backend, where = None, None
+    return {
+        "project_name": settings.PROJECT_NAME,
+        "currency": settings.CURRENCY,
+        "database": backend,
+        "database_url": where,  # password masked
+        "historical_ttl_seconds": HISTORICAL_TTL,
+        "catalogue_ttl_seconds": CATALOGUE_TTL,
+        "modes": list(queries.MODES),
+    }
+
+
+# --- Per-user presets ------------------------------------------------------------------
+
+
+def _presets_query(user: str) -> dict:
+    stats.count_miss("presets")
+    engine = db.get_engine()
+    try:
+        with engine.connect() as c:
+            return queries.fetch_presets(c, user)
+    except SQLAlchemyError as exc:
+        if db.dialect_module(engine.url).is_missing_schema(exc):
+            return {}  # nobody saved a preset yet: save_preset creates the table
+        raise db.friendly_error(exc, engine.url) from None
+
+
+# Pattern: per-user data cached per session: scope="session" keeps one session's entries
+# away from every other session and drops them when the session ends.
+@st.cache_data(scope="session", ttl=HISTORICAL_TTL, max_entries=8, show_spinner=False)
+def load_presets(user: str) -> dict:
+    """{preset name: filters dict} saved by ``user``."""
+    return _presets_query(user)
+
+
+def save_preset(user: str, name: str, filters_dict: dict) -> None:
+    """Save (or replace) a preset, then drop this session's cached copy of the list."""
+    problems = Filters.from_dict(filters_dict).validate()
+    if problems:
+        raise ValueError(" ".join(problems))
+    user, name = str(user)[:120], str(name).strip()[:120]
+    if not name:
+        raise ValueError("A preset needs a name.")
+    engine = db.get_engine()
+    try:
+        with engine.begin() as c:
+            queries.filter_presets.create(c, checkfirst=True)
+            queries.save_preset(c, user, name, Filters.from_dict(filters_dict).to_dict())
+    except SQLAlchemyError as exc:
+        raise db.friendly_error(exc, engine.url) from None
+    load_presets.clear(user)
+
+
+# --- Prefetch --------------------------------------------------------------------------
+
+
+def prefetch(f: Filters, top_limit: int = 10) -> list[str]:
+    """Warm every section's cache in parallel; return the errors for the script thread.
+
+    Pattern: parallel prefetch. Workers never call st.* (no script context there): they
+    only fill the caches and the errors come back as strings. Realtime is not cached, so
+    there is nothing to warm.
+    """
+    if f.mode == REALTIME or f.validate():
+        return []
+    key = f.cache_key()
+    jobs: dict[str, Callable[[], Any]] = {
+        "KPIs": lambda: _kpis_cached(key),
+        "Margins by category": lambda: _margins_cached(key),
+        "Sales by hour": lambda: _sales_by_hour_cached(key),
+        "Top products": lambda: _top_products_cached(key, top_limit),
+        "Sales by category": lambda: _sales_by_category_cached(key),
+        "Operation status": _operation_status_cached,
+        "Catalogue": _catalogue_cached,
+    }
+    pool = concurrent.futures.ThreadPoolExecutor(PREFETCH_WORKERS, thread_name_prefix="prefetch")
+    # stats.in_this_run: statements on the workers count for this script run.
+    futures = {pool.submit(stats.in_this_run(job)): label for label, job in jobs.items()}
+    failures: dict[str, list[str]] = {}
+    try:
+        for future in concurrent.futures.as_completed(futures, PREFETCH_TIMEOUT_SECONDS):
+            try:
+                future.result()
+            except Exception as exc:  # collected, reported by the caller
+                failures.setdefault(str(exc), []).append(futures[future])
+    except TimeoutError:
+        late = [label for fut, label in futures.items() if not fut.done()]
+        failures.setdefault(f"took longer than {PREFETCH_TIMEOUT_SECONDS} s", []).extend(late)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    order = list(jobs)
+    return [
+        f"{', '.join(sorted(labels, key=order.index))}: {message}"
+        for message, labels in failures.items()
+    ]
+
+
+# --- Invalidation ----------------------------------------------------------------------
+
+
+def clear_loader(name: str) -> None:
+    """Invalidate one loader (all its entries), e.g. from the operator panel."""
+    if name == "presets":
+        load_presets.clear()
+        return
+    LOADERS[name].clear()
+
+
+def refresh_historical() -> None:
+    """Invalidate every historical loader (the catalogue and configuration stay)."""
+    for cached in HISTORICAL_LOADERS.values():
+        cached.clear()
+
+
+def clear_all() -> None:
+    """Clear every cache: all data caches and the engine (its pool is disposed)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()

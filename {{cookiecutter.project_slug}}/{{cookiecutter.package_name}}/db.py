@@ -1,0 +1,208 @@
+"""Database engine: where the URL comes from, one engine per process, plain-words errors."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+import time
+import tomllib
+import weakref
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import streamlit as st
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from . import settings, stats
+
+PACKAGE = __name__.split(".")[0]
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEED_COMMAND = f"python -m {PACKAGE} seed"
+LIVENESS_CHECK_SECONDS = 30
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be used; the message is for people (no traceback, no password)."""
+
+
+# --- Where the URL comes from ----------------------------------------------------------
+
+
+def _secrets_files() -> list[Path]:
+    files = [
+        PROJECT_ROOT / ".streamlit" / "secrets.toml",
+        Path.cwd() / ".streamlit" / "secrets.toml",
+    ]
+    return list(dict.fromkeys(p.resolve() for p in files))
+
+
+def _url_from_section(section: dict[str, Any]) -> URL:
+    """The same keys `st.connection(type="sql")` reads: url, or the URL parts."""
+    if section.get("url"):
+        return make_url(str(section["url"]))
+    dialect = section.get("dialect")
+    if not dialect:
+        raise DatabaseUnavailable(
+            f"[connections.{settings.CONNECTION_NAME}] in secrets.toml needs `url` or `dialect`."
+        )
+    driver = section.get("driver")
+    return URL.create(
+        drivername=f"{dialect}+{driver}" if driver else str(dialect),
+        username=section.get("username"),
+        password=section.get("password"),
+        host=section.get("host"),
+        port=int(section["port"]) if section.get("port") else None,
+        database=section.get("database"),
+        query=section.get("query") or {},
+    )
+
+
+def resolve_url() -> URL:
+    """DATABASE_URL, else secrets.toml [connections.<name>], else the default SQLite file."""
+    try:
+        env = os.environ.get("DATABASE_URL", "").strip()
+        if env:
+            return make_url(env)
+        for path in _secrets_files():
+            if path.is_file():
+                with path.open("rb") as fh:
+                    section = tomllib.load(fh).get("connections", {}).get(settings.CONNECTION_NAME)
+                if section:
+                    return _url_from_section(section)
+    except (ArgumentError, ValueError, tomllib.TOMLDecodeError) as exc:
+        raise DatabaseUnavailable(f"The database URL is not valid: {exc}") from None
+    if settings.DATABASE == "sqlite":
+        return URL.create("sqlite", database=str(PROJECT_ROOT / settings.SQLITE_PATH))
+    raise DatabaseUnavailable(
+        "No database is configured. Set DATABASE_URL or add "
+        f"[connections.{settings.CONNECTION_NAME}] to .streamlit/secrets.toml."
+    )
+
+
+def describe(url: URL) -> str:
+    """The URL with the password masked (safe for messages and logs)."""
+    return url.render_as_string(hide_password=True)
+
+
+def mask(message: str, url: URL | None) -> str:
+    """Remove the password from any text (driver messages may echo connection details)."""
+    if url is not None and url.password:
+        message = message.replace(str(url.password), "***")
+    return message
+
+
+def dialect_module(url: URL) -> ModuleType:
+    """The module with this backend's differences (dialects/sqlite.py or dialects/mysql.py)."""
+    backend = url.get_backend_name()
+    try:
+        return importlib.import_module(f".dialects.{backend}", __package__)
+    except ModuleNotFoundError:
+        raise DatabaseUnavailable(
+            f"This project does not support the {backend!r} database ({describe(url)})."
+        ) from None
+
+
+# --- Engine ----------------------------------------------------------------------------
+
+
+def make_engine(url: URL | None = None) -> Engine:
+    """A new engine with the backend's pool settings, counted by `stats` (no caching)."""
+    url = url or resolve_url()
+    module = dialect_module(url)
+    try:
+        final_url, options = module.engine_options(url)
+        engine = create_engine(final_url, **options)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise DatabaseUnavailable(mask(f"Cannot use {describe(url)}: {exc}", url)) from None
+    event.listen(engine, "connect", module.on_connect)
+    stats.instrument(engine)
+    _checked[engine] = {"source": url.render_as_string(hide_password=False), "at": time.time()}
+    return engine
+
+
+_checked: weakref.WeakKeyDictionary[Engine, dict[str, Any]] = weakref.WeakKeyDictionary()
+_checked_lock = threading.Lock()
+
+
+def _engine_is_valid(engine: Engine) -> bool:
+    """Cheap liveness check, run by st.cache_resource on every access.
+
+    False when the configured URL changed or (at most every LIVENESS_CHECK_SECONDS)
+    the database does not answer a pooled connection's ping: Streamlit then releases
+    this engine and builds a new one.
+    """
+    with _checked_lock:
+        meta = _checked.get(engine)
+        try:
+            if meta is None or meta["source"] != resolve_url().render_as_string(
+                hide_password=False
+            ):
+                return False
+        except DatabaseUnavailable:
+            return False
+        if time.time() - meta["at"] < LIVENESS_CHECK_SECONDS:
+            return True
+        meta["at"] = time.time()
+    try:
+        with engine.connect():  # checkout pings (pool_pre_ping); not counted as a statement
+            return True
+    except SQLAlchemyError:
+        return False
+
+
+def _dispose(engine: Engine) -> None:
+    engine.dispose()  # close the pooled connections when Streamlit releases the engine
+
+
+# Pattern: one shared resource per process, validated on access and released cleanly.
+@st.cache_resource(validate=_engine_is_valid, on_release=_dispose, show_spinner=False)
+def get_engine() -> Engine:
+    """The process-wide engine (its pool is shared by every session and thread)."""
+    return make_engine()
+
+
+# --- Errors in plain words -------------------------------------------------------------
+
+
+def friendly_error(exc: BaseException, url: URL | None = None) -> DatabaseUnavailable:
+    """Turn a driver or SQLAlchemy error into a message a dashboard user can act on."""
+    if isinstance(exc, DatabaseUnavailable):
+        return exc
+    if url is None:
+        try:
+            url = resolve_url()
+        except DatabaseUnavailable as err:
+            return err
+    where = describe(url)
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+    reason = mask(reason, url)
+    try:
+        missing = dialect_module(url).is_missing_schema(exc)
+    except DatabaseUnavailable:
+        missing = False
+    if missing:
+        return DatabaseUnavailable(
+            f"The database {where} has no dashboard tables (or some are missing). "
+            f"Create them with demo data: {SEED_COMMAND}"
+        )
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated or _looks_unreachable(exc):
+        return DatabaseUnavailable(
+            f"Cannot reach the database {where} ({reason}). Check that the server is "
+            "running and the URL in DATABASE_URL or .streamlit/secrets.toml."
+        )
+    return DatabaseUnavailable(f"The database {where} returned an error: {reason}")
+
+
+def _looks_unreachable(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    words = (
+        "can't connect",
+        "connection refused",
+        "unable to open",
+        "lost connection",
+        "gone away",
+    )
+    return any(w in text for w in words) or "access denied" in text
