@@ -4,8 +4,9 @@ What only a browser can show: the page renders without an exception box, a widge
 inside a fragment reruns only that fragment, and the theme's colours reach the page
 and the charts. A full-page screenshot is saved to tests/artifacts/dashboard.png.
 
-Needs chromium (CHROMIUM_PATH, default /usr/bin/chromium); without it the tests skip,
-unless CI is set (then they fail). Playwright's own browser download is not used.
+Needs chromium: CHROMIUM_PATH, else Debian's /usr/bin/chromium, else the browser that
+`playwright install chromium` downloaded. Without any the tests skip, unless CI is set
+(then they fail).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 import pytest
 from conftest import APP_ROOT
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+SYSTEM_CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).parent / "artifacts"
 STARTUP_SECONDS = 60
 WAIT_MS = 30_000
@@ -37,14 +38,25 @@ ALL_CHARTS_DRAWN = """() => {
 }"""
 
 
+def _chromium_path() -> str | None:
+    """The browser to drive: the system chromium, else Playwright's own (None)."""
+    if SYSTEM_CHROMIUM.exists():
+        return str(SYSTEM_CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        if Path(p.chromium.executable_path).exists():
+            return None
+    message = (
+        f"no chromium at {SYSTEM_CHROMIUM} and no Playwright browser: "
+        "apt-get install chromium, set CHROMIUM_PATH, or run `playwright install chromium`"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def _require_browser():
-    if not CHROMIUM.exists():
-        message = (
-            f"chromium not found at {CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -64,6 +76,7 @@ def _free_port() -> int:
 def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`streamlit run` on a free port against the seeded test database."""
     _require_browser()
+    _chromium_path()  # skip (or fail in CI) before starting a server for nothing
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
     env = {**os.environ, "DATABASE_URL": database_url}
@@ -101,7 +114,7 @@ def browser(server):
     sync_playwright = _require_browser()
     with sync_playwright() as p:
         b = p.chromium.launch(
-            executable_path=str(CHROMIUM),
+            executable_path=_chromium_path(),
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         yield b

@@ -279,13 +279,15 @@ def test_prefetch_collects_errors_instead_of_raising(use_database):
     assert data.prefetch(Filters("realtime", 1, 2, ANCHOR, ANCHOR)) == []
 
 
-def test_engine_is_one_per_process_and_follows_the_configuration(use_database, monkeypatch):
+def test_engine_is_one_per_process_and_follows_the_configuration(
+    use_database, fresh_database_url, monkeypatch
+):
     first = db.get_engine()
     assert db.get_engine() is first
-    monkeypatch.setenv("DATABASE_URL", "sqlite:///:memory:")
+    monkeypatch.setenv("DATABASE_URL", fresh_database_url)
     second = db.get_engine()  # validate() saw a new URL: released and rebuilt
     assert second is not first
-    assert second.url.database == ":memory:"
+    assert second.url.database == make_url(fresh_database_url).database
 
 
 def test_static_config_and_catalogue_tiers(use_database):

@@ -1,0 +1,74 @@
+"""Container and CI files, checked by parsing (no container engine or GitHub runner here)."""
+
+import re
+
+import pytest
+import yaml
+from conftest import bake_ok
+
+
+def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    joined = re.sub(r"\\\n\s*", " ", text)
+    pairs = []
+    for line in joined.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            instruction, _, arguments = line.partition(" ")
+            pairs.append((instruction.upper(), arguments.strip()))
+    return pairs
+
+
+@pytest.mark.parametrize("database", ["sqlite", "mysql"])
+def test_dockerfile_is_slim_non_root_and_healthy(cookies, database):
+    project = bake_ok(cookies, database=database, include_docker=True).project_path
+    steps = dockerfile_instructions((project / "Dockerfile").read_text(encoding="utf-8"))
+    instructions = [name for name, _ in steps]
+    assert steps[0][0] == "FROM" and steps[0][1].endswith("-slim")
+    users = [arguments for name, arguments in steps if name == "USER"]
+    assert users and users[-1] not in {"root", "0"}
+    assert instructions.index("USER") < instructions.index("CMD")
+    health = next(arguments for name, arguments in steps if name == "HEALTHCHECK")
+    assert "/_stcore/health" in health
+    cmd = next(arguments for name, arguments in steps if name == "CMD")
+    assert "streamlit_app.py" in cmd and "0.0.0.0" in cmd
+    ignored = (project / ".dockerignore").read_text(encoding="utf-8").split()
+    assert ".streamlit/secrets.toml" in ignored and ".venv/" in ignored
+
+
+def test_compose_for_mysql_seeds_before_the_app_starts(cookies):
+    project = bake_ok(cookies, database="mysql", include_docker=True).project_path
+    compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert set(services) == {"app", "seed", "mysql"}
+    assert services["app"]["depends_on"]["seed"]["condition"] == "service_completed_successfully"
+    assert services["seed"]["depends_on"]["mysql"]["condition"] == "service_healthy"
+    assert services["seed"]["command"] == ["python", "-m", "sales_dashboard", "seed"]
+    url = services["app"]["environment"]["DATABASE_URL"]
+    assert url.startswith("mysql+pymysql://") and "@mysql:3306/" in url
+    assert services["mysql"]["environment"]["MYSQL_DATABASE"] == url.rsplit("/", 1)[1]
+    assert "8501:8501" in services["app"]["ports"]
+
+
+def test_compose_for_sqlite_keeps_data_on_a_volume(cookies):
+    project = bake_ok(cookies, database="sqlite", include_docker=True).project_path
+    compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
+    assert set(compose["services"]) == {"app"}
+    assert "app-data:/app/data" in compose["services"]["app"]["volumes"]
+    assert "app-data" in compose["volumes"]
+
+
+@pytest.mark.parametrize("database", ["sqlite", "mysql"])
+def test_ci_workflow_lints_and_tests_with_least_privilege(cookies, database):
+    project = bake_ok(cookies, database=database, include_github_actions=True).project_path
+    workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text(encoding="utf-8"))
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert set(triggers) == {"push", "pull_request"}
+    assert workflow["permissions"] == {"contents": "read"}
+    job = workflow["jobs"]["test"]
+    commands = "\n".join(step.get("run", "") for step in job["steps"])
+    for command in ("ruff check .", "ruff format --check .", "pytest", "pip install -e '.[dev]'"):
+        assert command in commands
+    assert ("services" in job) is (database == "mysql")
+    if database == "mysql":
+        assert job["env"]["TEST_MYSQL_URL"].startswith("mysql+pymysql://root:root@127.0.0.1:3306/")
