@@ -36,7 +36,12 @@ HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 CHOICES = {
     "database": ("sqlite", "mysql"),
     "theme_base": ("light", "dark"),
+    "language": ("en", "es"),
+    "number_format": ("1,234.56", "1.234,56"),
 }
+# A currency symbol is shown as text and written into settings.py and format strings.
+CURRENCY_FORBIDDEN = set('"\\%{}\'`')
+CURRENCY_MAX_LENGTH = 5
 BOOLEANS = ("include_docker", "include_github_actions")
 
 
@@ -79,6 +84,20 @@ def check_positive_int(value) -> str | None:
     return "give a whole number of seconds greater than 0, e.g. 300"
 
 
+def check_currency(value) -> str | None:
+    text = value if isinstance(value, str) else ""
+    if (
+        0 < len(text.strip()) == len(text) <= CURRENCY_MAX_LENGTH
+        and text.isprintable()
+        and not CURRENCY_FORBIDDEN & set(text)
+    ):
+        return None
+    return (
+        f"give 1 to {CURRENCY_MAX_LENGTH} printable characters without quotes, backslashes, "
+        "% or braces, e.g. $, Bs, €, US$"
+    )
+
+
 def check_choice(value, choices) -> str | None:
     if value in choices:
         return None
@@ -98,6 +117,7 @@ def find_errors(answers: dict) -> list[tuple[str, object, str]]:
         ("package_name", check_identifier),
         ("primary_color", check_colour),
         ("cache_ttl_seconds", check_positive_int),
+        ("currency_symbol", check_currency),
     ]
     checks += [(name, lambda v, c=choices: check_choice(v, c)) for name, choices in CHOICES.items()]
     checks += [(name, check_boolean) for name in BOOLEANS]

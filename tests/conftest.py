@@ -24,6 +24,8 @@ for index, answers in enumerate(COMBINATIONS):
     answers["chart_palette"] = PALETTES[index % len(PALETTES)]
     answers["theme_base"] = ("light", "dark")[index % 2]
     answers["cache_ttl_seconds"] = str((60, 300, 900)[index % 3])
+    answers["language"] = ("en", "es")[index // 2 % 2]
+    answers["number_format"] = ("1,234.56", "1.234,56")[index // 4 % 2]
 
 
 def combination_id(answers: dict) -> str:

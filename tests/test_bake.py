@@ -117,9 +117,13 @@ def test_answers_reach_the_project(cookies, answers):
         == palette[answers["chart_palette"]]["categorical"]
     )
     assert config["theme"]["base"] == answers["theme_base"]
-    settings = (project / "sales_dashboard" / "settings.py").read_text(encoding="utf-8")
-    assert f"HISTORICAL_TTL_SECONDS = {int(answers['cache_ttl_seconds'])}" in settings
-    assert f'DATABASE = "{answers["database"]}"' in settings
+    namespace: dict = {}
+    exec((project / "sales_dashboard" / "settings.py").read_text(encoding="utf-8"), namespace)
+    assert namespace["HISTORICAL_TTL_SECONDS"] == int(answers["cache_ttl_seconds"])
+    assert namespace["DATABASE"] == answers["database"]
+    assert namespace["LANGUAGE"] == answers["language"]
+    assert namespace["NUMBER_FORMAT"] == answers["number_format"]
+    assert namespace["CURRENCY"] == {"en": "$", "es": "Bs"}[answers["language"]]
     gitignore = (project / ".gitignore").read_text(encoding="utf-8")
     assert ".streamlit/secrets.toml" in gitignore and "data/" in gitignore
 
@@ -178,6 +182,8 @@ BAD_ANSWERS = [
     ("cache_ttl_seconds", "0"),
     ("cache_ttl_seconds", "-5"),
     ("cache_ttl_seconds", "five"),
+    ("currency_symbol", "%s"),
+    ("currency_symbol", "Bolivianos"),
 ]
 
 

@@ -28,9 +28,8 @@ def options_table() -> str:
             question, choices = prompt, ""
         if isinstance(default, bool):
             default = "yes" if default else "no"
-        default = f"`{rendered[key] if isinstance(default, str) and '{{' in default else default}`"
-        if "{{" in str(DEFAULTS[key]):
-            default += " (derived)"
+        derived = isinstance(default, str) and ("{{" in default or "{%" in default)
+        default = f"`{rendered[key]}` (derived)" if derived else f"`{default}`"
         rows.append(f"| `{key}` | {default} | {choices} | {question} |")
     return "\n".join(rows)
 

@@ -7,4 +7,6 @@ HISTORICAL_TTL_SECONDS = {{ cookiecutter.cache_ttl_seconds | int }}  # historica
 CATALOGUE_TTL_SECONDS = 3600  # products and categories change rarely
 SQLITE_PATH = "data/dashboard.db"  # relative to the project root (default database)
 DEFAULT_SEED_ROWS = 100_000  # order items created by `python -m {{ cookiecutter.package_name }} seed`
-CURRENCY = "Bs"
+LANGUAGE = "{{ cookiecutter.language }}"  # visible text: "en" (English) or "es" (Spanish)
+CURRENCY = "{{ cookiecutter.currency_symbol }}"  # shown before amounts
+NUMBER_FORMAT = "{{ cookiecutter.number_format }}"  # thousands and decimal separators
