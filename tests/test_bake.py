@@ -29,6 +29,7 @@ PACKAGE_FILES = {
     "__init__.py",
     "__main__.py",
     "admin.py",
+    "asgi.py",
     "data.py",
     "db.py",
     "dialects/__init__.py",
@@ -61,7 +62,8 @@ def expected_files(answers: dict) -> set[str]:
     files |= template_files("tests")
     files |= {
         name.replace("{{cookiecutter.package_name}}", package)
-        for name in template_files("{{cookiecutter.package_name}}/sections")
+        for folder in ("sections", "bench")
+        for name in template_files(f"{{{{cookiecutter.package_name}}}}/{folder}")
     }
     files |= template_files("app_pages")
     if answers["include_docker"]:

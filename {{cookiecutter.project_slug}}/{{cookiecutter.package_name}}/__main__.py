@@ -1,4 +1,5 @@
-"""Command line: ``seed`` (demo data), ``live`` (moving data), ``bench`` (benchmark)."""
+"""Command line: ``seed`` (demo data), ``live`` (moving data), ``bench`` (benchmark),
+``serve`` (the production server)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         from .bench import main as bench_main
 
         return bench_main(argv[1:])
+    if argv[:1] == ["serve"]:  # uvicorn and the ASGI app stay out of the other commands
+        from .asgi import main as serve_main
+
+        return serve_main(argv[1:])
     parser = argparse.ArgumentParser(prog=f"python -m {db.PACKAGE}", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -41,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     p_live.add_argument("--interval", type=float, default=1.0, help="seconds between orders")
     p_live.add_argument("--quiet", action="store_true", help="no output per order")
     sub.add_parser("bench", help="run the benchmark (python -m <package> bench --help)")
+    sub.add_parser("serve", help="the production server (python -m <package> serve --help)")
 
     args = parser.parse_args(argv)
     progress = None if args.quiet else seeding.print_progress

@@ -271,6 +271,7 @@ def seed(
         for table in queries.DEMO_TABLES:
             for index in sorted(table.indexes, key=lambda i: i.name):
                 index.create(c)
+        dialect.update_statistics(c, [table.name for table in queries.DEMO_TABLES])
         info = {
             **wanted,
             "anchor": anchor.isoformat(),

@@ -1,0 +1,323 @@
+"""Tools for the fault, hostile-input and load tests (not a test module itself).
+
+- ``TcpProxy``: a TCP relay in front of the MySQL server that the tests stop, start and
+  use to cut every open connection (a server restart, a proxy dropping idle links).
+- ``fault_database()``: a private seeded database (MySQL ones are named ``dash_fault_*``).
+- ``fingerprint()``: row count and a checksum of every table (proves nothing changed).
+- ``serve()``: ``streamlit run`` of a script on a free port, for real sessions.
+- ``Tab``: a browser tab over the websocket (``{{ cookiecutter.package_name }}.bench.wsclient``) that also records
+  what the page showed: errors, warnings, metrics, texts, spinners.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ANCHOR, APP_ROOT, BACKEND, TEST_ROWS, _mysql_server
+from sqlalchemy import create_engine, inspect, make_url, text
+
+from {{ cookiecutter.package_name }} import db, seed
+from {{ cookiecutter.package_name }}.bench.wsclient import BrowserSession
+
+CI = bool(os.environ.get("CI"))
+STARTUP_SECONDS = 60
+
+# --- Backends --------------------------------------------------------------------------
+
+
+def mysql_only() -> None:
+    """Skip on SQLite (no server, no connections to kill)."""
+    if BACKEND != "mysql":
+        pytest.skip("needs a database server (runs with DASH_TEST_BACKEND=mysql)")
+
+
+@contextlib.contextmanager
+def fault_database(tmp_dir: Path, rows: int = TEST_ROWS) -> Iterator[str]:
+    """A seeded database of its own, dropped afterwards (MySQL: dash_fault_<hex>)."""
+    name = None
+    if BACKEND == "sqlite":
+        url = f"sqlite:///{tmp_dir / 'fault.db'}"
+    else:
+        server = _mysql_server()
+        name = f"dash_fault_{uuid.uuid4().hex[:8]}"
+        with admin_connection() as c:
+            c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+        url = server.set(database=name).render_as_string(hide_password=False)
+    engine = db.make_engine(make_url(url))
+    try:
+        seed.seed(engine, rows, anchor=ANCHOR)
+        engine.dispose()
+        yield url
+    finally:
+        engine.dispose()
+        if name is not None:
+            kill_connections(name)
+            with admin_connection() as c:
+                c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+
+
+@contextlib.contextmanager
+def admin_connection():
+    """A root connection to the MySQL server (autocommit)."""
+    engine = create_engine(_mysql_server(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as c:
+            yield c
+    finally:
+        engine.dispose()
+
+
+def kill_connections(database: str) -> int:
+    """KILL every server connection using ``database`` (what a restart does to a pool)."""
+    with admin_connection() as c:
+        ids = c.execute(
+            text(
+                "SELECT id FROM information_schema.processlist "
+                "WHERE db = :db AND id <> CONNECTION_ID()"
+            ),
+            {"db": database},
+        ).scalars()
+        killed = 0
+        for conn_id in list(ids):
+            with contextlib.suppress(Exception):  # it may have gone by itself
+                c.execute(text(f"KILL CONNECTION {int(conn_id)}"))
+                killed += 1
+    return killed
+
+
+def fingerprint(url: str) -> dict[str, tuple[int, str]]:
+    """{table: (rows, sha256 of every row in key order)} for every table in the database."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            result = {}
+            for table in sorted(inspect(c).get_table_names()):
+                quoted = engine.dialect.identifier_preparer.quote(table)
+                rows = c.execute(text(f"SELECT * FROM {quoted} ORDER BY 1")).all()
+                digest = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
+                result[table] = (len(rows), digest)
+            return result
+    finally:
+        engine.dispose()
+
+
+# --- A TCP relay in front of the server ------------------------------------------------
+
+
+class TcpProxy:
+    """127.0.0.1:<port> -> target. ``stop()`` refuses connections and cuts the open ones,
+    ``start()`` accepts again on the same port, ``drop()`` cuts the open ones only."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._listener: socket.socket | None = None
+        self._conns: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def start(self) -> TcpProxy:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
+            self._listener.close()
+            self._listener = None
+        self.drop()
+
+    def drop(self) -> int:
+        with self._lock:
+            conns, self._conns = self._conns, set()
+        for s in conns:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+        return len(conns) // 2
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # stopped
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._conns.update((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+
+def proxied(url: str, proxy: TcpProxy) -> str:
+    """The same MySQL URL, through the proxy."""
+    return make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- A real server ---------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def rss_mb(self) -> float:
+        try:
+            with open(f"/proc/{self.process.pid}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return 0.0
+
+
+@contextlib.contextmanager
+def serve(script: Path, env: dict[str, str], log_dir: Path) -> Iterator[Server]:
+    """``streamlit run script`` on a free port (cwd: the project root); stopped after."""
+    port = free_port()
+    log = log_dir / f"streamlit-{port}.log"
+    full_env = {**os.environ, **env, "PYTHONPATH": str(APP_ROOT)}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with log.open("w") as out:
+        proc = subprocess.Popen(command, cwd=APP_ROOT, env=full_env, stdout=out, stderr=out)
+    server = Server(f"http://127.0.0.1:{port}", proc, log)
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            try:
+                with urllib.request.urlopen(server.url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("streamlit did not start:\n" + log.read_text()[-3000:])
+            time.sleep(0.2)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --- A tab that remembers what the page showed -----------------------------------------
+
+_ALERTS = {1: "error", 2: "warning", 3: "info", 4: "success"}
+
+
+@dataclass
+class Page:
+    """What one run put on the page (elements of the last run only)."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    metrics: int = 0
+    spinners: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return not (self.errors or self.warnings or self.exceptions)
+
+
+class Tab(BrowserSession):
+    """``BrowserSession`` that records alerts, exceptions, texts and metrics per run.
+
+    An exception in the app is recorded (not raised) so a test can count them.
+    """
+
+    def __init__(self, base_url: str, query_string: str = "") -> None:
+        super().__init__(base_url, query_string)
+        self.page = Page()
+
+    async def _rerun(self, fragment_id: str = ""):  # noqa: ANN202
+        self.page = Page()
+        return await super()._rerun(fragment_id)
+
+    def _learn(self, fwd: Any) -> str | None:
+        delta = fwd.delta
+        if delta.WhichOneof("type") == "new_element":
+            self.record(delta.new_element)
+        super()._learn(fwd)
+        return None  # exceptions are in self.page.exceptions
+
+    def record(self, element: Any) -> None:
+        kind = element.WhichOneof("type")
+        page = self.page
+        if kind == "alert":
+            body = element.alert.body
+            {"error": page.errors, "warning": page.warnings}.get(
+                _ALERTS.get(element.alert.format, ""), page.texts
+            ).append(body)
+        elif kind == "exception":
+            page.exceptions.append(f"{element.exception.type}: {element.exception.message}")
+        elif kind == "metric":
+            page.metrics += 1
+        elif kind == "spinner":
+            page.spinners += 1
+        elif kind in ("markdown", "text", "code", "heading", "toast"):
+            page.texts.append(getattr(element, kind).body)
+
+    async def listen(self, seconds: float) -> None:
+        """Read what the server pushes unasked (fragment timers run in the browser)."""
+        deadline = time.monotonic() + seconds
+        with contextlib.suppress(TimeoutError):
+            while (left := deadline - time.monotonic()) > 0:
+                await self._until_finished_within(left)
+
+    async def _until_finished_within(self, seconds: float) -> None:
+        import asyncio
+
+        await asyncio.wait_for(self._until_finished(), seconds)

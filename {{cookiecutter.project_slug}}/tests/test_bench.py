@@ -1,0 +1,87 @@
+"""The benchmark runs end to end in quick mode on the backend under test, so it never rots.
+
+Backend: ``DASH_TEST_BACKEND`` = ``sqlite`` (default) or ``mysql`` (server from
+``TEST_MYSQL_URL``; without a server the test skips, unless ``CI`` is set). Timings are
+not asserted (machines differ); the counts and the shape of the result are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from {{ cookiecutter.package_name }} import bench, db
+
+BACKEND = os.environ.get("DASH_TEST_BACKEND", "sqlite").strip().lower()
+MYSQL_SERVER_URL = os.environ.get("TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+
+KEYS = [
+    "floor_ms",
+    "warm_ms",
+    "warm_queries",
+    "cold_ms",
+    "queries_per_cold_run",
+    "naive_ms",
+    "fragment_ms",
+    "full_ms",
+    "stampede_sessions",
+    "stampede_queries",
+    "latency",
+    "memory",
+    "environment",
+    "server_settings",
+    "ratios",
+    "targets",
+]
+
+
+def _bench_url(tmp_path: Path) -> tuple[str, list[str]]:
+    """A database URL for the bench and the extra options (seed it; drop it on MySQL)."""
+    if BACKEND == "sqlite":
+        return f"sqlite:///{tmp_path / 'bench.db'}", ["--seed"]
+    server = make_url(MYSQL_SERVER_URL)
+    probe = create_engine(server, connect_args={"connect_timeout": 3})
+    try:
+        with probe.connect():
+            pass
+    except SQLAlchemyError as exc:
+        message = (
+            f"No MySQL server answers at {db.describe(server)} ({type(exc).__name__}). "
+            "Set TEST_MYSQL_URL to a server where the tests may create databases."
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        probe.dispose()
+    name = f"dash_bench_{uuid.uuid4().hex[:8]}"
+    url = server.set(database=name).render_as_string(hide_password=False)
+    return url, ["--seed", "--drop"]
+
+
+def test_quick_bench_reports_every_measurement(tmp_path, capsys):
+    url, options = _bench_url(tmp_path)
+    chart = tmp_path / "latency.png"
+    status = bench.main(["--quick", "--json", "--url", url, "--chart", str(chart), *options])
+    out = capsys.readouterr().out
+    assert status == 0
+    result = json.loads(out)
+
+    assert not [key for key in KEYS if key not in result]
+    assert result["warm_queries"] == 0  # a warm rerun never reaches the database
+    assert result["queries_per_cold_run"] > 0
+    assert result["stampede_sessions"] >= 20
+    # Streamlit's per-key lock: many tabs at once cost what one tab costs.
+    assert result["stampede_queries"] <= result["queries_per_cold_run"]
+    for kind in ("streamlit run", "production"):
+        for level in result["latency"][kind].values():
+            assert 0 < level["p50_ms"] <= level["p95_ms"]
+    assert result["memory"]["rss_mb"] > 0
+    assert chart.is_file() and chart.stat().st_size > 0
+    assert not (db.PROJECT_ROOT / f".bench_entry_{os.getpid()}.py").exists()  # cleaned up
