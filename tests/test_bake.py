@@ -34,6 +34,7 @@ PACKAGE_FILES = {
     "db.py",
     "dialects/__init__.py",
     "filters.py",
+    "i18n.py",
     "queries.py",
     "seed.py",
     "settings.py",

@@ -5,13 +5,17 @@ operator panel) and the navigation between pages. Data flows one way:
 SQL ({{ cookiecutter.package_name }}.queries) -> cached loaders ({{ cookiecutter.package_name }}.data) -> filters -> sections.
 """
 
+import time
 from pathlib import Path
 
 import streamlit as st
 from sqlalchemy import inspect
 
 from {{ cookiecutter.package_name }} import admin, data, db, filters, seed, settings, stats
+from {{ cookiecutter.package_name }}.i18n import t
 from {{ cookiecutter.package_name }}.sections import load
+
+RETRY_SECONDS = 10  # the "cannot reach the database" page tries again this often
 
 st.set_page_config(
     page_title=settings.PROJECT_NAME,
@@ -26,17 +30,27 @@ st.session_state["app_runs"] = st.session_state.get("app_runs", 0) + 1
 def database_problem(exc: Exception) -> None:
     """A full page that says what is wrong and how to fix it (no traceback)."""
     st.title(settings.PROJECT_NAME, anchor=False)
-    st.error(f"The dashboard cannot reach its database. {exc}", icon=":material/cloud_off:")
-    st.markdown(
-        "**How to fix it**\n\n"
-        "- Check that the database server is running and reachable.\n"
-        "- Check the URL in the `DATABASE_URL` environment variable or in "
-        f"`.streamlit/secrets.toml` under `[connections.{settings.CONNECTION_NAME}]`.\n"
-        "- Create the tables and demo data with `python -m {{ cookiecutter.package_name }} seed`."
-    )
-    if st.button("Try again", icon=":material/refresh:", type="primary"):
+    st.error(t("app_db_error", error=exc), icon=":material/cloud_off:")
+    st.markdown(t("app_how_to_fix", connection=settings.CONNECTION_NAME, command=db.SEED_COMMAND))
+    if st.button(t("app_try_again"), icon=":material/refresh:", type="primary"):
         data.clear_all()
         st.rerun()
+    st.session_state["db_failed_at"] = time.monotonic()
+    retry_until_reachable()
+
+
+# Pattern: a fragment with run_every retries by itself; once the database answers, the
+# whole app reruns, so a dashboard left open recovers without anyone reloading it.
+@st.fragment(run_every=RETRY_SECONDS)
+def retry_until_reachable() -> None:
+    st.caption(t("app_retrying", seconds=RETRY_SECONDS))
+    if time.monotonic() - st.session_state.get("db_failed_at", 0) < RETRY_SECONDS / 2:
+        return  # the run that drew this page has just tried
+    try:
+        data.load_operation_status()
+    except db.DatabaseUnavailable:
+        return
+    st.rerun()
 
 
 def default_sqlite_needs_seed() -> bool:
@@ -72,7 +86,7 @@ def operation_status() -> dict | None:
         # The default SQLite file is created with demo data on the first run, so
         # a freshly generated project works the moment it is started.
         if default_sqlite_needs_seed():
-            with st.spinner("Creating the demo database (first run only)...", show_time=True):
+            with st.spinner(t("app_seeding"), show_time=True):
                 seed_default_sqlite()
             data.clear_all()
             return data.load_operation_status().value
@@ -92,21 +106,26 @@ filters.init_state(status)
 page = st.navigation(
     [
         st.Page(
-            "app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
+            "app_pages/overview.py",
+            title=t("page_overview"),
+            icon=":material/dashboard:",
+            default=True,
         ),
-        st.Page("app_pages/order_lines.py", title="Order lines", icon=":material/receipt_long:"),
+        st.Page(
+            "app_pages/order_lines.py",
+            title=t("page_order_lines"),
+            icon=":material/receipt_long:",
+        ),
     ]
 )
 with st.sidebar:
     catalogue = load(data.load_catalogue)
     filters.render_sidebar(status, catalogue)
     config = data.load_app_config()
-    st.caption(
-        f"Database: {config['database']} · history cached "
-        f"{config['historical_ttl_seconds'] // 60} min"
-    )
+    minutes = config["historical_ttl_seconds"] // 60
+    st.caption(t("app_sidebar_caption", database=config["database"], minutes=minutes))
     st.divider()
-    with st.expander("Operator panel", icon=":material/build:"):
+    with st.expander(t("operator_panel"), icon=":material/build:"):
         admin.render_controls()
         stats_box = st.container()
 

@@ -166,3 +166,20 @@ def app(use_database: str):
     from streamlit.testing.v1 import AppTest
 
     return AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT)
+
+
+def metric_values(at) -> dict[str, float]:
+    """The KPI cards of an AppTest run as numbers, by label.
+
+    The cards show text written by {{ cookiecutter.package_name }}.i18n ("Bs 1,234", "Bs 1.234", "34.5%"),
+    so the value is read back with the configured currency and separators.
+    """
+    from {{ cookiecutter.package_name }} import i18n
+
+    thousands, decimal = i18n.separators()
+
+    def parse(text: str) -> float:
+        text = text.replace(settings.CURRENCY, "").replace("%", "").strip()
+        return float(text.replace(thousands, "").replace(decimal, "."))
+
+    return {m.label: parse(m.value) for m in at.metric}

@@ -264,6 +264,7 @@ class Page:
     warnings: list[str] = field(default_factory=list)
     exceptions: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
+    toasts: list[str] = field(default_factory=list)
     metrics: int = 0
     spinners: int = 0
 
@@ -307,17 +308,7 @@ class Tab(BrowserSession):
             page.metrics += 1
         elif kind == "spinner":
             page.spinners += 1
-        elif kind in ("markdown", "text", "code", "heading", "toast"):
+        elif kind == "toast":
+            page.toasts.append(element.toast.body)
+        elif kind in ("markdown", "text", "code", "heading"):
             page.texts.append(getattr(element, kind).body)
-
-    async def listen(self, seconds: float) -> None:
-        """Read what the server pushes unasked (fragment timers run in the browser)."""
-        deadline = time.monotonic() + seconds
-        with contextlib.suppress(TimeoutError):
-            while (left := deadline - time.monotonic()) > 0:
-                await self._until_finished_within(left)
-
-    async def _until_finished_within(self, seconds: float) -> None:
-        import asyncio
-
-        await asyncio.wait_for(self._until_finished(), seconds)

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from . import data, stats
+from .i18n import number, t
 
 
 def render_controls() -> None:
@@ -14,56 +15,60 @@ def render_controls() -> None:
     if notice:
         st.toast(notice, icon=":material/check_circle:")
     refresh = st.button(
-        "Refresh data",
+        t("admin_refresh"),
         icon=":material/refresh:",
         width="stretch",
         key="admin_refresh",
-        help="Reload historical data (the cached tier with a TTL).",
+        help=t("admin_refresh_help"),
     )
     clear = st.button(
-        "Clear caches",
+        t("admin_clear"),
         icon=":material/delete_sweep:",
         width="stretch",
         key="admin_clear",
-        help="Drop every cached result and the database engine.",
+        help=t("admin_clear_help"),
     )
     if refresh:
         # Pattern: invalidate the historical loaders only, then rerun.
         data.refresh_historical()
-        st.session_state["admin_notice"] = "Historical data reloaded from the database."
+        st.session_state["admin_notice"] = t("admin_refreshed")
         st.rerun()
     if clear:
         # Pattern: clear every cache, then rerun.
         data.clear_all()
-        st.session_state["admin_notice"] = "All caches cleared."
+        st.session_state["admin_notice"] = t("admin_cleared")
         st.rerun()
 
 
 def render_stats() -> None:
     """Statistics of this run and since the server started (call at the end)."""
     last, total = stats.last_run(), stats.total()
+    counts = {
+        key: {"run": number(last.get(key, 0)), "total": number(total.get(key, 0))}
+        for key in ("sql_statements", "loader_misses")
+    }
     st.markdown(
-        f"**SQL statements:** {last.get('sql_statements', 0):,} this run · "
-        f"{total.get('sql_statements', 0):,} total  \n"
-        f"**Loader misses:** {last.get('loader_misses', 0):,} this run · "
-        f"{total.get('loader_misses', 0):,} total"
+        t("admin_sql", **counts["sql_statements"])
+        + "  \n"  # two spaces and a newline: a line break in Markdown
+        + t("admin_misses", **counts["loader_misses"])
     )
     sections = last.get("sections") or {}
     if sections:
         timing = pd.DataFrame(
-            {"Section": list(sections), "ms": [round(v, 1) for v in sections.values()]}
+            {"section": list(sections), "ms": [round(v, 1) for v in sections.values()]}
         )
         st.dataframe(
             timing,
             hide_index=True,
             width="stretch",
             column_config={
+                "section": t("col_section"),
                 "ms": st.column_config.ProgressColumn(
-                    "Time (ms)",
-                    format="%.1f",
+                    t("col_time_ms"),
+                    format="%d",  # whole ms: no separator, right in either NUMBER_FORMAT
                     min_value=0,
                     max_value=max(1.0, float(timing["ms"].max())),
-                )
+                ),
             },
         )
-    st.caption(f"Full app runs this session: {st.session_state.get('app_runs', 0)}")
+    st.caption(t("admin_runs", n=number(st.session_state.get("app_runs", 0))))

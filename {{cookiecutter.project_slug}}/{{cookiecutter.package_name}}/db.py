@@ -22,6 +22,10 @@ PACKAGE = __name__.split(".")[0]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_COMMAND = f"python -m {PACKAGE} seed"
 LIVENESS_CHECK_SECONDS = 30
+# The app's engine asks the database to stop any statement running longer than this
+# (MySQL/MariaDB per session, SQLite by a progress handler): a runaway query ends with a
+# message instead of holding a pooled connection and the page forever.
+STATEMENT_TIMEOUT_SECONDS = 30
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -108,16 +112,23 @@ def dialect_module(url: URL) -> ModuleType:
 # --- Engine ----------------------------------------------------------------------------
 
 
-def make_engine(url: URL | None = None) -> Engine:
-    """A new engine with the backend's pool settings, counted by `stats` (no caching)."""
+def make_engine(url: URL | None = None, statement_timeout: float | None = None) -> Engine:
+    """A new engine with the backend's pool settings, counted by `stats` (no caching).
+
+    ``statement_timeout`` (seconds): the database stops longer statements (the app's
+    engine; the seeder's bulk statements may legitimately take longer).
+    """
     url = url or resolve_url()
     module = dialect_module(url)
     try:
         final_url, options = module.engine_options(url)
         engine = create_engine(final_url, **options)
-    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+    except (ArgumentError, NoSuchModuleError, ImportError, OSError) as exc:
+        # OSError: SQLite's folder cannot be created (a share that is not mounted).
         raise DatabaseUnavailable(mask(f"Cannot use {describe(url)}: {exc}", url)) from None
     event.listen(engine, "connect", module.on_connect)
+    if statement_timeout:
+        module.limit_statement_time(engine, statement_timeout)
     stats.instrument(engine)
     _checked[engine] = {"source": url.render_as_string(hide_password=False), "at": time.time()}
     return engine
@@ -161,7 +172,7 @@ def _dispose(engine: Engine) -> None:
 @st.cache_resource(validate=_engine_is_valid, on_release=_dispose, show_spinner=False)
 def get_engine() -> Engine:
     """The process-wide engine (its pool is shared by every session and thread)."""
-    return make_engine()
+    return make_engine(statement_timeout=STATEMENT_TIMEOUT_SECONDS)
 
 
 # --- Errors in plain words -------------------------------------------------------------
@@ -180,9 +191,16 @@ def friendly_error(exc: BaseException, url: URL | None = None) -> DatabaseUnavai
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
     reason = mask(reason, url)
     try:
-        missing = dialect_module(url).is_missing_schema(exc)
+        module = dialect_module(url)
+        missing, timed_out = module.is_missing_schema(exc), module.is_timeout(exc)
     except DatabaseUnavailable:
-        missing = False
+        missing = timed_out = False
+    if timed_out:
+        return DatabaseUnavailable(
+            f"The database {where} took longer than {STATEMENT_TIMEOUT_SECONDS:g} s to answer "
+            "and the query was stopped. Try a shorter range of operations or dates; if it "
+            "keeps happening, the database is overloaded."
+        )
     if missing:
         return DatabaseUnavailable(
             f"The database {where} has no dashboard tables (or some are missing). "

@@ -8,15 +8,18 @@ in the URL so a filtered view can be shared as a link.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import math
 from typing import Any
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
+from .i18n import date, number, t
 from .queries import Filters
 
-MODES = ("realtime", "ops", "dates")
-MODE_LABELS = {"realtime": "Live", "ops": "Operations", "dates": "Dates"}
+MODES = ("realtime", "ops", "dates")  # labels: t("mode_<mode>")
 
 # How many operations / days the default historical view covers.
 DEFAULT_SPAN = 7
@@ -99,31 +102,31 @@ def _clamp_to_bounds(status: dict) -> None:
 def render_sidebar(status: dict, catalogue) -> None:
     """Draw the filter widgets (the app places them in the sidebar, on every page)."""
     state = st.session_state
-    st.subheader("Filters")
+    st.subheader(t("filters_title"))
     # Pattern: keyed widget seeded from session-state defaults, bound to the URL.
     st.segmented_control(
-        "View",
+        t("filters_view"),
         MODES,
-        format_func=MODE_LABELS.get,
+        format_func=lambda mode: t("mode_" + mode),
         key="mode",
         required=True,
         bind="query-params",
         width="stretch",
-        help="Live: the open operation, never cached. Operations / Dates: closed history, cached.",
+        help=t("filters_view_help"),
     )
     mode = state["mode"]
     if mode == "realtime":
-        st.caption(
-            f"Operation #{status['latest_op']} · "
-            + ("open now" if status.get("is_open") else "closed")
-        )
+        key = "filters_live_open" if status.get("is_open") else "filters_live_closed"
+        st.caption(t(key, op=status["latest_op"]))
     elif mode == "ops":
         left, right = st.columns(2)
         bounds = {"min_value": int(status["min_op"]), "max_value": int(status["max_op"])}
         # persist_state keeps a hidden widget's value when the mode hides it.
-        common = {"step": 1, "bind": "query-params", "persist_state": "session"}
-        left.number_input("From operation", key="op_start", **common, **bounds)
-        right.number_input("To operation", key="op_end", **common, **bounds)
+        common = {"step": 1, "persist_state": "session", **bounds}
+        left.number_input(
+            t("filters_op_from"), key="op_start", bind=_url_bind("op_start"), **common
+        )
+        right.number_input(t("filters_op_to"), key="op_end", bind=_url_bind("op_end"), **common)
     else:
         left, right = st.columns(2)
         bounds = {
@@ -131,37 +134,55 @@ def render_sidebar(status: dict, catalogue) -> None:
             "max_value": _as_date(status["max_date"]),
         }
         common = {"format": "YYYY-MM-DD", "bind": "query-params", "persist_state": "session"}
-        left.date_input("From", key="date_start", **common, **bounds)
-        right.date_input("To", key="date_end", **common, **bounds)
+        left.date_input(t("filters_date_from"), key="date_start", **common, **bounds)
+        right.date_input(t("filters_date_to"), key="date_end", **common, **bounds)
 
     categories = sorted(catalogue["category"].unique()) if catalogue is not None else []
     # Options shrink when categories are chosen: drop picks that left the list
     # before the widget is drawn (a value outside the options is an error).
     _keep_only(state, "categories", categories)
     st.multiselect(
-        "Categories",
+        t("filters_categories"),
         categories,
         key="categories",
-        placeholder="All categories",
+        placeholder=t("filters_all_categories"),
         bind="query-params",
     )
     products = _product_options(catalogue, state["categories"])
     _keep_only(state, "products", products)
     st.multiselect(
-        "Products",
+        t("filters_products"),
         list(products),
-        format_func=products.get,
+        format_func=lambda pid: products.get(pid, str(pid)),  # a forged id is shown as is
         key="products",
-        placeholder="All products",
+        placeholder=t("filters_all_products"),
         bind="query-params",
     )
     st.button(
-        "Reset filters",
+        t("filters_reset"),
         on_click=reset_filters,
         args=(status,),
         icon=":material/restart_alt:",
         width="stretch",
     )
+
+
+def _url_bind(key: str) -> str | None:
+    """ "query-params", unless the URL holds a number no whole-number widget can take.
+
+    Pattern: distrust the URL. Streamlit drops most bad values itself, but
+    ?op_start=inf (or 1e309) makes its integer parsing raise. Such a value is
+    removed from the URL and the widget is left unbound for this run.
+    """
+    try:
+        usable = all(math.isfinite(float(v)) for v in st.query_params.get_all(key))
+    except ValueError:
+        usable = True  # not a number at all: Streamlit ignores it by itself
+    if usable:
+        return "query-params"
+    with contextlib.suppress(StreamlitAPIException):  # bound already: the widget's value
+        del st.query_params[key]
+    return None
 
 
 def _keep_only(state, key: str, options) -> None:
@@ -194,28 +215,47 @@ def current_filters() -> tuple[Filters | None, list[str]]:
     )
     # Pattern: validate before querying; a reversed or empty range is a message.
     messages = f.validate()
+    if messages:
+        messages = _slips(f) or messages
     return (None if messages else f), messages
+
+
+def _slips(f: Filters) -> list[str]:
+    """The invalid ranges a user can enter here, said in the UI language.
+
+    validate() (data layer) decides what is invalid and writes English; other
+    problems (hand-edited links) keep its message.
+    """
+    ops = (f.op_start, f.op_end)
+    if f.mode == "ops" and all(isinstance(op, int) for op in ops) and ops[0] > ops[1]:
+        return [t("filters_ops_reversed", first=f.op_start, last=f.op_end)]
+    if f.mode == "dates":
+        if not (isinstance(f.date_start, dt.date) and isinstance(f.date_end, dt.date)):
+            return [t("filters_dates_required")]
+        if f.date_start > f.date_end:
+            return [t("filters_dates_reversed", start=f.date_start, end=f.date_end)]
+    return []
 
 
 def describe(f: Filters, status: dict) -> str:
     """One line saying what the page shows, for the header."""
     if f.mode == "realtime":
-        scope = f"Live · operation #{status['latest_op']}"
+        scope = t("scope_live", op=status.get("latest_op", ""))
     elif f.mode == "ops":
         scope = (
-            f"Operation #{f.op_start}"
+            t("scope_op", op=f.op_start)
             if f.op_start == f.op_end
-            else f"Operations #{f.op_start}–#{f.op_end}"
+            else t("scope_ops", first=f.op_start, last=f.op_end)
         )
     else:
         scope = (
-            f"{f.date_start:%d %b %Y}"
+            date(f.date_start)
             if f.date_start == f.date_end
-            else f"{f.date_start:%d %b %Y} – {f.date_end:%d %b %Y}"
+            else f"{date(f.date_start)} – {date(f.date_end)}"
         )
     parts = [scope]
     if f.categories:
         parts.append(", ".join(f.categories))
     if f.products:
-        parts.append(f"{len(f.products)} product(s)")
+        parts.append(t("scope_products", n=number(len(f.products))))
     return " · ".join(parts)

@@ -42,6 +42,8 @@ HISTORICAL_MODES = (OPS, DATES)
 MAX_PAGE_SIZE = 1000
 MAX_TOP_LIMIT = 100
 MAX_FILTER_VALUES = 500
+MAX_ID = 2**31 - 1  # operation and product ids are INT columns; larger numbers are input errors
+MAX_OFFSET = 2**31 - 1
 
 # --- Schema: the single place where tables and indexes are declared -------------------
 
@@ -150,8 +152,8 @@ class Filters:
         if self.mode not in MODES:
             problems.append(f"Unknown mode {self.mode!r}: use one of {', '.join(MODES)}.")
         if self.mode == OPS:
-            if not (_is_int(self.op_start) and _is_int(self.op_end)):
-                problems.append("Operation numbers must be whole numbers.")
+            if not (_is_id(self.op_start) and _is_id(self.op_end)):
+                problems.append(f"Operation numbers must be whole numbers up to {MAX_ID}.")
             elif self.op_start > self.op_end:
                 problems.append(
                     f"The first operation ({self.op_start}) is after the last ({self.op_end})."
@@ -165,7 +167,7 @@ class Filters:
                 )
         if not all(isinstance(c, str) for c in self.categories):
             problems.append("Categories must be names.")
-        if not all(_is_int(p) for p in self.products):
+        if not all(_is_id(p) for p in self.products):
             problems.append("Products must be product ids.")
         if len(self.categories) > MAX_FILTER_VALUES or len(self.products) > MAX_FILTER_VALUES:
             problems.append(f"Select at most {MAX_FILTER_VALUES} categories or products.")
@@ -232,6 +234,11 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def _is_id(v: Any) -> bool:
+    """A whole number the database can compare with an INT column (no overflow)."""
+    return _is_int(v) and -MAX_ID <= v <= MAX_ID
+
+
 def _is_date(v: Any) -> bool:
     return isinstance(v, dt.date) and not isinstance(v, dt.datetime)
 
@@ -277,7 +284,10 @@ def previous_period(c: Connection, f: Filters) -> Period:
         return Period(op_start=f.op_start - n, op_end=f.op_start - 1)
     if f.mode == DATES:
         shift = dt.timedelta(days=(f.date_end - f.date_start).days + 1)
-        return Period(date_start=f.date_start - shift, date_end=f.date_end - shift)
+        try:
+            return Period(date_start=f.date_start - shift, date_end=f.date_end - shift)
+        except OverflowError:  # the range starts near year 1: nothing comes before it
+            return NOTHING
     last_two = (
         c.execute(
             select(operations.c.op_id, operations.c.opened_at)
@@ -477,7 +487,7 @@ def fetch_detail_page(c: Connection, f: Filters, page: int, page_size: int) -> p
         )
         .order_by(order_items.c.created_at.desc(), order_items.c.item_id.desc())
         .limit(bindparam("page_size", page_size))
-        .offset(bindparam("offset", page * page_size))
+        .offset(bindparam("offset", min(page * page_size, MAX_OFFSET)))
     )
     return _frame(c, stmt, DETAIL_COLUMNS)
 

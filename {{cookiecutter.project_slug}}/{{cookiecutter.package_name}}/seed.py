@@ -23,7 +23,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, bindparam, func, select
 from sqlalchemy.schema import CreateTable
 
-from . import db, queries
+from . import db, queries, settings
 from .queries import categories, operations, order_items, orders, products, seed_info
 
 SEED_VERSION = "1"
@@ -81,6 +81,68 @@ MENU: dict[str, list[tuple[str, float]]] = {
     "Wine": [("House red (glass)", 30), ("House white (glass)", 30), ("Malbec (bottle)", 150)],
     "Coffee": [("Espresso", 10), ("Cappuccino", 15), ("Latte", 16), ("Tea", 9)],
 }
+# The demo catalogue in Spanish, used when settings.LANGUAGE is "es".
+SPANISH_NAMES = {
+    "Starters": "Entradas",
+    "Mains": "Platos fuertes",
+    "Grill": "Parrilla",
+    "Pasta": "Pastas",
+    "Desserts": "Postres",
+    "Soft drinks": "Refrescos",
+    "Beer": "Cervezas",
+    "Wine": "Vinos",
+    "Coffee": "Café",
+    "Garlic bread": "Pan de ajo",
+    "Tomato soup": "Sopa de tomate",
+    "Caesar salad": "Ensalada César",
+    "Chicken wings": "Alitas de pollo",
+    "Nachos": "Nachos",
+    "Empanadas": "Empanadas",
+    "Roast chicken": "Pollo asado",
+    "Beef stew": "Guiso de res",
+    "Fish and chips": "Pescado frito con papas",
+    "Vegetable curry": "Curry de verduras",
+    "Pork ribs": "Costillas de cerdo",
+    "Stuffed peppers": "Pimientos rellenos",
+    "Lasagne": "Lasaña",
+    "Sirloin steak": "Bife de chorizo",
+    "Mixed grill": "Parrillada mixta",
+    "Chorizo plate": "Tabla de chorizos",
+    "Grilled salmon": "Salmón a la parrilla",
+    "Burger": "Hamburguesa",
+    "Spaghetti bolognese": "Espaguetis a la boloñesa",
+    "Penne arrabbiata": "Penne arrabbiata",
+    "Fettuccine alfredo": "Fettuccine Alfredo",
+    "Ravioli": "Ravioles",
+    "Chocolate cake": "Torta de chocolate",
+    "Cheesecake": "Cheesecake",
+    "Ice cream": "Helado",
+    "Flan": "Flan",
+    "Fruit salad": "Ensalada de frutas",
+    "Cola": "Cola",
+    "Lemonade": "Limonada",
+    "Mineral water": "Agua mineral",
+    "Orange juice": "Jugo de naranja",
+    "Iced tea": "Té helado",
+    "Lager": "Cerveza rubia",
+    "Pale ale": "Pale ale",
+    "Stout": "Cerveza negra",
+    "Wheat beer": "Cerveza de trigo",
+    "House red (glass)": "Tinto de la casa (copa)",
+    "House white (glass)": "Blanco de la casa (copa)",
+    "Malbec (bottle)": "Malbec (botella)",
+    "Espresso": "Espresso",
+    "Cappuccino": "Capuchino",
+    "Latte": "Café con leche",
+    "Tea": "Té",
+}
+
+
+def _local(name: str) -> str:
+    """A category or product name in the dashboard's language."""
+    return SPANISH_NAMES.get(name, name) if settings.LANGUAGE == "es" else name
+
+
 # Busy at lunch and dinner: relative weight of each hour from OPEN_HOUR to CLOSE_HOUR - 1.
 HOUR_PROFILE = np.array([2, 4, 9, 10, 6, 3, 2, 3, 5, 9, 10, 7, 3], dtype=float)
 
@@ -161,10 +223,13 @@ def generate(rows: int, seed: int = DEFAULT_SEED, anchor: dt.date | None = None)
             "opened_at": opened,
             "closed_at": closed,
         },
-        categories={"category_id": list(range(1, len(cat_names) + 1)), "name": cat_names},
+        categories={
+            "category_id": list(range(1, len(cat_names) + 1)),
+            "name": [_local(n) for n in cat_names],
+        },
         products={
             "product_id": list(range(1, n_products + 1)),
-            "name": [n for n, _, _ in prod_rows],
+            "name": [_local(n) for n, _, _ in prod_rows],
             "category_id": [c for _, c, _ in prod_rows],
             "price": price.tolist(),
             "cost": cost.tolist(),
@@ -224,7 +289,12 @@ def seed(
     started = time.perf_counter()
     if rows < 1:
         raise ValueError("--rows must be at least 1")
-    wanted = {"rows": str(rows), "seed": str(seed_value), "version": SEED_VERSION}
+    wanted = {
+        "rows": str(rows),
+        "seed": str(seed_value),
+        "version": SEED_VERSION,
+        "language": settings.LANGUAGE,  # the demo names follow the dashboard's language
+    }
     with engine.connect() as c:
         have = _current_seed(c)
         n_items = c.execute(select(func.count()).select_from(order_items)).scalar() if have else 0

@@ -1,11 +1,21 @@
-"""MySQL / MariaDB specifics: pymysql, utf8mb4, a bounded pool that survives idle timeouts."""
+"""MySQL / MariaDB specifics: pymysql, utf8mb4, a bounded pool that survives idle timeouts.
+
+The dashboard only reads: run it with a read-only user (the seeder needs the owner).
+
+    CREATE USER 'dashboard_ro'@'%' IDENTIFIED BY '<password>';
+    GRANT SELECT ON sales.* TO 'dashboard_ro'@'%';
+
+and put that user in DATABASE_URL or .streamlit/secrets.toml. (Saving filter presets,
+``data.save_preset``, is the one write: grant INSERT, DELETE on ``sales.filter_presets``
+too if you use it.) tests/test_faults.py runs the whole app as such a user.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from sqlalchemy import URL, Connection, create_engine, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, text
 
 # Below the 300 s wait_timeout common on managed servers (the server default is 8 h),
 # so the pool never hands out a connection the server already closed.
@@ -15,6 +25,7 @@ MAX_OVERFLOW = 5
 CONNECT_TIMEOUT_SECONDS = 5  # an unreachable server fails fast instead of hanging the page
 
 MISSING_SCHEMA_ERRORS = {1146, 1049}  # table doesn't exist, unknown database
+TIMEOUT_ERRORS = {1969, 3024}  # MariaDB max_statement_time, MySQL MAX_EXECUTION_TIME
 
 
 def engine_options(url: URL) -> tuple[URL, dict[str, Any]]:
@@ -32,6 +43,19 @@ def engine_options(url: URL) -> tuple[URL, dict[str, Any]]:
 
 def on_connect(dbapi_conn: Any, record: Any) -> None:  # noqa: ARG001
     """Nothing per connection: the charset travels in the URL, the rest in pool options."""
+
+
+def limit_statement_time(engine: Engine, seconds: float) -> None:
+    """The server stops any statement of this engine after ``seconds`` (per session)."""
+
+    @event.listens_for(engine, "connect")
+    def _limit(dbapi_conn: Any, record: Any) -> None:  # noqa: ARG001
+        cur = dbapi_conn.cursor()
+        if "mariadb" in dbapi_conn.get_server_info().lower():
+            cur.execute("SET SESSION max_statement_time = %s", (float(seconds),))
+        else:  # MySQL 5.7.8+: milliseconds, SELECT statements only (all the app runs)
+            cur.execute("SET SESSION MAX_EXECUTION_TIME = %s", (int(seconds * 1000),))
+        cur.close()
 
 
 def ensure_database(url: URL) -> None:
@@ -67,7 +91,15 @@ def update_statistics(conn: Connection, tables: list[str]) -> None:
     conn.exec_driver_sql("ANALYZE TABLE " + ", ".join(quote(name) for name in tables))
 
 
+def _error_code(exc: BaseException) -> object:
+    args = getattr(getattr(exc, "orig", exc), "args", ())
+    return args[0] if args else None
+
+
 def is_missing_schema(exc: BaseException) -> bool:
-    orig = getattr(exc, "orig", exc)
-    args = getattr(orig, "args", ())
-    return bool(args) and args[0] in MISSING_SCHEMA_ERRORS
+    return _error_code(exc) in MISSING_SCHEMA_ERRORS
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """The statement ran longer than limit_statement_time() allows."""
+    return _error_code(exc) in TIMEOUT_ERRORS

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Connection
+from sqlalchemy import URL, Connection, Engine, event
 
 BUSY_TIMEOUT_MS = 10_000  # wait for a writer (the seeder or `live`) instead of failing
+PROGRESS_STEPS = 10_000  # virtual machine steps between two looks at the clock
 
 
 def engine_options(url: URL) -> tuple[URL, dict[str, Any]]:
@@ -23,6 +25,23 @@ def on_connect(dbapi_conn: Any, record: Any) -> None:  # noqa: ARG001
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS:d}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def limit_statement_time(engine: Engine, seconds: float) -> None:
+    """Interrupt any statement of this engine after ``seconds``.
+
+    SQLite has no server-side timeout: the trace callback notes when each statement
+    starts and the progress handler, called every PROGRESS_STEPS steps, interrupts it
+    (sqlite3.OperationalError "interrupted") once it has run too long.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _limit(dbapi_conn: Any, record: Any) -> None:  # noqa: ARG001
+        started = [time.monotonic()]
+        dbapi_conn.set_trace_callback(lambda _sql: started.__setitem__(0, time.monotonic()))
+        dbapi_conn.set_progress_handler(
+            lambda: time.monotonic() - started[0] > seconds, PROGRESS_STEPS
+        )
 
 
 def ensure_database(url: URL) -> None:
@@ -51,3 +70,9 @@ def update_statistics(conn: Connection, tables: list[str]) -> None:  # noqa: ARG
 def is_missing_schema(exc: BaseException) -> bool:
     orig = getattr(exc, "orig", exc)
     return isinstance(orig, sqlite3.OperationalError) and "no such table" in str(orig)
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """The progress handler of limit_statement_time() interrupted the statement."""
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.OperationalError) and str(orig) == "interrupted"

@@ -11,35 +11,27 @@ import datetime as dt
 
 import streamlit as st
 
-from .. import settings
 from ..db import DatabaseUnavailable
-
-MONEY = settings.CURRENCY + " %,.2f"  # printf format understood by st.metric and columns
-MONEY_ROUND = settings.CURRENCY + " %,.0f"
+from ..i18n import t
 
 
 def load(loader, *args, **kwargs):
     """Call a data loader; return its value, or None after telling the user why."""
     try:
-        loaded = loader(*args, **kwargs)
+        # Pattern: a spinner while a query runs (shown only after half a second).
+        with st.spinner(t("loading"), show_time=True):
+            loaded = loader(*args, **kwargs)
     except DatabaseUnavailable as exc:
         # A plain message, never a traceback: the operator can act on it.
-        st.error(f"The database is not available. {exc}", icon=":material/cloud_off:")
+        st.error(t("db_unavailable", error=exc), icon=":material/cloud_off:")
         return None
     # Pattern: fallback to the last good result, shown with a warning.
     if loaded.stale:
-        st.warning(
-            "Showing the last data loaded: the database did not answer"
-            + (f" ({loaded.error})." if loaded.error else "."),
-            icon=":material/history:",
-        )
+        message = t("db_stale_error", error=loaded.error) if loaded.error else t("db_stale")
+        st.warning(message, icon=":material/history:")
     return loaded.value
 
 
 def updated_caption() -> None:
     """Time this section was drawn; it changes only when the section reruns."""
-    st.caption(f"Updated {dt.datetime.now():%H:%M:%S}", text_alignment="right")
-
-
-def money(value) -> str:
-    return f"{settings.CURRENCY} {value:,.2f}"
+    st.caption(t("updated", time=f"{dt.datetime.now():%H:%M:%S}"), text_alignment="right")

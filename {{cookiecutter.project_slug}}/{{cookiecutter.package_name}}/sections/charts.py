@@ -9,8 +9,9 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from .. import data, settings, stats
+from .. import data, i18n, settings, stats
 from ..db import DatabaseUnavailable
+from ..i18n import t
 from ..queries import Filters
 from . import load, updated_caption
 
@@ -23,23 +24,15 @@ def sales_charts(f: Filters) -> None:
     with stats.section_timer("sales_charts"):
         left, right = st.columns([3, 2], gap="medium")
         with left.container(border=True, height="stretch"):
-            st.markdown("**Sales by hour**")
+            st.markdown(f"**{t('sales_by_hour')}**")
             by_hour = load(data.load_sales_by_hour, f)
             if by_hour is not None:
-                by_hour = _open_hours(by_hour)
-                st.bar_chart(
-                    by_hour,
-                    x="hour",
-                    y="sales",
-                    x_label="Hour of day",
-                    y_label=f"Sales ({settings.CURRENCY})",
-                    height=300,
-                )
+                st.altair_chart(i18n.chart(_by_hour(_open_hours(by_hour))), height=300)
         with right.container(border=True, height="stretch"):
-            st.markdown("**Sales by category**")
+            st.markdown(f"**{t('sales_by_category')}**")
             by_cat = load(data.load_sales_by_category, f)
             if by_cat is not None and not by_cat.empty:
-                st.altair_chart(_donut(by_cat), height=300)
+                st.altair_chart(i18n.chart(_donut(by_cat)), height=300)
         updated_caption()
 
 
@@ -50,6 +43,23 @@ def _open_hours(df):
     if busy.empty:
         return df
     return df[(df["hour"] >= busy.min()) & (df["hour"] <= busy.max())]
+
+
+def _by_hour(df):
+    """One bar per hour of the day (Altair, not st.bar_chart: it needs i18n.chart())."""
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X("hour:O", title=t("axis_hour"), axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("sales:Q", title=t("axis_sales", currency=settings.CURRENCY)),
+            tooltip=[
+                alt.Tooltip("hour:O", title=t("col_hour")),
+                alt.Tooltip("sales:Q", title=t("col_sales"), format=i18n.CHART_MONEY),
+                alt.Tooltip("orders:Q", title=t("col_orders"), format=i18n.CHART_COUNT),
+            ],
+        )
+    )
 
 
 def _category_colour(legend: alt.Legend) -> alt.Color:
@@ -72,10 +82,10 @@ def _donut(df):
         color=_category_colour(alt.Legend(title=None)),
         order=alt.Order("sales:Q", sort="descending"),
         tooltip=[
-            alt.Tooltip("category:N", title="Category"),
-            alt.Tooltip("sales:Q", title="Sales", format=",.2f"),
-            alt.Tooltip("share:Q", title="Share", format=".1%"),
-            alt.Tooltip("orders:Q", title="Orders", format=","),
+            alt.Tooltip("category:N", title=t("col_category")),
+            alt.Tooltip("sales:Q", title=t("col_sales"), format=i18n.CHART_MONEY),
+            alt.Tooltip("share:Q", title=t("col_share"), format=i18n.CHART_SHARE),
+            alt.Tooltip("orders:Q", title=t("col_orders"), format=i18n.CHART_COUNT),
         ],
     )
     return base.mark_arc(innerRadius=70, padAngle=0.01)
@@ -87,14 +97,14 @@ def _ranking(df):
         alt.Chart(df)
         .mark_bar(cornerRadiusEnd=3)
         .encode(
-            x=alt.X("sales:Q", title=f"Sales ({settings.CURRENCY})"),
+            x=alt.X("sales:Q", title=t("axis_sales", currency=settings.CURRENCY)),
             y=alt.Y("product:N", sort="-x", title=None),
             color=_category_colour(alt.Legend(title=None, orient="bottom", columns=5)),
             tooltip=[
-                alt.Tooltip("product:N", title="Product"),
-                alt.Tooltip("category:N", title="Category"),
-                alt.Tooltip("qty:Q", title="Units", format=","),
-                alt.Tooltip("sales:Q", title="Sales", format=",.2f"),
+                alt.Tooltip("product:N", title=t("col_product")),
+                alt.Tooltip("category:N", title=t("col_category")),
+                alt.Tooltip("qty:Q", title=t("col_units"), format=i18n.CHART_COUNT),
+                alt.Tooltip("sales:Q", title=t("col_sales"), format=i18n.CHART_MONEY),
             ],
         )
     )
@@ -108,9 +118,9 @@ def top_products(f: Filters) -> None:
             head, control = st.columns([1, 1], vertical_alignment="center")
             # Pattern: keyed widget inside a fragment (reruns only this section).
             control.segmented_control(
-                "Show",
+                t("top_show"),
                 TOP_CHOICES,
-                format_func=lambda n: f"Top {n}",
+                format_func=lambda n: t("top_choice", n=n),
                 key="top_n",
                 required=True,
                 persist_state="session",
@@ -118,10 +128,11 @@ def top_products(f: Filters) -> None:
                 width="stretch",
             )
             limit = st.session_state["top_n"]
-            head.markdown(f"**Top {limit} products by sales**")
+            head.markdown(f"**{t('top_title', n=limit)}**")
             top = load(data.load_top_products, f, limit=limit)
             if top is not None and not top.empty:
-                st.altair_chart(_ranking(top), height=max(240, 30 * len(top) + 60))
+                chart = i18n.chart(_ranking(top))
+                st.altair_chart(chart, height=max(240, 30 * len(top) + 60))
             elif top is not None:
-                st.info("No products sold in the selected range.")
+                st.info(t("top_empty"))
         updated_caption()

@@ -6,9 +6,10 @@ import math
 
 import streamlit as st
 
-from .. import data, stats
+from .. import data, i18n, stats
+from ..i18n import number, t
 from ..queries import Filters
-from . import MONEY, load, updated_caption
+from . import load, updated_caption
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -17,26 +18,26 @@ PAGE_SIZES = (25, 50, 100)
 def detail(f: Filters) -> None:
     with stats.section_timer("detail"):
         # Pattern: lazy loading; nothing is queried until the user asks.
-        st.toggle("Load order lines", key="detail_load", persist_state="session")
+        st.toggle(t("detail_load"), key="detail_load", persist_state="session")
         if not st.session_state["detail_load"]:
-            st.caption("Order lines are loaded on demand, one page at a time.")
+            st.caption(t("detail_on_demand"))
             return
         total = load(data.load_detail_count, f)
         if total is None:
             return
         if total == 0:
-            st.info("No order lines in the selected range.")
+            st.info(t("detail_empty"))
             return
         size_col, page_col, info_col = st.columns([1, 1, 2], vertical_alignment="bottom")
         size_col.selectbox(
-            "Rows per page", PAGE_SIZES, key="detail_page_size", persist_state="session"
+            t("detail_page_size"), PAGE_SIZES, key="detail_page_size", persist_state="session"
         )
         pages = max(1, math.ceil(total / st.session_state["detail_page_size"]))
         # Filters or page size changed: keep the page number inside the new bounds.
         st.session_state["detail_page"] = min(max(1, st.session_state["detail_page"]), pages)
         # Pattern: pagination; only one page of rows is fetched and cached.
         page_col.number_input(
-            f"Page (of {pages:,})",
+            t("detail_page", pages=number(pages)),
             min_value=1,
             max_value=pages,
             step=1,
@@ -45,22 +46,26 @@ def detail(f: Filters) -> None:
         )
         page, size = st.session_state["detail_page"], st.session_state["detail_page_size"]
         first = (page - 1) * size + 1
-        info_col.caption(f"Rows {first:,}–{min(page * size, total):,} of {total:,}")
+        last = min(page * size, total)
+        info_col.caption(
+            t("detail_rows", first=number(first), last=number(last), total=number(total))
+        )
         rows = load(data.load_detail_page, f, page - 1, size)  # the loader counts from 0
         if rows is not None:
+            col = st.column_config.NumberColumn  # no format=: i18n.table() writes the cells
             st.dataframe(
-                rows,
+                i18n.table(rows, money_columns=("unit_price", "total")),
                 hide_index=True,
                 column_config={
                     "created_at": st.column_config.DatetimeColumn(
-                        "Time", format="YYYY-MM-DD HH:mm"
+                        t("col_time"), format="YYYY-MM-DD HH:mm"
                     ),
-                    "order_id": st.column_config.NumberColumn("Order", format="%d"),
-                    "product": "Product",
-                    "category": "Category",
-                    "qty": st.column_config.NumberColumn("Qty", format="%d"),
-                    "unit_price": st.column_config.NumberColumn("Unit price", format=MONEY),
-                    "total": st.column_config.NumberColumn("Total", format=MONEY),
+                    "order_id": col(t("col_order"), format="%d"),
+                    "product": t("col_product"),
+                    "category": t("col_category"),
+                    "qty": col(t("col_qty"), format="%d"),
+                    "unit_price": col(t("col_unit_price")),
+                    "total": col(t("col_total")),
                 },
             )
         updated_caption()
@@ -73,15 +78,16 @@ def catalogue() -> None:
         df = load(data.load_catalogue)
         if df is None:
             return
+        col = st.column_config.NumberColumn  # no format=: i18n.table() writes the cells
         st.dataframe(
-            df,
+            i18n.table(df, money_columns=("price", "cost")),
             hide_index=True,
             column_config={
-                "product_id": st.column_config.NumberColumn("ID", format="%d"),
-                "product": "Product",
-                "category": "Category",
-                "price": st.column_config.NumberColumn("Price", format=MONEY),
-                "cost": st.column_config.NumberColumn("Cost", format=MONEY),
-                "enabled": st.column_config.CheckboxColumn("Enabled"),
+                "product_id": col(t("col_id"), format="%d"),
+                "product": t("col_product"),
+                "category": t("col_category"),
+                "price": col(t("col_price")),
+                "cost": col(t("col_cost")),
+                "enabled": st.column_config.CheckboxColumn(t("col_enabled")),
             },
         )

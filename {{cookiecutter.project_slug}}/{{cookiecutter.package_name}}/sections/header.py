@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import data, filters, settings
+from ..i18n import money, number, t
 from ..queries import Filters
-from . import load, money
+from . import load
 
 
 def header(subtitle: str) -> Filters | None:
@@ -24,7 +25,7 @@ def header(subtitle: str) -> Filters | None:
         # A bad range is a user's slip, not an error: say how to fix it.
         for message in messages:
             st.warning(message, icon=":material/tune:")
-        st.info("Adjust the filters in the sidebar to see the dashboard.")
+        st.info(t("filters_adjust"))
         return None
     title_col.caption(f"{subtitle} · {filters.describe(f, status or {})}")
     return f
@@ -32,18 +33,23 @@ def header(subtitle: str) -> Filters | None:
 
 def _status_badges(status: dict) -> None:
     with st.container(horizontal=True, horizontal_alignment="right", gap="small"):
+        op = status["latest_op"]
         if status.get("is_open"):
             opened = status.get("opened_at")
-            since = f" since {opened:%H:%M}" if hasattr(opened, "strftime") else ""
-            st.badge(
-                f"Operation #{status['latest_op']} open{since}",
-                icon=":material/storefront:",
-                color="green",
+            text = (
+                t("badge_open_since", op=op, time=f"{opened:%H:%M}")
+                if hasattr(opened, "strftime")
+                else t("badge_open", op=op)
             )
+            st.badge(text, icon=":material/storefront:", color="green")
         else:
-            st.badge(f"Operation #{status['latest_op']} closed", color="gray")
+            st.badge(t("badge_closed", op=op), color="gray")
         st.badge(
-            f"{status.get('orders', 0):,} orders · {money(status.get('sales') or 0)}",
+            t(
+                "badge_totals",
+                orders=number(status.get("orders") or 0),
+                sales=money(status.get("sales") or 0),
+            ),
             icon=":material/receipt:",
             color="primary",
         )

@@ -4,40 +4,42 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import data, stats
+from .. import data, i18n, stats
+from ..i18n import t
 from ..queries import Filters
-from . import MONEY, load, updated_caption
+from . import load, updated_caption
 
-REFRESH_EVERY = "15s"
+REFRESH_SECONDS = 15
 RECENT_ROWS = 8
 
 
 # Pattern: a fragment with run_every refreshes itself, not the whole page.
-@st.fragment(run_every=REFRESH_EVERY, key="live")
+@st.fragment(run_every=REFRESH_SECONDS, key="live")
 def live(f: Filters) -> None:
     with stats.section_timer("live"):
         with st.container(border=True):
             st.markdown(
-                f":red-badge[:material/radio_button_checked: LIVE] "
-                f"**Latest order lines** · refreshes every {REFRESH_EVERY}"
+                f":red-badge[:material/radio_button_checked: {t('live_badge')}] "
+                f"**{t('live_title')}** · {t('live_refresh', seconds=REFRESH_SECONDS)}"
             )
             rows = load(data.load_detail_page, f, 0, RECENT_ROWS)
             if rows is None:
                 return
             if rows.empty:
-                st.info("No orders yet in the open operation.")
+                st.info(t("live_empty"))
                 return
+            col = st.column_config.NumberColumn  # no format=: i18n.table() writes the cells
             st.dataframe(
-                rows,
+                i18n.table(rows, money_columns=("unit_price", "total")),
                 hide_index=True,
                 column_config={
-                    "created_at": st.column_config.DatetimeColumn("Time", format="HH:mm:ss"),
-                    "order_id": st.column_config.NumberColumn("Order", format="%d"),
-                    "product": "Product",
-                    "category": "Category",
-                    "qty": st.column_config.NumberColumn("Qty", format="%d"),
-                    "unit_price": st.column_config.NumberColumn("Unit price", format=MONEY),
-                    "total": st.column_config.NumberColumn("Total", format=MONEY),
+                    "created_at": st.column_config.DatetimeColumn(t("col_time"), format="HH:mm:ss"),
+                    "order_id": col(t("col_order"), format="%d"),
+                    "product": t("col_product"),
+                    "category": t("col_category"),
+                    "qty": col(t("col_qty"), format="%d"),
+                    "unit_price": col(t("col_unit_price")),
+                    "total": col(t("col_total")),
                 },
             )
         updated_caption()

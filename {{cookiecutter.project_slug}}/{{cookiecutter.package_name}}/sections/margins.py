@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import altair as alt
 import streamlit as st
 
-from .. import data, settings, stats
+from .. import data, i18n, settings, stats
+from ..i18n import t
 from ..queries import Filters
-from . import MONEY, load, updated_caption
+from . import load, updated_caption
 
-VIEWS = {"table": ":material/table: Table", "chart": ":material/bar_chart: Chart"}
+VIEWS = {"table": ":material/table:", "chart": ":material/bar_chart:"}  # icon per view
 
 
 @st.fragment(key="margins")
@@ -16,12 +18,12 @@ def margins(f: Filters) -> None:
     with stats.section_timer("margins"):
         with st.container(border=True):
             head, control = st.columns([3, 2], vertical_alignment="center")
-            head.markdown("**Margins by category**")
+            head.markdown(f"**{t('margins_title')}**")
             # Pattern: keyed widget inside a fragment (reruns only this section).
             control.segmented_control(
-                "View",
+                t("margins_view"),
                 list(VIEWS),
-                format_func=VIEWS.get,
+                format_func=lambda view: f"{VIEWS[view]} {t('view_' + view)}",
                 key="margins_view",
                 required=True,
                 persist_state="session",
@@ -32,33 +34,58 @@ def margins(f: Filters) -> None:
             if df is None:
                 pass
             elif df.empty:
-                st.info("No sales in the selected range.")
+                st.info(t("no_sales"))
             elif st.session_state["margins_view"] == "chart":
-                st.bar_chart(
-                    df,
-                    x="category",
-                    y=["margin", "cost"],
-                    x_label="",
-                    y_label=f"Sales ({settings.CURRENCY})",
-                    horizontal=True,
-                    height=max(220, 48 * len(df)),
-                )
+                st.altair_chart(i18n.chart(_chart(df)), height=max(220, 48 * len(df)))
             else:
                 _table(df)
         updated_caption()
 
 
+def _chart(df):
+    """Sales split into margin and cost: one stacked bar per category."""
+    series = {"margin": t("col_margin"), "cost": t("col_cost")}
+    long = df.melt(id_vars="category", value_vars=list(series), var_name="part")
+    long["part"] = long["part"].map(series)
+    # Every segment's tooltip shows the whole row of its category.
+    long = long.merge(df.assign(share=df["margin_pct"] / 100), on="category")
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "value:Q",
+                stack=True,
+                title=t("axis_amount", currency=settings.CURRENCY),
+            ),
+            y=alt.Y("category:N", sort="-x", title=None),
+            color=alt.Color("part:N", title=None, sort=list(series.values())),
+            tooltip=[
+                alt.Tooltip("category:N", title=t("col_category")),
+                alt.Tooltip("sales:Q", title=t("col_sales"), format=i18n.CHART_MONEY),
+                alt.Tooltip("cost:Q", title=t("col_cost"), format=i18n.CHART_MONEY),
+                alt.Tooltip("margin:Q", title=t("col_margin"), format=i18n.CHART_MONEY),
+                alt.Tooltip("share:Q", title=t("col_margin_pct"), format=i18n.CHART_SHARE),
+            ],
+        )
+    )
+
+
 def _table(df) -> None:
-    money = st.column_config.NumberColumn
+    col = st.column_config.NumberColumn  # no format=: i18n.table() writes the cells
     st.dataframe(
-        df.sort_values("margin", ascending=False),
+        i18n.table(
+            df.sort_values("margin", ascending=False),
+            money_columns=("sales", "cost", "margin"),
+            percent_columns=("margin_pct",),
+        ),
         hide_index=True,
         column_order=["category", "sales", "cost", "margin", "margin_pct"],
         column_config={
-            "category": st.column_config.TextColumn("Category"),
-            "sales": money("Sales", format=MONEY),
-            "cost": money("Cost", format=MONEY),
-            "margin": money("Margin", format=MONEY),
-            "margin_pct": st.column_config.NumberColumn("Margin %", format="%.1f%%"),
+            "category": st.column_config.TextColumn(t("col_category")),
+            "sales": col(t("col_sales")),
+            "cost": col(t("col_cost")),
+            "margin": col(t("col_margin")),
+            "margin_pct": col(t("col_margin_pct")),
         },
     )

@@ -1,0 +1,452 @@
+"""Database faults: the dashboard keeps working and says what is wrong, never a traceback.
+
+- the database is unreachable when the app starts: a clear page, and the app recovers by
+  itself once the database is back (no restart; in a real browser, no click either);
+- the server drops the pool's connections (KILL, a proxy cutting idle links, wait_timeout
+  shorter than the pool's idle time): the next run reconnects silently;
+- a query fails mid-session: the last good data with a warning, cleared by the next
+  successful run;
+- a slow query: a spinner, then a clear timeout message, and the app stays usable;
+- a read-only MySQL user runs the whole app; passwords never reach the page or the logs;
+- data cached with ``scope="session"`` never crosses two concurrent sessions.
+
+MySQL faults go through ``faultkit.TcpProxy`` (a relay the tests stop and start) or KILL;
+they skip on SQLite only, where there is no server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from conftest import APP_ROOT, APP_SCRIPT, BACKEND, clear_caches
+from faultkit import (
+    CI,
+    Tab,
+    TcpProxy,
+    admin_connection,
+    fault_database,
+    kill_connections,
+    mysql_only,
+    proxied,
+    serve,
+)
+from sqlalchemy import URL, create_engine, make_url, text
+from streamlit.testing.v1 import AppTest
+
+from {{ cookiecutter.package_name }} import db, queries, stats
+from {{ cookiecutter.package_name }}.i18n import t
+
+TIMEOUT = 60
+
+
+def phrase(key: str) -> str:
+    """The fixed start of a UI text (before its first placeholder), in any language."""
+    return t(key).split("{")[0].strip()
+
+
+DOWN = phrase("app_db_error")  # the page shown when the database cannot be reached
+STALE = phrase("db_stale_error")  # the warning over the last good data
+
+
+@pytest.fixture(scope="module")
+def fault_url(tmp_path_factory: pytest.TempPathFactory):
+    """A private seeded database for this module (tests that break it repair it)."""
+    with fault_database(tmp_path_factory.mktemp("faults")) as url:
+        yield url
+
+
+@pytest.fixture
+def proxy(fault_url: str):
+    """A relay in front of the MySQL server (started)."""
+    mysql_only()
+    url = make_url(fault_url)
+    relay = TcpProxy(url.host or "127.0.0.1", url.port or 3306).start()
+    yield relay
+    relay.stop()
+
+
+def app_on(monkeypatch: pytest.MonkeyPatch, url: str) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    clear_caches()
+    stats.reset()
+    return AppTest.from_file(str(APP_SCRIPT), default_timeout=TIMEOUT)
+
+
+@pytest.fixture(autouse=True)
+def _clean_caches():
+    yield
+    clear_caches()
+
+
+def texts(elements) -> str:
+    return " ".join(str(e.value) for e in elements)
+
+
+def numbers(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def assert_clean(at: AppTest) -> None:
+    """A normal dashboard: numbers, and no exception, error or warning anywhere."""
+    assert not at.exception, at.exception
+    assert not at.error, texts(at.error)
+    assert not at.warning, texts(at.warning)
+    assert at.metric, "no KPIs on the page"
+
+
+# --- Unreachable at start, then back ---------------------------------------------------
+
+
+def _sqlite_not_mounted(tmp_path: Path) -> tuple[str, Path]:
+    """A SQLite file on a 'share' that is not there yet: its folder is a plain file."""
+    share = tmp_path / "share"
+    share.write_text("not mounted")
+    return f"sqlite:///{share / 'dashboard.db'}", share
+
+
+def _mount(share: Path, seeded_url: str) -> None:
+    """The share comes back, with the database on it."""
+    share.unlink()
+    share.mkdir()
+    with (
+        sqlite3.connect(make_url(seeded_url).database) as src,
+        sqlite3.connect(share / "dashboard.db") as dst,
+    ):
+        src.backup(dst)
+
+
+def test_unreachable_at_start_shows_a_page_and_recovers(fault_url, monkeypatch, tmp_path):
+    if BACKEND == "mysql":
+        relay = TcpProxy(make_url(fault_url).host, make_url(fault_url).port or 3306)
+        url = proxied(fault_url, relay)  # not started: connection refused
+    else:
+        url, share = _sqlite_not_mounted(tmp_path)
+    at = app_on(monkeypatch, url).run()
+    assert not at.exception, at.exception
+    assert DOWN in texts(at.error)
+    assert phrase("app_how_to_fix") in texts(at.markdown)
+    assert phrase("app_retrying") in texts(at.caption)
+    assert not at.metric
+    at.run()  # still down: the same page, no traceback
+    assert not at.exception and DOWN in texts(at.error)
+
+    if BACKEND == "mysql":
+        relay.start()
+    else:
+        _mount(share, fault_url)
+    try:
+        at.run()  # the next run (the page retries by itself in a browser)
+        assert_clean(at)
+    finally:
+        if BACKEND == "mysql":
+            relay.stop()
+
+
+def test_error_page_recovers_by_itself_in_a_browser(fault_url, tmp_path):
+    """A dashboard left open on the error page comes back without a click or a restart."""
+    from test_browser import _chromium_path, _require_browser
+
+    sync_playwright = _require_browser()
+    executable = _chromium_path()
+    relay = None
+    if BACKEND == "mysql":
+        relay = TcpProxy(make_url(fault_url).host, make_url(fault_url).port or 3306)
+        url = proxied(fault_url, relay)
+    else:
+        url, share = _sqlite_not_mounted(tmp_path)
+    with serve(APP_SCRIPT, {"DATABASE_URL": url}, tmp_path) as server, sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=executable, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(server.url)
+            page.get_by_text(DOWN).wait_for()
+            if relay is not None:
+                relay.start()
+            else:
+                _mount(share, fault_url)
+            # No reload, no click: the page's retry fragment brings the dashboard back.
+            page.locator('[data-testid="stMetric"]').first.wait_for(timeout=45_000)
+            assert page.get_by_text(DOWN).count() == 0
+            assert page.locator('[data-testid="stException"]').count() == 0
+        finally:
+            browser.close()
+            if relay is not None:
+                relay.stop()
+
+
+# --- The server drops the pool's connections -------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["kill", "proxy_drop", "wait_timeout"])
+def test_dropped_connections_reconnect_silently(how, fault_url, proxy, monkeypatch):
+    url = proxied(fault_url, proxy)
+    if how == "wait_timeout":
+        # The server closes idle connections after 1 s, far below the pool's idle time.
+        url = make_url(url).update_query_dict({"init_command": "SET SESSION wait_timeout=1"})
+        url = url.render_as_string(hide_password=False)
+    at = app_on(monkeypatch, url).run()
+    assert_clean(at)
+    good = numbers(at)
+    for _ in range(2):  # twice: the pool holds several connections
+        if how == "kill":
+            assert kill_connections(make_url(fault_url).database) > 0
+        elif how == "proxy_drop":
+            assert proxy.drop() > 0
+        else:
+            time.sleep(2.5)
+        at.button(key="admin_refresh").click().run()  # historical caches dropped: queries
+        assert_clean(at)
+        assert numbers(at) == good
+    at.segmented_control(key="mode").set_value("realtime").run()  # never cached
+    assert_clean(at)
+
+
+# --- A query fails mid-session ---------------------------------------------------------
+
+
+def _rename(url: str, back: bool = False) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as c:
+            for table in ("order_items", "orders"):
+                old, new = (f"{table}_gone", table) if back else (table, f"{table}_gone")
+                c.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("fault", ["tables_missing", "server_down"])
+def test_failure_mid_session_serves_last_good_then_clears(fault, fault_url, monkeypatch, request):
+    if fault == "server_down":
+        relay = request.getfixturevalue("proxy")
+        url = proxied(fault_url, relay)
+        break_it, repair = relay.stop, relay.start
+    else:
+        url = fault_url
+        break_it, repair = (lambda: _rename(fault_url)), (lambda: _rename(fault_url, back=True))
+    at = app_on(monkeypatch, url).run()
+    assert_clean(at)
+    good = numbers(at)
+    break_it()
+    try:
+        at.button(key="admin_refresh").click().run()
+        assert not at.exception, at.exception
+        assert STALE in texts(at.warning)
+        assert numbers(at) == good
+    finally:
+        repair()
+    at.run()  # the next successful run clears the warning
+    assert_clean(at)
+    assert numbers(at) == good
+
+
+# --- A slow query ----------------------------------------------------------------------
+
+SLOW_SQL = "SELECT COUNT(*) FROM order_items a CROSS JOIN order_items b"  # 144 M rows
+
+
+def test_slow_query_spinner_then_timeout_message_and_app_stays_usable(fault_url, monkeypatch):
+    import streamlit as st
+
+    spinners: list[str] = []
+    real_spinner = st.spinner
+
+    def recording_spinner(text="", **kwargs):
+        spinners.append(text)
+        return real_spinner(text, **kwargs)
+
+    monkeypatch.setattr(st, "spinner", recording_spinner)
+    monkeypatch.setattr(db, "STATEMENT_TIMEOUT_SECONDS", 1)
+    at = app_on(monkeypatch, fault_url).run()
+    assert_clean(at)
+    good = numbers(at)
+    assert t("loading") in spinners  # every section's load shows one when slow
+
+    real_fetch = queries.fetch_kpis
+
+    def slow_kpis(c, f):
+        c.exec_driver_sql(SLOW_SQL).all()
+        return real_fetch(c, f)
+
+    monkeypatch.setattr(queries, "fetch_kpis", slow_kpis)
+    spinners.clear()
+    start = time.monotonic()
+    at.button(key="admin_refresh").click().run()
+    elapsed = time.monotonic() - start
+    assert not at.exception, at.exception
+    assert "took longer than 1 s" in texts(at.warning)  # with the last good KPIs
+    assert numbers(at) == good
+    assert elapsed < 20, f"the statement timeout did not stop the query ({elapsed:.0f} s)"
+    assert spinners
+    # The rest of the page works, and so does a filter never loaded before.
+    assert at.dataframe and not at.error
+    at.number_input(key="op_start").set_value(2).run()
+    assert not at.exception, at.exception
+    assert "took longer than 1 s" in texts(at.warning) + texts(at.error)
+
+    monkeypatch.setattr(queries, "fetch_kpis", real_fetch)
+    at.run()
+    assert_clean(at)
+
+
+# --- Read-only user, passwords ---------------------------------------------------------
+
+PASSWORD = "s3cr:t/P@ss%w0rd"  # characters that URL encoding changes
+
+
+@pytest.fixture
+def read_only_url(fault_url):
+    mysql_only()
+    url = make_url(fault_url)
+    user = "dash_fault_ro"
+    with admin_connection() as c:
+        for host in ("%", "localhost", "127.0.0.1"):
+            c.execute(text(f"DROP USER IF EXISTS '{user}'@'{host}'"))
+            c.execute(text(f"CREATE USER '{user}'@'{host}' IDENTIFIED BY :pw"), {"pw": PASSWORD})
+            c.execute(text(f"GRANT SELECT ON `{url.database}`.* TO '{user}'@'{host}'"))
+    yield url.set(username=user, password=PASSWORD).render_as_string(hide_password=False)
+    with admin_connection() as c:
+        for host in ("%", "localhost", "127.0.0.1"):
+            c.execute(text(f"DROP USER IF EXISTS '{user}'@'{host}'"))
+
+
+def test_read_only_user_runs_the_whole_app(read_only_url, monkeypatch):
+    engine = create_engine(read_only_url)
+    try:
+        with engine.connect() as c, pytest.raises(Exception, match="denied"):
+            c.execute(text("DELETE FROM order_items"))  # really read-only
+    finally:
+        engine.dispose()
+    at = app_on(monkeypatch, read_only_url).run()
+    assert_clean(at)
+    for mode in ("realtime", "dates", "ops"):
+        at.segmented_control(key="mode").set_value(mode).run()
+        assert_clean(at)
+    at.button(key="admin_refresh").click().run()
+    at.button(key="admin_clear").click().run()
+    assert_clean(at)
+    at.switch_page("app_pages/order_lines.py").run()
+    at.toggle(key="detail_load").set_value(True).run()
+    assert not at.exception and not at.error and not at.warning
+    assert any("order_id" in d.value.columns for d in at.dataframe)
+
+
+@pytest.fixture
+def all_logs():
+    """Every log record of every logger (Streamlit's do not propagate to root)."""
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(self.format(record))
+
+    handler = Keep(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s %(exc_info)s"))
+    loggers = [logging.getLogger(), *map(logging.getLogger, logging.root.manager.loggerDict)]
+    saved = [(lg, lg.level) for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.setLevel(logging.DEBUG)
+    yield records
+    for lg, level in saved:
+        lg.removeHandler(handler)
+        lg.setLevel(level)
+
+
+def _password_urls(tmp_path: Path, fault_url: str) -> list[str]:
+    """URLs with a password that fail in different ways, on this backend."""
+    bad = URL.create("mysql+pymysql", "dash_fault_nobody", PASSWORD, "127.0.0.1", 1, "sales")
+    urls = [bad.render_as_string(hide_password=False)]  # nothing listens on port 1
+    if BACKEND == "mysql":
+        real = make_url(fault_url)
+        urls.append(  # a server that answers: wrong password
+            real.set(username="dash_fault_nobody", password=PASSWORD).render_as_string(False)
+        )
+        urls.append(real.set(password=PASSWORD).render_as_string(False))  # root has none
+    return urls
+
+
+def test_password_never_on_the_page_or_in_the_logs(fault_url, monkeypatch, tmp_path, all_logs):
+    for url in _password_urls(tmp_path, fault_url):
+        at = app_on(monkeypatch, url).run()
+        assert not at.exception, at.exception
+        shown = " ".join(
+            texts(getattr(at, kind)) for kind in ("error", "warning", "markdown", "caption")
+        )
+        assert DOWN in shown or at.metric, shown
+        for secret in (PASSWORD, "s3cr", "P%40ss"):  # raw and URL-encoded fragments
+            assert secret not in shown
+            assert not [line for line in all_logs if secret in line]
+        if at.metric:  # the server ignored the password (no password for root)
+            assert_clean(at)
+
+
+def test_git_ignores_secrets_and_data():
+    """.streamlit/secrets.toml and data/ are never committed (the project's .gitignore)."""
+    ignore = APP_ROOT / ".gitignore"
+    if not ignore.exists():
+        if CI:
+            pytest.fail(".gitignore is missing")
+        pytest.skip("no .gitignore in this checkout (the generated project has one)")
+    lines = {ln.strip() for ln in ignore.read_text().splitlines()}
+    assert lines & {".streamlit/secrets.toml", "secrets.toml", "/.streamlit/secrets.toml"}
+    assert lines & {"data/", "/data/", "data"}
+
+
+# --- scope="session" never crosses sessions --------------------------------------------
+
+PRESETS_SCRIPT = """
+import json
+import streamlit as st
+from {{ cookiecutter.package_name }} import data
+user = st.query_params.get("user", "shared")
+st.text("PRESETS " + json.dumps(sorted(data.load_presets(user))))
+"""
+
+
+def _add_preset(url: str, user: str, name: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as c:
+            queries.filter_presets.create(c, checkfirst=True)
+            queries.save_preset(c, user, name, {"mode": "ops"})
+    finally:
+        engine.dispose()
+
+
+def _presets(tab: Tab) -> list[str]:
+    line = next(t for t in tab.page.texts if t.startswith("PRESETS "))
+    return json.loads(line.removeprefix("PRESETS "))
+
+
+def test_session_scoped_cache_never_crosses_concurrent_sessions(fault_url, tmp_path):
+    script = tmp_path / "presets_app.py"
+    script.write_text(PRESETS_SCRIPT)
+    user = f"shared_{os.getpid()}"
+    _add_preset(fault_url, user, "p1")
+
+    async def scenario(base: str) -> None:
+        async with Tab(base, f"user={user}") as a, Tab(base, f"user={user}") as b:
+            await a.open()
+            assert _presets(a) == ["p1"]  # cached in a's session now
+            _add_preset(fault_url, user, "p2")
+            await b.open()
+            assert _presets(b) == ["p1", "p2"]  # not a's entry
+            for _ in range(5):  # both at once, several times
+                await asyncio.gather(a.rerun(), b.rerun())
+                assert _presets(a) == ["p1"]
+                assert _presets(b) == ["p1", "p2"]
+            assert not (a.page.exceptions or b.page.exceptions)
+
+    with serve(script, {"DATABASE_URL": fault_url}, tmp_path) as server:
+        asyncio.run(scenario(server.url))

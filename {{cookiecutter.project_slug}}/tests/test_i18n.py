@@ -1,0 +1,223 @@
+"""Language and number format: the catalogues match, numbers follow NUMBER_FORMAT,
+and the whole app runs in Spanish with "1.234,56" (AppTest, backend under test)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import string
+
+import pytest
+from conftest import APP_SCRIPT, APP_TIMEOUT, metric_values
+from streamlit.testing.v1 import AppTest
+
+from {{ cookiecutter.package_name }} import i18n, settings
+
+SPANISH_KPIS = ["Ventas", "Pedidos", "Ticket promedio", "Margen bruto", "Margen %"]
+# English text that differs from its Spanish translation ("Total" is both).
+ENGLISH_ONLY = {text for key, text in i18n.EN.items() if text != i18n.ES[key]}
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+@pytest.fixture
+def number_format(monkeypatch):
+    """Call with "1,234.56" or "1.234,56"; restored after the test."""
+    return lambda fmt: monkeypatch.setattr(settings, "NUMBER_FORMAT", fmt)
+
+
+@pytest.fixture
+def spanish(monkeypatch):
+    monkeypatch.setattr(settings, "LANGUAGE", "es")
+    monkeypatch.setattr(settings, "NUMBER_FORMAT", "1.234,56")
+
+
+# --- Catalogues ------------------------------------------------------------------------
+
+
+def test_catalogues_have_the_same_keys():
+    assert set(i18n.EN) == set(i18n.ES)
+    assert set(i18n.CATALOGUES) == {"en", "es"}
+
+
+@pytest.mark.parametrize("key", sorted(i18n.EN))
+def test_same_placeholders_in_both_languages(key):
+    assert placeholders(i18n.EN[key]) == placeholders(i18n.ES[key]), key
+
+
+def test_no_text_is_empty_and_months_are_twelve():
+    for catalogue in i18n.CATALOGUES.values():
+        assert all(text.strip() for text in catalogue.values())
+        assert len(catalogue["months"].split()) == 12
+
+
+def test_t_fills_placeholders_in_the_configured_language(monkeypatch):
+    assert i18n.t("top_choice", n=5) == "Top 5"
+    monkeypatch.setattr(settings, "LANGUAGE", "es")
+    assert i18n.t("mode_dates") == "Fechas"
+    assert i18n.t("badge_closed", op=7) == "Operación #7 cerrada"
+    assert i18n.date(dt.date(2024, 1, 5)) == "05 ene 2024"
+
+
+# --- Numbers ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fmt", "want"),
+    [
+        ("1,234.56", ["Bs 1,234,567.89", "-Bs 1,234,567.89", "Bs 0.00", "+Bs 12.50"]),
+        ("1.234,56", ["Bs 1.234.567,89", "-Bs 1.234.567,89", "Bs 0,00", "+Bs 12,50"]),
+    ],
+)
+def test_money(number_format, fmt, want):
+    number_format(fmt)
+    got = [
+        i18n.money(1234567.891),
+        i18n.money(-1234567.891),
+        i18n.money(0),
+        i18n.money(12.5, sign=True),
+    ]
+    assert got == want
+    assert i18n.money(-0.001) == want[2]  # rounds to zero: no "-0"
+    assert i18n.money(0, sign=True) == want[2]  # zero has no sign
+
+
+@pytest.mark.parametrize(
+    ("fmt", "want"),
+    [
+        ("1,234.56", ["1,234,568", "-1,234,567.9", "0", "999", "+1,000"]),
+        ("1.234,56", ["1.234.568", "-1.234.567,9", "0", "999", "+1.000"]),
+    ],
+)
+def test_number(number_format, fmt, want):
+    number_format(fmt)
+    got = [
+        i18n.number(1234567.891),
+        i18n.number(-1234567.891, 1),
+        i18n.number(0),
+        i18n.number(999),
+        i18n.number(1000, sign=True),
+    ]
+    assert got == want
+
+
+@pytest.mark.parametrize(
+    ("fmt", "want"),
+    [
+        ("1,234.56", ["34.6%", "-2.0%", "0.0%", "+1,234.5%"]),
+        ("1.234,56", ["34,6%", "-2,0%", "0,0%", "+1.234,5%"]),
+    ],
+)
+def test_percent(number_format, fmt, want):
+    number_format(fmt)
+    got = [i18n.percent(34.56), i18n.percent(-2), i18n.percent(0), i18n.percent(1234.5, sign=True)]
+    assert got == want
+
+
+def test_tables_show_the_configured_separators(number_format):
+    import pandas as pd
+
+    number_format("1.234,56")
+    df = pd.DataFrame({"sales": [1234.5], "orders": [1200], "pct": [12.34]})
+    styler = i18n.table(
+        df, money_columns=["sales"], count_columns=["orders"], percent_columns=["pct"]
+    )
+    html = styler.to_html()
+    assert "Bs 1.234,50" in html and "1.200" in html and "12,3%" in html
+    assert styler.data["sales"].iloc[0] == 1234.5  # the numbers stay numbers (sorting)
+
+
+def test_charts_get_a_number_locale(number_format):
+    import altair as alt
+    import pandas as pd
+
+    number_format("1.234,56")
+    spec = i18n.chart(alt.Chart(pd.DataFrame({"x": [1]})).mark_bar().encode(x="x:Q")).to_dict()
+    locale = spec["config"]["locale"]["number"]
+    assert (locale["decimal"], locale["thousands"]) == (",", ".")
+    assert locale["currency"] == [settings.CURRENCY + " ", ""]
+
+
+# --- The whole app in Spanish ----------------------------------------------------------
+
+
+def walk(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from walk(child)
+
+
+def shown_texts(block) -> list[str]:
+    """Labels, options and text of every element in a block (sidebar, main)."""
+    out = []
+    for node in walk(block):
+        for attr in ("label", "placeholder", "help"):
+            value = getattr(node, attr, None)
+            if isinstance(value, str) and value:
+                out.append(value)
+        if getattr(node, "type", "") in ("markdown", "caption", "subheader", "title"):
+            out.append(str(node.value))
+        options = getattr(node, "options", None)
+        if isinstance(options, list):
+            out.extend(str(o) for o in options)
+    return out
+
+
+def one_operation(at: AppTest) -> AppTest:
+    """The last closed operation alone: it has a previous one, so the cards show deltas."""
+    at.run()
+    last = at.session_state["op_end"]
+    return at.number_input(key="op_start").set_value(last).run()
+
+
+def test_app_in_spanish(app, monkeypatch):
+    english = metric_values(one_operation(app))  # read while settings are still English
+    monkeypatch.setattr(settings, "LANGUAGE", "es")
+    monkeypatch.setattr(settings, "NUMBER_FORMAT", "1.234,56")
+    at = one_operation(AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT))
+    assert not at.exception, at.exception
+    assert not at.error and not at.warning
+
+    labels = [m.label for m in at.metric]
+    assert labels == SPANISH_KPIS
+    values = {m.label: m.value for m in at.metric}
+    # "Bs 12.345" (whole Bs), "1.234", "Bs 123,45", "Bs 6.789", "65,4%"
+    assert values["Ventas"].startswith("Bs ") and "," not in values["Ventas"]
+    assert values["Ticket promedio"].startswith("Bs ") and values["Ticket promedio"][-3] == ","
+    assert values["Margen %"].endswith("%") and values["Margen %"][-3] == ","
+    # Same numbers as in English, only written differently.
+    assert list(metric_values(at).values()) == pytest.approx(list(english.values()))
+    for m in at.metric:
+        assert m.proto.delta_description == "vs. op. ant.", m.proto
+        assert m.proto.delta[:1] in "+-" and m.proto.delta[1:2] != " ", m.proto
+
+    sidebar = shown_texts(at.sidebar)
+    for text in ("Filtros", "Vista", "Operaciones", "En vivo", "Fechas", "Categorías"):
+        assert text in sidebar, (text, sidebar)
+    main = [text.strip("*") for text in shown_texts(at.main)]  # **bold** headings
+    assert "Ventas por hora" in main and "Márgenes por categoría" in main
+    left = [text for text in sidebar + main if text in ENGLISH_ONLY]
+    assert not left, left
+
+
+def test_spanish_message_for_a_reversed_range(app, spanish):
+    at = app.run()
+    at.number_input(key="op_start").set_value(5).run()
+    at.number_input(key="op_end").set_value(3).run()
+    assert not at.exception
+    assert "es posterior a la última" in " ".join(w.value for w in at.warning)
+    assert not at.metric
+
+
+def test_order_lines_in_spanish(app, spanish):
+    at = app.run()
+    at.switch_page("app_pages/order_lines.py").run()
+    at.toggle(key="detail_load").set_value(True).run()
+    assert not at.exception, at.exception
+    assert at.toggle(key="detail_load").label == "Cargar líneas de pedido"
+    captions = " ".join(c.value for c in at.caption)
+    total = re.search(r"Filas 1–50 de ([\d.]+)", captions)
+    assert total, captions
+    assert "," not in total.group(1)  # thousands with ".", as in "1.234"
