@@ -32,6 +32,8 @@ RESERVED_NAMES = frozenset(sys.stdlib_module_names) | {
     "test",
     "tests",
 }
+# Longer names would not fit the generated code's 100-column lines (imports, commands).
+MAX_NAME_LENGTH = 40
 HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 CHOICES = {
     "database": ("sqlite", "mysql"),
@@ -50,6 +52,8 @@ def suggest_identifier(value: str) -> str:
     name = re.sub(r"[^0-9a-z]+", "_", str(value).lower()).strip("_") or "my_dashboard"
     if name[0].isdigit():
         name = "dashboard_" + name
+    if len(name) > MAX_NAME_LENGTH:
+        name = name[:MAX_NAME_LENGTH].rsplit("_", 1)[0] or name[:MAX_NAME_LENGTH]
     if keyword.iskeyword(name) or name in RESERVED_NAMES:
         name += "_dashboard"
     return name
@@ -61,6 +65,8 @@ def check_identifier(value) -> str | None:
         return f"use a lowercase Python identifier such as {suggest_identifier(value)}"
     if value != value.lower():
         return f"use lowercase letters, e.g. {value.lower()}"
+    if len(value) > MAX_NAME_LENGTH:
+        return f"use at most {MAX_NAME_LENGTH} characters, e.g. {suggest_identifier(value)}"
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):
         return f"{value} is a Python keyword; try {suggest_identifier(value)}"
     if value in RESERVED_NAMES:

@@ -2,6 +2,8 @@
 files; bad answers are refused with an `ERROR:` line and leave nothing behind."""
 
 import json
+import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -178,6 +180,7 @@ BAD_ANSWERS = [
     ("project_slug", "streamlit"),
     ("project_slug", "test"),
     ("project_slug", "MyDash"),
+    ("project_slug", "a_dashboard_name_far_longer_than_forty_chars"),
     ("package_name", "sqlalchemy"),
     ("primary_color", "red;"),
     ("primary_color", "#12345G"),
@@ -250,3 +253,24 @@ def test_cli_bakes_each_database(tmp_path, database):
     project = tmp_path / "sales_dashboard"
     assert (project / "streamlit_app.py").exists()
     assert (project / "sales_dashboard" / "dialects" / f"{database}.py").exists()
+
+
+@pytest.mark.parametrize(
+    ("database", "name"),
+    [
+        ("sqlite", "Panadería Ñandú Sales Analytics Platform"),
+        ("mysql", 'O\'Brien "Quotes" \\ Sales'),
+        ("mysql", "Rock 'n' Roll \"Diner\" Dashboards"),
+    ],
+)
+def test_baked_code_passes_lint_with_long_and_hostile_names(cookies, database, name):
+    """Package and project names end up in code: any valid answer must still lint clean."""
+    project = bake_ok(cookies, database=database, project_name=name).project_path
+    for command in (["check"], ["format", "--check"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "--no-cache", "."],
+            cwd=project,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr

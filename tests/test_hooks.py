@@ -84,6 +84,7 @@ def test_identifier_accepted(pre, value):
         ("MyDash", "mydash"),
         ("", "my_dashboard"),
         ("ñandú", "identifier"),
+        ("a_dashboard_name_far_longer_than_forty_chars", "at most 40"),
     ],
 )
 def test_identifier_refused_with_a_fix(pre, value, hint):
@@ -91,7 +92,9 @@ def test_identifier_refused_with_a_fix(pre, value, hint):
     assert problem and hint in problem
 
 
-@pytest.mark.parametrize("value", ["my-dash!", "9lives", "class", "pandas", "", "Über Sales"])
+@pytest.mark.parametrize(
+    "value", ["my-dash!", "9lives", "class", "pandas", "", "Über Sales", "x" * 41, "ab_" * 20]
+)
 def test_suggestion_is_itself_valid(pre, value):
     assert pre.check_identifier(pre.suggest_identifier(value)) is None
 

@@ -2,7 +2,7 @@
 
 Wiring only: page setup, the database check, the shared sidebar (filters and
 operator panel) and the navigation between pages. Data flows one way:
-SQL ({{ cookiecutter.package_name }}.queries) -> cached loaders ({{ cookiecutter.package_name }}.data) -> filters -> sections.
+SQL (queries.py) -> cached loaders (data.py) -> filters -> sections.
 """
 
 import time

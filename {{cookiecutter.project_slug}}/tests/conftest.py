@@ -171,7 +171,7 @@ def app(use_database: str):
 def metric_values(at) -> dict[str, float]:
     """The KPI cards of an AppTest run as numbers, by label.
 
-    The cards show text written by {{ cookiecutter.package_name }}.i18n ("Bs 1,234", "Bs 1.234", "34.5%"),
+    The cards show text written by the i18n module ("Bs 1,234", "Bs 1.234", "34.5%"),
     so the value is read back with the configured currency and separators.
     """
     from {{ cookiecutter.package_name }} import i18n
@@ -183,3 +183,22 @@ def metric_values(at) -> dict[str, float]:
         return float(text.replace(thousands, "").replace(decimal, "."))
 
     return {m.label: parse(m.value) for m in at.metric}
+
+
+# --- Fault fixtures (tools in faultkit.py) ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fault_url(tmp_path_factory: pytest.TempPathFactory):
+    """A private seeded database per test module (tests that break it repair it)."""
+    from faultkit import fault_database  # faultkit imports this module: import late
+
+    with fault_database(tmp_path_factory.mktemp("faults")) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def clean_caches_after():
+    """Caches are process-global: no test leaves entries behind for the next one."""
+    yield
+    clear_caches()

@@ -5,7 +5,7 @@
 - ``fault_database()``: a private seeded database (MySQL ones are named ``dash_fault_*``).
 - ``fingerprint()``: row count and a checksum of every table (proves nothing changed).
 - ``serve()``: ``streamlit run`` of a script on a free port, for real sessions.
-- ``Tab``: a browser tab over the websocket (``{{ cookiecutter.package_name }}.bench.wsclient``) that also records
+- ``Tab``: a browser tab over the websocket (``bench.wsclient.BrowserSession``) that also records
   what the page showed: errors, warnings, metrics, texts, spinners.
 """
 
@@ -27,22 +27,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ANCHOR, APP_ROOT, BACKEND, TEST_ROWS, _mysql_server
+from conftest import ANCHOR, APP_ROOT, APP_SCRIPT, BACKEND, TEST_ROWS, _mysql_server, clear_caches
 from sqlalchemy import create_engine, inspect, make_url, text
+from streamlit.testing.v1 import AppTest
 
-from {{ cookiecutter.package_name }} import db, seed
+from {{ cookiecutter.package_name }} import db, seed, stats
 from {{ cookiecutter.package_name }}.bench.wsclient import BrowserSession
+from {{ cookiecutter.package_name }}.i18n import t
 
 CI = bool(os.environ.get("CI"))
 STARTUP_SECONDS = 60
 
 # --- Backends --------------------------------------------------------------------------
-
-
-def mysql_only() -> None:
-    """Skip on SQLite (no server, no connections to kill)."""
-    if BACKEND != "mysql":
-        pytest.skip("needs a database server (runs with DASH_TEST_BACKEND=mysql)")
 
 
 @contextlib.contextmanager
@@ -312,3 +308,59 @@ class Tab(BrowserSession):
             page.toasts.append(element.toast.body)
         elif kind in ("markdown", "text", "code", "heading"):
             page.texts.append(getattr(element, kind).body)
+
+
+# --- AppTest helpers shared by the fault tests -----------------------------------------
+
+TIMEOUT = 60
+
+
+def phrase(key: str) -> str:
+    """The fixed start of a UI text (before its first placeholder), in any language."""
+    return t(key).split("{")[0].strip()
+
+
+DOWN = phrase("app_db_error")  # the page shown when the database cannot be reached
+STALE = phrase("db_stale_error")  # the warning over the last good data
+
+
+def app_on(monkeypatch: pytest.MonkeyPatch, url: str) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    clear_caches()
+    stats.reset()
+    return AppTest.from_file(str(APP_SCRIPT), default_timeout=TIMEOUT)
+
+
+def texts(elements) -> str:
+    return " ".join(str(e.value) for e in elements)
+
+
+def numbers(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def assert_clean(at: AppTest) -> None:
+    """A normal dashboard: numbers, and no exception, error or warning anywhere."""
+    assert not at.exception, at.exception
+    assert not at.error, texts(at.error)
+    assert not at.warning, texts(at.warning)
+    assert at.metric, "no KPIs on the page"
+
+
+def serves_last_good_then_clears(at: AppTest, break_it, repair) -> None:
+    """A query fails mid-session: the last good numbers with a warning; the next
+    successful run clears the warning."""
+    at.run()
+    assert_clean(at)
+    good = numbers(at)
+    break_it()
+    try:
+        at.button(key="admin_refresh").click().run()
+        assert not at.exception, at.exception
+        assert STALE in texts(at.warning)
+        assert numbers(at) == good
+    finally:
+        repair()
+    at.run()
+    assert_clean(at)
+    assert numbers(at) == good

@@ -135,7 +135,7 @@ def test_fallback_shows_last_good_numbers_when_tables_disappear(use_database):
         data.clear_all()  # as if the TTL had expired
         at = run_page(at)  # same filters: the exact last good result
         assert sales(at) == good
-        assert any("python -m {{ cookiecutter.package_name }} seed" in w.value for w in at.warning)
+        assert any(db.SEED_COMMAND in w.value for w in at.warning)
         at = run_page(at, op_start=5, op_end=6)  # new filters: this loader's latest result
         assert sales(at) == good
         assert any("other filters" in w.value for w in at.warning)
@@ -148,21 +148,21 @@ def test_without_last_good_result_the_page_explains(use_database):
     with tables_renamed_away(use_database):
         at = run_page()
     assert not at.metric
-    assert "python -m {{ cookiecutter.package_name }} seed" in at.error[0].value
+    assert db.SEED_COMMAND in at.error[0].value
 
 
 def test_empty_database_says_to_seed(use_database, fresh_database_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", fresh_database_url)
     at = run_page()
     assert "has no dashboard tables" in at.error[0].value
-    assert "python -m {{ cookiecutter.package_name }} seed" in at.error[0].value
+    assert db.SEED_COMMAND in at.error[0].value
 
 
 def test_unreachable_server_message_masks_password(use_database, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "mysql+pymysql://{{ cookiecutter.package_name }}:S3cr3t-pw@127.0.0.1:1/sales")
+    monkeypatch.setenv("DATABASE_URL", "mysql+pymysql://reader:S3cr3t-pw@127.0.0.1:1/sales")
     at = run_page()
     message = at.error[0].value
-    if importlib.util.find_spec("{{ cookiecutter.package_name }}.dialects.mysql"):
+    if importlib.util.find_spec(f"{db.PACKAGE}.dialects.mysql"):
         assert "Cannot reach the database" in message
     else:  # a SQLite-only project says so, still without the password
         assert "does not support the 'mysql' database" in message

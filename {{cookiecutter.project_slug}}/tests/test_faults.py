@@ -10,8 +10,8 @@
 - a read-only MySQL user runs the whole app; passwords never reach the page or the logs;
 - data cached with ``scope="session"`` never crosses two concurrent sessions.
 
-MySQL faults go through ``faultkit.TcpProxy`` (a relay the tests stop and start) or KILL;
-they skip on SQLite only, where there is no server.
+Faults only a server has (dropped connections, the server going down, a read-only user)
+are in test_mysql_faults.py, which only MySQL projects have.
 """
 
 from __future__ import annotations
@@ -25,81 +25,25 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import APP_ROOT, APP_SCRIPT, BACKEND, clear_caches
+from conftest import APP_ROOT, APP_SCRIPT, BACKEND
 from faultkit import (
     CI,
+    DOWN,
     Tab,
     TcpProxy,
-    admin_connection,
-    fault_database,
-    kill_connections,
-    mysql_only,
+    app_on,
+    assert_clean,
+    numbers,
+    phrase,
     proxied,
     serve,
+    serves_last_good_then_clears,
+    texts,
 )
 from sqlalchemy import URL, create_engine, make_url, text
-from streamlit.testing.v1 import AppTest
 
-from {{ cookiecutter.package_name }} import db, queries, stats
+from {{ cookiecutter.package_name }} import db, queries
 from {{ cookiecutter.package_name }}.i18n import t
-
-TIMEOUT = 60
-
-
-def phrase(key: str) -> str:
-    """The fixed start of a UI text (before its first placeholder), in any language."""
-    return t(key).split("{")[0].strip()
-
-
-DOWN = phrase("app_db_error")  # the page shown when the database cannot be reached
-STALE = phrase("db_stale_error")  # the warning over the last good data
-
-
-@pytest.fixture(scope="module")
-def fault_url(tmp_path_factory: pytest.TempPathFactory):
-    """A private seeded database for this module (tests that break it repair it)."""
-    with fault_database(tmp_path_factory.mktemp("faults")) as url:
-        yield url
-
-
-@pytest.fixture
-def proxy(fault_url: str):
-    """A relay in front of the MySQL server (started)."""
-    mysql_only()
-    url = make_url(fault_url)
-    relay = TcpProxy(url.host or "127.0.0.1", url.port or 3306).start()
-    yield relay
-    relay.stop()
-
-
-def app_on(monkeypatch: pytest.MonkeyPatch, url: str) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", url)
-    clear_caches()
-    stats.reset()
-    return AppTest.from_file(str(APP_SCRIPT), default_timeout=TIMEOUT)
-
-
-@pytest.fixture(autouse=True)
-def _clean_caches():
-    yield
-    clear_caches()
-
-
-def texts(elements) -> str:
-    return " ".join(str(e.value) for e in elements)
-
-
-def numbers(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def assert_clean(at: AppTest) -> None:
-    """A normal dashboard: numbers, and no exception, error or warning anywhere."""
-    assert not at.exception, at.exception
-    assert not at.error, texts(at.error)
-    assert not at.warning, texts(at.warning)
-    assert at.metric, "no KPIs on the page"
-
 
 # --- Unreachable at start, then back ---------------------------------------------------
 
@@ -184,33 +128,6 @@ def test_error_page_recovers_by_itself_in_a_browser(fault_url, tmp_path):
                 relay.stop()
 
 
-# --- The server drops the pool's connections -------------------------------------------
-
-
-@pytest.mark.parametrize("how", ["kill", "proxy_drop", "wait_timeout"])
-def test_dropped_connections_reconnect_silently(how, fault_url, proxy, monkeypatch):
-    url = proxied(fault_url, proxy)
-    if how == "wait_timeout":
-        # The server closes idle connections after 1 s, far below the pool's idle time.
-        url = make_url(url).update_query_dict({"init_command": "SET SESSION wait_timeout=1"})
-        url = url.render_as_string(hide_password=False)
-    at = app_on(monkeypatch, url).run()
-    assert_clean(at)
-    good = numbers(at)
-    for _ in range(2):  # twice: the pool holds several connections
-        if how == "kill":
-            assert kill_connections(make_url(fault_url).database) > 0
-        elif how == "proxy_drop":
-            assert proxy.drop() > 0
-        else:
-            time.sleep(2.5)
-        at.button(key="admin_refresh").click().run()  # historical caches dropped: queries
-        assert_clean(at)
-        assert numbers(at) == good
-    at.segmented_control(key="mode").set_value("realtime").run()  # never cached
-    assert_clean(at)
-
-
 # --- A query fails mid-session ---------------------------------------------------------
 
 
@@ -225,29 +142,11 @@ def _rename(url: str, back: bool = False) -> None:
         engine.dispose()
 
 
-@pytest.mark.parametrize("fault", ["tables_missing", "server_down"])
-def test_failure_mid_session_serves_last_good_then_clears(fault, fault_url, monkeypatch, request):
-    if fault == "server_down":
-        relay = request.getfixturevalue("proxy")
-        url = proxied(fault_url, relay)
-        break_it, repair = relay.stop, relay.start
-    else:
-        url = fault_url
-        break_it, repair = (lambda: _rename(fault_url)), (lambda: _rename(fault_url, back=True))
-    at = app_on(monkeypatch, url).run()
-    assert_clean(at)
-    good = numbers(at)
-    break_it()
-    try:
-        at.button(key="admin_refresh").click().run()
-        assert not at.exception, at.exception
-        assert STALE in texts(at.warning)
-        assert numbers(at) == good
-    finally:
-        repair()
-    at.run()  # the next successful run clears the warning
-    assert_clean(at)
-    assert numbers(at) == good
+def test_failure_mid_session_serves_last_good_then_clears(fault_url, monkeypatch):
+    at = app_on(monkeypatch, fault_url)
+    serves_last_good_then_clears(
+        at, lambda: _rename(fault_url), lambda: _rename(fault_url, back=True)
+    )
 
 
 # --- A slow query ----------------------------------------------------------------------
@@ -302,43 +201,6 @@ def test_slow_query_spinner_then_timeout_message_and_app_stays_usable(fault_url,
 # --- Read-only user, passwords ---------------------------------------------------------
 
 PASSWORD = "s3cr:t/P@ss%w0rd"  # characters that URL encoding changes
-
-
-@pytest.fixture
-def read_only_url(fault_url):
-    mysql_only()
-    url = make_url(fault_url)
-    user = "dash_fault_ro"
-    with admin_connection() as c:
-        for host in ("%", "localhost", "127.0.0.1"):
-            c.execute(text(f"DROP USER IF EXISTS '{user}'@'{host}'"))
-            c.execute(text(f"CREATE USER '{user}'@'{host}' IDENTIFIED BY :pw"), {"pw": PASSWORD})
-            c.execute(text(f"GRANT SELECT ON `{url.database}`.* TO '{user}'@'{host}'"))
-    yield url.set(username=user, password=PASSWORD).render_as_string(hide_password=False)
-    with admin_connection() as c:
-        for host in ("%", "localhost", "127.0.0.1"):
-            c.execute(text(f"DROP USER IF EXISTS '{user}'@'{host}'"))
-
-
-def test_read_only_user_runs_the_whole_app(read_only_url, monkeypatch):
-    engine = create_engine(read_only_url)
-    try:
-        with engine.connect() as c, pytest.raises(Exception, match="denied"):
-            c.execute(text("DELETE FROM order_items"))  # really read-only
-    finally:
-        engine.dispose()
-    at = app_on(monkeypatch, read_only_url).run()
-    assert_clean(at)
-    for mode in ("realtime", "dates", "ops"):
-        at.segmented_control(key="mode").set_value(mode).run()
-        assert_clean(at)
-    at.button(key="admin_refresh").click().run()
-    at.button(key="admin_clear").click().run()
-    assert_clean(at)
-    at.switch_page("app_pages/order_lines.py").run()
-    at.toggle(key="detail_load").set_value(True).run()
-    assert not at.exception and not at.error and not at.warning
-    assert any("order_id" in d.value.columns for d in at.dataframe)
 
 
 @pytest.fixture

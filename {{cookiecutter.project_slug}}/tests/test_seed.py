@@ -13,6 +13,8 @@ from sqlalchemy import func, make_url, select
 
 from {{ cookiecutter.package_name }} import db, queries, seed
 
+PACKAGE = db.PACKAGE  # the package's name, for `python -m <package>`
+
 ANCHOR = dt.date(2024, 3, 31)  # fixed dates: the same rows on every run
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,14 +95,14 @@ def test_live_appends_orders_to_the_open_operation(fresh_database_url):
 
 def test_command_line_seed(fresh_database_url):
     env = {**os.environ, "DATABASE_URL": fresh_database_url}
-    cmd = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "seed", "--rows", "800", "--anchor", "2024-03-31"]
+    cmd = [sys.executable, "-m", PACKAGE, "seed", "--rows", "800", "--anchor", "2024-03-31"]
     first = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert first.returncode == 0, first.stderr
     assert "Seeded 800 order items" in first.stderr
     second = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert second.returncode == 0 and "Already seeded" in second.stderr
     live = subprocess.run(
-        [sys.executable, "-m", "{{ cookiecutter.package_name }}", "live", "--orders", "2", "--interval", "0"],
+        [sys.executable, "-m", PACKAGE, "live", "--orders", "2", "--interval", "0"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -113,7 +115,7 @@ def test_command_line_seed(fresh_database_url):
 def test_command_line_error_is_plain_words_with_masked_password():
     env = {**os.environ, "DATABASE_URL": "mysql+pymysql://u:Hunter2-pw@127.0.0.1:1/sales"}
     out = subprocess.run(
-        [sys.executable, "-m", "{{ cookiecutter.package_name }}", "seed", "--rows", "10"],
+        [sys.executable, "-m", PACKAGE, "seed", "--rows", "10"],
         cwd=ROOT,
         env=env,
         capture_output=True,

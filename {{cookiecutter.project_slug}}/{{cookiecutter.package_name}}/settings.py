@@ -1,12 +1,18 @@
 """Project settings: the only module with values chosen when the project was generated."""
 
-PROJECT_NAME = "{{ cookiecutter.project_name | replace('\\', '\\\\') | replace('"', '\\"') }}"
+{# A Python string literal of the name, quoted as `ruff format` would (fewest escapes). -#}
+{% set name = cookiecutter.project_name | replace('\\', '\\\\') -%}
+{% if name.count('"') > name.count("'") -%}
+PROJECT_NAME = '{{ name | replace("'", "\\'") }}'
+{% else -%}
+PROJECT_NAME = "{{ name | replace('"', '\\"') }}"
+{% endif -%}
 DATABASE = "{{ cookiecutter.database }}"  # the backend chosen at bake time: "sqlite" or "mysql"
 CONNECTION_NAME = "dashboard"  # [connections.dashboard] in .streamlit/secrets.toml
 HISTORICAL_TTL_SECONDS = {{ cookiecutter.cache_ttl_seconds | int }}  # historical modes (ops, dates) keep results this long
 CATALOGUE_TTL_SECONDS = 3600  # products and categories change rarely
 SQLITE_PATH = "data/dashboard.db"  # relative to the project root (default database)
-DEFAULT_SEED_ROWS = 100_000  # order items created by `python -m {{ cookiecutter.package_name }} seed`
+DEFAULT_SEED_ROWS = 100_000  # order items created by `python -m <package> seed`
 LANGUAGE = "{{ cookiecutter.language }}"  # visible text: "en" (English) or "es" (Spanish)
 CURRENCY = "{{ cookiecutter.currency_symbol }}"  # shown before amounts
 NUMBER_FORMAT = "{{ cookiecutter.number_format }}"  # thousands and decimal separators

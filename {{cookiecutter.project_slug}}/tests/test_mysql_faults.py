@@ -1,0 +1,109 @@
+"""Faults only a database server has (this file is not in SQLite projects).
+
+- the server drops the pool's connections (KILL, a proxy cutting idle links, a
+  wait_timeout shorter than the pool's idle time): the next run reconnects silently;
+- the server goes down mid-session: the last good data with a warning, cleared by the
+  next successful run;
+- a read-only user runs the whole app: the dashboard never needs write rights.
+
+Server faults go through ``faultkit.TcpProxy`` (a relay the tests stop, start and cut).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from faultkit import (
+    TcpProxy,
+    admin_connection,
+    app_on,
+    assert_clean,
+    kill_connections,
+    numbers,
+    proxied,
+    serves_last_good_then_clears,
+)
+from sqlalchemy import create_engine, make_url, text
+
+
+@pytest.fixture
+def proxy(fault_url: str):
+    """A relay in front of the MySQL server (started)."""
+    url = make_url(fault_url)
+    relay = TcpProxy(url.host or "127.0.0.1", url.port or 3306).start()
+    yield relay
+    relay.stop()
+
+
+# --- The server drops the pool's connections -------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["kill", "proxy_drop", "wait_timeout"])
+def test_dropped_connections_reconnect_silently(how, fault_url, proxy, monkeypatch):
+    url = proxied(fault_url, proxy)
+    if how == "wait_timeout":
+        # The server closes idle connections after 1 s, far below the pool's idle time.
+        url = make_url(url).update_query_dict({"init_command": "SET SESSION wait_timeout=1"})
+        url = url.render_as_string(hide_password=False)
+    at = app_on(monkeypatch, url).run()
+    assert_clean(at)
+    good = numbers(at)
+    for _ in range(2):  # twice: the pool holds several connections
+        if how == "kill":
+            assert kill_connections(make_url(fault_url).database) > 0
+        elif how == "proxy_drop":
+            assert proxy.drop() > 0
+        else:
+            time.sleep(2.5)
+        at.button(key="admin_refresh").click().run()  # historical caches dropped: queries
+        assert_clean(at)
+        assert numbers(at) == good
+    at.segmented_control(key="mode").set_value("realtime").run()  # never cached
+    assert_clean(at)
+
+
+def test_server_down_mid_session_serves_last_good_then_clears(fault_url, proxy, monkeypatch):
+    at = app_on(monkeypatch, proxied(fault_url, proxy))
+    serves_last_good_then_clears(at, proxy.stop, proxy.start)
+
+
+# --- Read-only user --------------------------------------------------------------------
+
+PASSWORD = "s3cr:t/P@ss%w0rd"  # characters that URL encoding changes
+
+
+@pytest.fixture
+def read_only_url(fault_url):
+    url = make_url(fault_url)
+    user = "dash_fault_ro"
+    with admin_connection() as c:
+        for host in ("%", "localhost", "127.0.0.1"):
+            c.execute(text(f"DROP USER IF EXISTS '{user}'@'{host}'"))
+            c.execute(text(f"CREATE USER '{user}'@'{host}' IDENTIFIED BY :pw"), {"pw": PASSWORD})
+            c.execute(text(f"GRANT SELECT ON `{url.database}`.* TO '{user}'@'{host}'"))
+    yield url.set(username=user, password=PASSWORD).render_as_string(hide_password=False)
+    with admin_connection() as c:
+        for host in ("%", "localhost", "127.0.0.1"):
+            c.execute(text(f"DROP USER IF EXISTS '{user}'@'{host}'"))
+
+
+def test_read_only_user_runs_the_whole_app(read_only_url, monkeypatch):
+    engine = create_engine(read_only_url)
+    try:
+        with engine.connect() as c, pytest.raises(Exception, match="denied"):
+            c.execute(text("DELETE FROM order_items"))  # really read-only
+    finally:
+        engine.dispose()
+    at = app_on(monkeypatch, read_only_url).run()
+    assert_clean(at)
+    for mode in ("realtime", "dates", "ops"):
+        at.segmented_control(key="mode").set_value(mode).run()
+        assert_clean(at)
+    at.button(key="admin_refresh").click().run()
+    at.button(key="admin_clear").click().run()
+    assert_clean(at)
+    at.switch_page("app_pages/order_lines.py").run()
+    at.toggle(key="detail_load").set_value(True).run()
+    assert not at.exception and not at.error and not at.warning
+    assert any("order_id" in d.value.columns for d in at.dataframe)
