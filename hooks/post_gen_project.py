@@ -26,8 +26,8 @@ def remove(project: Path, *relative_paths: str) -> None:
 
 
 def remove_mysql_files(project: Path, package: str) -> None:
-    """A SQLite project carries no MySQL driver settings (the driver is not in pyproject)."""
-    remove(project, f"{package}/dialects/mysql.py")
+    """A SQLite project carries no MySQL code or tests (the driver is not in pyproject)."""
+    remove(project, f"{package}/dialects/mysql.py", "tests/test_mysql_faults.py")
 
 
 def remove_sqlite_files(project: Path, package: str) -> None:

@@ -63,6 +63,8 @@ def expected_files(answers: dict) -> set[str]:
     files |= {f"{package}/{name}" for name in PACKAGE_FILES}
     files.add(f"{package}/dialects/{answers['database']}.py")
     files |= template_files("tests")
+    if answers["database"] == "sqlite":
+        files.discard("tests/test_mysql_faults.py")
     files |= {
         name.replace("{{cookiecutter.package_name}}", package)
         for folder in ("sections", "bench")

@@ -31,7 +31,7 @@ def test_dockerfile_is_slim_non_root_and_healthy(cookies, database):
     health = next(arguments for name, arguments in steps if name == "HEALTHCHECK")
     assert "/_stcore/health" in health
     cmd = next(arguments for name, arguments in steps if name == "CMD")
-    assert "streamlit_app.py" in cmd and "0.0.0.0" in cmd
+    assert '"serve"' in cmd and "0.0.0.0" in cmd
     ignored = (project / ".dockerignore").read_text(encoding="utf-8").split()
     assert ".streamlit/secrets.toml" in ignored and ".venv/" in ignored
 

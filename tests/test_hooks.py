@@ -167,6 +167,7 @@ def fake_project(root, package="sales_dashboard"):
     for relative in [
         f"{package}/dialects/mysql.py",
         f"{package}/dialects/sqlite.py",
+        "tests/test_mysql_faults.py",
         "Dockerfile",
         ".dockerignore",
         "compose.yaml",
@@ -190,6 +191,7 @@ def test_post_hook_prunes_and_is_idempotent(post, tmp_path, capsys, database, do
     assert (project / f"sales_dashboard/dialects/{database}.py").exists()
     other = "mysql" if database == "sqlite" else "sqlite"
     assert not (project / f"sales_dashboard/dialects/{other}.py").exists()
+    assert (project / "tests/test_mysql_faults.py").exists() is (database == "mysql")
     assert (project / "Dockerfile").exists() is docker
     assert (project / "compose.yaml").exists() is docker
     assert (project / ".github").exists() is actions

@@ -22,6 +22,12 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
+@pytest.fixture(autouse=True)
+def bolivianos(monkeypatch):
+    """The tests pin the caching guide's currency, whatever the project answered."""
+    monkeypatch.setattr(settings, "CURRENCY", "Bs")
+
+
 @pytest.fixture
 def number_format(monkeypatch):
     """Call with "1,234.56" or "1.234,56"; restored after the test."""

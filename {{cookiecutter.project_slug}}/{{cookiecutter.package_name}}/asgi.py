@@ -2,9 +2,10 @@
 
 Start it with one command, from the project root:
 
-    python -m <package>.asgi --port 8501
+    python -m <package> serve --port 8501
 
-(``uvicorn <package>.asgi:app`` works too, without the TCP_NODELAY protocol below.)
+(``python -m <package>.asgi`` is the same; ``uvicorn <package>.asgi:app`` works too,
+without the TCP_NODELAY protocol below.)
 
 ``streamlit run`` is made for writing the app: it watches the source files and reruns on
 save, and it collects garbage after every run. In production the code does not change,
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     parser = argparse.ArgumentParser(
-        prog=f"python -m {__name__}", description="Serve the dashboard in production mode."
+        prog=f"python -m {db.PACKAGE} serve", description="Serve the dashboard in production mode."
     )
     parser.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))  # noqa: S104
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8501")))
