@@ -14,7 +14,7 @@ f = header(t("subtitle_overview"))
 if f is not None:
     # Pattern: parallel prefetch warms every section's cache at once; the workers
     # only collect errors, which are reported here on the script thread.
-    with st.spinner("Loading the dashboard...", show_time=True):
+    with st.spinner(t("loading"), show_time=True):
         problems = data.prefetch(f, top_limit=st.session_state["top_n"])
     for message in problems:
         st.toast(message, icon=":material/warning:")

@@ -18,8 +18,10 @@ guide each live in one place below, marked ``# Pattern: ...``:
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import copy
 import dataclasses
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
@@ -39,6 +41,8 @@ PREFETCH_WORKERS = 4
 PREFETCH_TIMEOUT_SECONDS = 60
 FALLBACK_KEY = "_data_last_good"  # st.session_state key of the fallback store
 FALLBACK_MAX_ENTRIES = 64
+PREFETCHED_KEY = "_data_prefetched"  # st.session_state key: filter keys warmed, and when
+PREFETCHED_MAX_ENTRIES = 256
 
 
 @dataclasses.dataclass(frozen=True)
@@ -329,6 +333,8 @@ def prefetch(f: Filters, top_limit: int = 10) -> list[str]:
     if f.mode == REALTIME or f.validate():
         return []
     key = f.cache_key()
+    if _recently_prefetched(key + (top_limit,)):
+        return []  # already warm: the sections' own loaders hit the cache
     jobs: dict[str, Callable[[], Any]] = {
         "KPIs": lambda: _kpis_cached(key),
         "Margins by category": lambda: _margins_cached(key),
@@ -353,11 +359,37 @@ def prefetch(f: Filters, top_limit: int = 10) -> list[str]:
         failures.setdefault(f"took longer than {PREFETCH_TIMEOUT_SECONDS} s", []).extend(late)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+    if not failures:
+        _mark_prefetched(key + (top_limit,))
     order = list(jobs)
     return [
         f"{', '.join(sorted(labels, key=order.index))}: {message}"
         for message, labels in failures.items()
     ]
+
+
+def _prefetched() -> OrderedDict | None:
+    try:
+        return st.session_state.setdefault(PREFETCHED_KEY, OrderedDict())
+    except Exception:  # no session (plain Python): always prefetch
+        return None
+
+
+def _recently_prefetched(key: tuple) -> bool:
+    """This session warmed these filters less than a TTL ago: a thread pool would only
+    copy the same cached values again (each cache hit returns a fresh copy)."""
+    seen = _prefetched()
+    return bool(seen) and time.monotonic() - seen.get(key, float("-inf")) < HISTORICAL_TTL
+
+
+def _mark_prefetched(key: tuple) -> None:
+    seen = _prefetched()
+    if seen is None:
+        return
+    seen[key] = time.monotonic()
+    seen.move_to_end(key)
+    while len(seen) > PREFETCHED_MAX_ENTRIES:
+        seen.popitem(last=False)
 
 
 # --- Invalidation ----------------------------------------------------------------------
@@ -375,9 +407,18 @@ def refresh_historical() -> None:
     """Invalidate every historical loader (the catalogue and configuration stay)."""
     for cached in HISTORICAL_LOADERS.values():
         cached.clear()
+    _forget_prefetched()
 
 
 def clear_all() -> None:
     """Clear every cache: all data caches and the engine (its pool is disposed)."""
     st.cache_data.clear()
     st.cache_resource.clear()
+    _forget_prefetched()
+
+
+def _forget_prefetched() -> None:
+    """After invalidation this session prefetches again (other sessions simply load
+    section by section until their own marks expire)."""
+    with contextlib.suppress(Exception):  # no session: nothing to forget
+        st.session_state.pop(PREFETCHED_KEY, None)
