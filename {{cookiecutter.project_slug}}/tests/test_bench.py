@@ -12,10 +12,7 @@ import os
 import uuid
 from pathlib import Path
 
-import pytest
-from conftest import BACKEND, MYSQL_SERVER_URL
-from sqlalchemy import create_engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from conftest import BACKEND, _mysql_server
 
 from {{ cookiecutter.package_name }} import bench, db
 
@@ -43,21 +40,7 @@ def _bench_url(tmp_path: Path) -> tuple[str, list[str]]:
     """A database URL for the bench and the extra options (seed it; drop it on MySQL)."""
     if BACKEND == "sqlite":
         return f"sqlite:///{tmp_path / 'bench.db'}", ["--seed"]
-    server = make_url(MYSQL_SERVER_URL)
-    probe = create_engine(server, connect_args={"connect_timeout": 3})
-    try:
-        with probe.connect():
-            pass
-    except SQLAlchemyError as exc:
-        message = (
-            f"No MySQL server answers at {db.describe(server)} ({type(exc).__name__}). "
-            "Set TEST_MYSQL_URL to a server where the tests may create databases."
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    finally:
-        probe.dispose()
+    server = _mysql_server()  # fails in CI, skips elsewhere, when no server answers
     name = f"dash_bench_{uuid.uuid4().hex[:8]}"
     url = server.set(database=name).render_as_string(hide_password=False)
     return url, ["--seed", "--drop"]

@@ -13,21 +13,16 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import tomllib
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import APP_ROOT
+from conftest import APP_ROOT, APP_SCRIPT
+from faultkit import serve
 
 SYSTEM_CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).parent / "artifacts"
-STARTUP_SECONDS = 60
 WAIT_MS = 30_000
 VIEWPORT = {"width": 1440, "height": 900}
 # A finished script run: the app root reports its state in this attribute.
@@ -66,47 +61,14 @@ def _require_browser():
     return sync_playwright
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`streamlit run` on a free port against the seeded test database."""
     _require_browser()
     _chromium_path()  # skip (or fail in CI) before starting a server for nothing
-    port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "DATABASE_URL": database_url}
-    command = [
-        sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    with log.open("w") as out:
-        proc = subprocess.Popen(command, cwd=APP_ROOT, env=env, stdout=out, stderr=out)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:  # the server's own health endpoint says when it is ready
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("streamlit did not start:\n" + log.read_text()[-3000:])
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    log_dir = tmp_path_factory.mktemp("server")
+    with serve(APP_SCRIPT, {"DATABASE_URL": database_url}, log_dir) as running:
+        yield running.url
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
+from .. import i18n
 from ..db import DatabaseUnavailable
 from ..i18n import t
 
@@ -35,3 +36,21 @@ def load(loader, *args, **kwargs):
 def updated_caption() -> None:
     """Time this section was drawn; it changes only when the section reruns."""
     st.caption(t("updated", time=f"{dt.datetime.now():%H:%M:%S}"), text_alignment="right")
+
+
+def order_lines_table(rows, time_format: str) -> None:
+    """Order lines as a table (the detail page and the live panel show the same columns)."""
+    col = st.column_config.NumberColumn  # no format=: i18n.table() writes the cells
+    st.dataframe(
+        i18n.table(rows, money_columns=("unit_price", "total")),
+        hide_index=True,
+        column_config={
+            "created_at": st.column_config.DatetimeColumn(t("col_time"), format=time_format),
+            "order_id": col(t("col_order"), format="%d"),
+            "product": t("col_product"),
+            "category": t("col_category"),
+            "qty": col(t("col_qty"), format="%d"),
+            "unit_price": col(t("col_unit_price")),
+            "total": col(t("col_total")),
+        },
+    )

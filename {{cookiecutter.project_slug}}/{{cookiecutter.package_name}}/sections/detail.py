@@ -9,7 +9,7 @@ import streamlit as st
 from .. import data, i18n, stats
 from ..i18n import number, t
 from ..queries import Filters
-from . import load, updated_caption
+from . import load, order_lines_table, updated_caption
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -52,22 +52,7 @@ def detail(f: Filters) -> None:
         )
         rows = load(data.load_detail_page, f, page - 1, size)  # the loader counts from 0
         if rows is not None:
-            col = st.column_config.NumberColumn  # no format=: i18n.table() writes the cells
-            st.dataframe(
-                i18n.table(rows, money_columns=("unit_price", "total")),
-                hide_index=True,
-                column_config={
-                    "created_at": st.column_config.DatetimeColumn(
-                        t("col_time"), format="YYYY-MM-DD HH:mm"
-                    ),
-                    "order_id": col(t("col_order"), format="%d"),
-                    "product": t("col_product"),
-                    "category": t("col_category"),
-                    "qty": col(t("col_qty"), format="%d"),
-                    "unit_price": col(t("col_unit_price")),
-                    "total": col(t("col_total")),
-                },
-            )
+            order_lines_table(rows, time_format="YYYY-MM-DD HH:mm")
         updated_caption()
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import data, i18n, stats
+from .. import data, stats
 from ..i18n import t
 from ..queries import Filters
-from . import load, updated_caption
+from . import load, order_lines_table, updated_caption
 
 REFRESH_SECONDS = 15
 RECENT_ROWS = 8
@@ -28,18 +28,5 @@ def live(f: Filters) -> None:
             if rows.empty:
                 st.info(t("live_empty"))
                 return
-            col = st.column_config.NumberColumn  # no format=: i18n.table() writes the cells
-            st.dataframe(
-                i18n.table(rows, money_columns=("unit_price", "total")),
-                hide_index=True,
-                column_config={
-                    "created_at": st.column_config.DatetimeColumn(t("col_time"), format="HH:mm:ss"),
-                    "order_id": col(t("col_order"), format="%d"),
-                    "product": t("col_product"),
-                    "category": t("col_category"),
-                    "qty": col(t("col_qty"), format="%d"),
-                    "unit_price": col(t("col_unit_price")),
-                    "total": col(t("col_total")),
-                },
-            )
+            order_lines_table(rows, time_format="HH:mm:ss")
         updated_caption()
