@@ -19,6 +19,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import streamlit as st
@@ -39,6 +40,21 @@ def clear_caches() -> None:
     st.cache_resource.clear()  # also disposes the cached engine (on_release)
 
 
+def point_at(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app reads this database (DATABASE_URL) from empty caches and counters."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    clear_caches()
+    stats.reset()
+
+
+def unavailable(message: str) -> NoReturn:
+    """Something a test needs is missing: skip and say how to get it, except under CI,
+    where every test must run (a skip there would hide a broken setup)."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def _mysql_server() -> URL:
     url = make_url(MYSQL_SERVER_URL)
     probe = create_engine(url, connect_args={"connect_timeout": 3})
@@ -50,9 +66,7 @@ def _mysql_server() -> URL:
             f"No MySQL server answers at {db.describe(url)} ({type(exc).__name__}). "
             "Set TEST_MYSQL_URL to a server where the tests may create databases."
         )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
     finally:
         probe.dispose()
     return url
@@ -101,11 +115,8 @@ def fresh_database_url(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def use_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """DATABASE_URL points at the seeded database; caches and counters start empty."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    clear_caches()
-    stats.reset()
-    yield database_url
-    clear_caches()
+    point_at(database_url, monkeypatch)
+    yield database_url  # clean_caches_after() empties the caches again
 
 
 @pytest.fixture
@@ -153,11 +164,8 @@ def ui_database(tmp_dir: Path, rows: int = TEST_ROWS) -> Iterator[str]:
 def ui_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A private seeded database, DATABASE_URL pointing at it, caches cleared around."""
     with ui_database(tmp_path) as url:
-        monkeypatch.setenv("DATABASE_URL", url)
-        clear_caches()
-        stats.reset()
+        point_at(url, monkeypatch)
         yield url
-        clear_caches()
 
 
 @pytest.fixture

@@ -27,15 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ANCHOR, APP_ROOT, APP_SCRIPT, BACKEND, TEST_ROWS, _mysql_server, clear_caches
+from conftest import ANCHOR, APP_ROOT, APP_SCRIPT, BACKEND, TEST_ROWS, _mysql_server, point_at
 from sqlalchemy import create_engine, inspect, make_url, text
 from streamlit.testing.v1 import AppTest
 
-from {{ cookiecutter.package_name }} import db, seed, stats
+from {{ cookiecutter.package_name }} import db, seed
 from {{ cookiecutter.package_name }}.bench.wsclient import BrowserSession
 from {{ cookiecutter.package_name }}.i18n import t
 
-CI = bool(os.environ.get("CI"))
 STARTUP_SECONDS = 60
 
 # --- Backends --------------------------------------------------------------------------
@@ -325,9 +324,7 @@ STALE = phrase("db_stale_error")  # the warning over the last good data
 
 
 def app_on(monkeypatch: pytest.MonkeyPatch, url: str) -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", url)
-    clear_caches()
-    stats.reset()
+    point_at(url, monkeypatch)
     return AppTest.from_file(str(APP_SCRIPT), default_timeout=TIMEOUT)
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import APP_ROOT, APP_SCRIPT
+from conftest import APP_ROOT, APP_SCRIPT, unavailable
 from faultkit import serve
 
 SYSTEM_CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -42,22 +42,17 @@ def _chromium_path() -> str | None:
     with sync_playwright() as p:
         if Path(p.chromium.executable_path).exists():
             return None
-    message = (
+    unavailable(
         f"no chromium at {SYSTEM_CHROMIUM} and no Playwright browser: "
         "apt-get install chromium, set CHROMIUM_PATH, or run `playwright install chromium`"
     )
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def _require_browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("playwright is not installed (pip install playwright)")
+        unavailable("playwright is not installed (pip install -e '.[dev]')")
     return sync_playwright
 
 
