@@ -9,6 +9,7 @@ theme are covered by tests/test_browser.py.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pandas as pd
 import pytest
@@ -16,7 +17,7 @@ from conftest import APP_SCRIPT, APP_TIMEOUT, metric_values
 from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
-from {{ cookiecutter.package_name }} import filters
+from {{ cookiecutter.package_name }} import filters, sections, settings
 
 LINES_SQL = """
 SELECT oi.qty, oi.unit_price, oi.unit_cost, oi.product_id, o.order_id, o.op_id,
@@ -99,6 +100,24 @@ def test_default_view_renders_with_every_default_in_session_state(app, lines):
     assert_numbers(at, expected(lines, ops=(first, latest - 1)))
     assert "Operations #" in texts(at.caption)
     assert not at.warning and not at.error
+
+
+def test_chart_specs_are_built_once_and_a_rerun_sends_only_data(app):
+    sections.chart_spec.cache_clear()
+    at = app.run()
+    assert not at.exception, at.exception
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 3  # sales by hour, by category, top products
+    for chart in charts:
+        spec = json.loads(chart.proto.spec)
+        assert "data" not in spec and "datasets" not in spec  # the data travels apart
+        assert spec["config"]["locale"]["number"]["currency"] == [settings.CURRENCY + " ", ""]
+        assert chart.proto.data.data  # Arrow bytes: this run's rows
+    built = sections.chart_spec.cache_info()
+    assert built.misses == 3
+    app.run()
+    again = sections.chart_spec.cache_info()
+    assert again.misses == built.misses and again.hits >= built.hits + 3
 
 
 # --- Each filter changes the numbers as the data says ----------------------------------

@@ -18,7 +18,6 @@ guide each live in one place below, marked ``# Pattern: ...``:
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import copy
 import dataclasses
 import time
@@ -29,6 +28,7 @@ from typing import Any, Generic, TypeVar
 import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from . import db, queries, settings, stats
 from .queries import REALTIME, Filters
@@ -420,5 +420,6 @@ def clear_all() -> None:
 def _forget_prefetched() -> None:
     """After invalidation this session prefetches again (other sessions simply load
     section by section until their own marks expire)."""
-    with contextlib.suppress(Exception):  # no session: nothing to forget
-        st.session_state.pop(PREFETCHED_KEY, None)
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return  # called outside a session (the bench, a script): nothing to forget
+    st.session_state.pop(PREFETCHED_KEY, None)

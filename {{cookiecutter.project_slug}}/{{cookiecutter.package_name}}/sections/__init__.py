@@ -2,16 +2,22 @@
 
 A widget inside a fragment reruns only that fragment, so changing "Top 10" in
 one chart does not recompute the KPIs. Every section reads its data through
-``load()`` below, which turns a ``Loaded`` result into what the user sees.
+``load()`` below, which turns a ``Loaded`` result into what the user sees, and
+draws its charts through ``chart()``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
+import threading
+from collections.abc import Callable
 
+import altair as alt
 import streamlit as st
 
-from .. import i18n
+from .. import i18n, settings
 from ..db import DatabaseUnavailable
 from ..i18n import t
 
@@ -54,3 +60,30 @@ def order_lines_table(rows, time_format: str) -> None:
             "total": col(t("col_total")),
         },
     )
+
+
+def chart(data, build: Callable[..., alt.Chart], *args, height: int) -> None:
+    """Draw ``data`` as the chart ``build(*args)`` describes (an Altair chart, no data)."""
+    language = (settings.LANGUAGE, settings.CURRENCY, settings.NUMBER_FORMAT)
+    spec = json.loads(chart_spec(build, args, language))  # a fresh dict: Streamlit edits it
+    st.vega_lite_chart(data, spec, height=height)
+
+
+_altair_theme = threading.Lock()  # alt.theme is one setting for the whole process
+
+
+# Pattern: build a chart's spec once. Altair checks a spec against the Vega-Lite schema
+# on every to_dict(), a few ms per chart on every rerun; the spec depends only on its
+# arguments and the language, so it is built once per key and a rerun sends only data.
+@functools.lru_cache(maxsize=64)
+def chart_spec(build: Callable[..., alt.Chart], args: tuple, language: tuple) -> str:
+    """The Vega-Lite spec (JSON) of ``build(*args)``, with the locale and no data.
+
+    ``language`` is only part of the key: a change of language is a new spec.
+    """
+    # The "none" theme, as st.altair_chart does: the colours come from Streamlit's theme.
+    with _altair_theme, alt.theme.enable("none"):
+        spec = i18n.chart(build(*args)).to_dict()
+    spec.pop("data", None)  # st.vega_lite_chart gets the data on every run
+    spec.pop("datasets", None)
+    return json.dumps(spec)

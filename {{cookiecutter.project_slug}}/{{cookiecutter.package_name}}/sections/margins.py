@@ -8,7 +8,7 @@ import streamlit as st
 from .. import data, i18n, settings, stats
 from ..i18n import t
 from ..queries import Filters
-from . import load, updated_caption
+from . import chart, load, updated_caption
 
 VIEWS = {"table": ":material/table:", "chart": ":material/bar_chart:"}  # icon per view
 
@@ -36,21 +36,30 @@ def margins(f: Filters) -> None:
             elif df.empty:
                 st.info(t("no_sales"))
             elif st.session_state["margins_view"] == "chart":
-                st.altair_chart(i18n.chart(_chart(df)), height=max(220, 48 * len(df)))
+                chart(_long(df), _chart, height=max(220, 48 * len(df)))
             else:
                 _table(df)
         updated_caption()
 
 
-def _chart(df):
-    """Sales split into margin and cost: one stacked bar per category."""
-    series = {"margin": t("col_margin"), "cost": t("col_cost")}
+def _series() -> dict[str, str]:
+    """The two parts of each bar: column -> label."""
+    return {"margin": t("col_margin"), "cost": t("col_cost")}
+
+
+def _long(df):
+    """One row per category and part (margin, cost), for a stacked bar."""
+    series = _series()
     long = df.melt(id_vars="category", value_vars=list(series), var_name="part")
     long["part"] = long["part"].map(series)
     # Every segment's tooltip shows the whole row of its category.
-    long = long.merge(df.assign(share=df["margin_pct"] / 100), on="category")
+    return long.merge(df.assign(share=df["margin_pct"] / 100), on="category")
+
+
+def _chart() -> alt.Chart:
+    """Sales split into margin and cost: one stacked bar per category (no data)."""
     return (
-        alt.Chart(long)
+        alt.Chart()
         .mark_bar()
         .encode(
             x=alt.X(
@@ -59,7 +68,7 @@ def _chart(df):
                 title=t("axis_amount", currency=settings.CURRENCY),
             ),
             y=alt.Y("category:N", sort="-x", title=None),
-            color=alt.Color("part:N", title=None, sort=list(series.values())),
+            color=alt.Color("part:N", title=None, sort=list(_series().values())),
             tooltip=[
                 alt.Tooltip("category:N", title=t("col_category")),
                 alt.Tooltip("sales:Q", title=t("col_sales"), format=i18n.CHART_MONEY),
