@@ -21,6 +21,7 @@ call, ``data.load_kpis(f)``):
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import statistics
 import time
@@ -70,7 +71,15 @@ class InProcessApp:
     def __init__(self) -> None:
         self.entry = db.PROJECT_ROOT / f".bench_entry_{os.getpid()}.py"
         self.entry.write_text(_entry_source(), encoding="utf-8")
-        self.at = AppTest.from_file(str(self.entry), default_timeout=RUN_TIMEOUT_SECONDS)
+        # AppTest sets up its session outside a script run, and Streamlit logs a warning
+        # about that ("missing ScriptRunContext"): expected here, so not shown.
+        context_log = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+        level = context_log.level
+        context_log.setLevel(logging.ERROR)
+        try:
+            self.at = AppTest.from_file(str(self.entry), default_timeout=RUN_TIMEOUT_SECONDS)
+        finally:
+            context_log.setLevel(level)
 
     def __enter__(self) -> InProcessApp:
         return self

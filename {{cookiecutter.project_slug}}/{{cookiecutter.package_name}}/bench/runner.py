@@ -94,14 +94,14 @@ def bench_database(args: argparse.Namespace, say: Any) -> Iterator[URL]:
         url = url.set(database=str(default_file.parent / f"bench-{rows}.db"))
         seed_it = True
     if seed_it:
-        say(f"Seeding {rows:,} order items into {db.describe(url)} (once) ...")
+        say(f"Bench database {db.describe(url)}: {rows:,} order items, seeded on first use")
         if url.get_backend_name() == "sqlite":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         module = db.dialect_module(url)
         module.ensure_database(url)
         engine = db.make_engine(url)
         try:
-            seeding.seed(engine, rows)
+            seeding.seed(engine, rows, progress=say)
         finally:
             engine.dispose()
     try:
