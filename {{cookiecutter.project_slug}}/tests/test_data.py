@@ -144,6 +144,20 @@ def test_fallback_shows_last_good_numbers_when_tables_disappear(use_database):
     assert not [w for w in at.warning if "Prefetch" in w.value]
 
 
+def test_the_last_good_result_is_a_copy_the_page_cannot_change():
+    import pandas as pd
+
+    frame = pd.DataFrame({"category": ["Drinks"], "sales": [1.0]})
+    kept = data._snapshot(frame)
+    frame.loc[0, "sales"] = 99.0  # a section writing into the frame it was given
+    frame["extra"] = 1
+    assert kept["sales"].tolist() == [1.0] and "extra" not in kept
+    kpis = {"current": {"sales": 1.0}}
+    kept = data._snapshot(kpis)
+    kpis["current"]["sales"] = 2.0
+    assert kept == {"current": {"sales": 1.0}}
+
+
 def test_without_last_good_result_the_page_explains(use_database):
     with tables_renamed_away(use_database):
         at = run_page()

@@ -158,7 +158,9 @@ def _fallback_store() -> OrderedDict | None:
 
 
 def _snapshot(value: T) -> T:
-    return value.copy() if isinstance(value, pd.DataFrame) else copy.deepcopy(value)
+    """A copy the caller cannot change. pandas copies on write: a shallow copy of a frame
+    shares its data until one side writes, so keeping one per run costs no data copy."""
+    return value.copy(deep=False) if isinstance(value, pd.DataFrame) else copy.deepcopy(value)
 
 
 def _remember(name: str, key: tuple, value: Any) -> None:

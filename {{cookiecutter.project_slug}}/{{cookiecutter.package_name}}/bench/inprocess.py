@@ -177,36 +177,39 @@ def measure_first_run(app: InProcessApp) -> dict[str, float]:
     return {"first_run_ms": round(ms, 1), "queries_first_run": queries}
 
 
-def measure_warm(app: InProcessApp, repeats: int) -> dict[str, float]:
-    """warm_ms: a full rerun with every loader cached; warm_queries: SQL it ran (must be 0).
+def measure_warm_and_floor(app: InProcessApp, repeats: int) -> dict[str, float]:
+    """warm_ms against floor_ms, the same page drawn two ways, in alternating runs.
 
-    The same filters as the previous run: every loader is a cache hit, so what is left
-    is hashing the arguments, copying the cached values and drawing the page.
-    """
-    app.run()  # make sure every loader of this page is cached
-    runs = [app.run() for _ in range(repeats)]
-    return {
-        "warm_ms": round(statistics.median(ms for ms, _ in runs), 1),
-        "warm_queries": sum(q for _, q in runs),
-    }
+    - warm_ms: a full rerun with every loader cached; warm_queries: SQL it ran (must
+      be 0). What is left is hashing the arguments, copying the cached values and
+      drawing the page.
+    - floor_ms: the loaders replaced by a dictionary lookup of the results one warm run
+      recorded. No database, no cache, no copy: what remains is the cost of drawing
+      the page, which no cache can remove.
 
-
-def measure_floor(app: InProcessApp, repeats: int) -> dict[str, float]:
-    """floor_ms: the same page drawn from results already in memory: the limit.
-
-    One warm run records every loader's result; then the loaders are replaced by a
-    dictionary lookup of those results. No database, no cache, no copy: what remains
-    is the cost of drawing the page, which no cache can remove.
+    The runs alternate (warm, floor, warm, ...), so a slower moment of the machine or
+    the garbage collector hits both medians alike.
     """
     memory: dict[tuple, Any] = {}
     with swapped(recording_loaders(memory)):
-        app.run()
-    with swapped(in_memory_loaders(memory)):
-        app.run()  # same warm-up as measure_warm
-        runs = [app.run() for _ in range(repeats)]
-    if any(q for _, q in runs):
+        app.run()  # records every loader's result, and leaves every loader cached
+    floor_loaders = in_memory_loaders(memory)
+    warm: list[tuple[float, int]] = []
+    floor: list[tuple[float, int]] = []
+    for i in range(repeats + 1):  # the first pair warms up both ways, and is dropped
+        warm_run = app.run()
+        with swapped(floor_loaders):
+            floor_run = app.run()
+        if i:
+            warm.append(warm_run)
+            floor.append(floor_run)
+    if any(q for _, q in floor):
         raise RuntimeError("The floor run reached the database: a loader was not replaced.")
-    return {"floor_ms": round(statistics.median(ms for ms, _ in runs), 1)}
+    return {
+        "warm_ms": round(statistics.median(ms for ms, _ in warm), 1),
+        "warm_queries": sum(q for _, q in warm),
+        "floor_ms": round(statistics.median(ms for ms, _ in floor), 1),
+    }
 
 
 def measure_cold(app: InProcessApp, keys: list[tuple[int, int]]) -> dict[str, float]:

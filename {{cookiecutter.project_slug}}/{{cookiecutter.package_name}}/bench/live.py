@@ -94,19 +94,24 @@ def measure_stampede(server: Server, sessions: int, key: tuple[int, int]) -> dic
 
 
 def measure_latency(
-    server: Server,
+    servers: dict[str, Server],
     session_counts: Sequence[int],
     keys: Sequence[tuple[int, int]],
     samples: int,
-) -> dict[str, dict[str, float]]:
-    """Interaction latency p50/p95 with 1, 10, 25, ... tabs changing filters at once.
+    rounds: int = 2,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Interaction latency p50/p95 with 1, 10, 25, ... tabs changing filters at once,
+    for each server: ``{kind: {"10": {"p50_ms": ..., "p95_ms": ..., "samples": ...}}}``.
 
     The filter keys are cached first (one tab visits each), so the numbers are about
     serving a page, not about the database. Then N tabs open the page; when all are
     open, each changes the operation range again and again, cycling through the
     keys, as fast as the server answers (a closed loop: a tab sends its next change
-    when the previous page has arrived). Each level collects about ``samples`` changes
-    (at least 4 per tab). Latency: from the change to script_finished.
+    when the previous page has arrived). Latency: from the change to script_finished.
+
+    The servers take turns: for each session count, ``rounds`` turns each, one server
+    after the other, so a slower moment of the machine hits every server alike. Each
+    level collects about ``samples`` changes per server (at least 4 per tab).
     """
 
     async def tab_loop(
@@ -117,13 +122,12 @@ def measure_latency(
         cycle = itertools.islice(itertools.cycle(keys), start, start + interactions)
         return [(await tab.set_widgets(op_start=a, op_end=b)).ms for a, b in cycle]
 
-    async def level(n: int) -> list[float]:
+    async def turn(server: Server, n: int, interactions: int) -> list[float]:
         tabs = [BrowserSession(server.url) for _ in range(n)]
         for tab in tabs:
             await tab.__aenter__()
         try:
             ready = asyncio.Barrier(n)
-            interactions = max(4, -(-samples // n))  # ceil(samples / n)
             per_tab = await asyncio.gather(
                 *(tab_loop(t, i, interactions, ready) for i, t in enumerate(tabs))
             )
@@ -132,13 +136,22 @@ def measure_latency(
                 await tab.__aexit__()
         return [ms for times in per_tab for ms in times]
 
-    asyncio.run(_warm_up(server, keys))
-    result = {}
+    for server in servers.values():
+        asyncio.run(_warm_up(server, keys))
+    times: dict[str, dict[int, list[float]]] = {kind: {} for kind in servers}
     for n in session_counts:
-        times = asyncio.run(level(n))
-        result[str(n)] = {
-            "p50_ms": round(percentile(times, 50), 1),
-            "p95_ms": round(percentile(times, 95), 1),
-            "samples": len(times),
+        per_tab = max(-(-4 // rounds), -(-samples // (n * rounds)))  # ceil divisions
+        for _ in range(rounds):
+            for kind, server in servers.items():
+                times[kind].setdefault(n, []).extend(asyncio.run(turn(server, n, per_tab)))
+    return {
+        kind: {
+            str(n): {
+                "p50_ms": round(percentile(values, 50), 1),
+                "p95_ms": round(percentile(values, 95), 1),
+                "samples": len(values),
+            }
+            for n, values in levels.items()
         }
-    return result
+        for kind, levels in times.items()
+    }

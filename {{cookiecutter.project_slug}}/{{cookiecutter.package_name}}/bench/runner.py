@@ -3,9 +3,9 @@
 Order of the run (each step is one function in inprocess.py, live.py or memory.py):
 
 1. in process (AppTest): first run, warm, floor, cold, naive;
-2. production server: fragment against full rerun, stampede, latency;
-3. ``streamlit run``: latency (the same clients, the same keys);
-4. a child process: memory after N distinct filter keys.
+2. both servers, side by side: stampede and fragment against full rerun on the production
+   server, then latency on both, taking turns (the same clients, the same keys);
+3. a child process: memory after N distinct filter keys.
 
 Then the targets are checked and the result printed as a table (or JSON with --json)
 and drawn as a PNG chart.
@@ -53,7 +53,7 @@ class Plan:
     span: int = 7  # operations per filter window (the dashboard's default view)
 
 
-FULL = Plan(7, 5, 3, 20, (1, 10, 25), 60, 500)
+FULL = Plan(11, 5, 3, 20, (1, 10, 25), 60, 500)
 QUICK = Plan(3, 2, 1, 20, (1, 3), 6, 20, span=2)
 
 
@@ -193,28 +193,26 @@ def run(args: argparse.Namespace, say: Any) -> dict[str, Any]:
         try:
             with inprocess.InProcessApp() as app:
                 result.update(inprocess.measure_first_run(app))
-                result.update(inprocess.measure_warm(app, plan.repeats))
-                result.update(inprocess.measure_floor(app, plan.repeats))
+                result.update(inprocess.measure_warm_and_floor(app, plan.repeats))
                 result.update(inprocess.measure_cold(app, cold_keys))
                 result.update(inprocess.measure_naive(app, plan.naive_repeats))
         finally:
             _restore_env("DATABASE_URL", saved)
 
-        latency: dict[str, Any] = {}
-        for kind in (servers.PRODUCTION, servers.STREAMLIT_RUN):
-            say(f"Server ({kind}) ...")
-            with servers.running(kind, database_url) as server:
-                if kind == servers.PRODUCTION:
-                    result.update(
-                        live.measure_stampede(server, plan.stampede_sessions, stampede_key)
-                    )
-                    result.update(live.measure_fragment_vs_full(server, plan.repeats))
-                latency[kind] = live.measure_latency(
-                    server, plan.session_counts, latency_keys, plan.samples_per_level
-                )
-                latency[kind]["rss_mb"] = server.rss_mb()
-        result["server_rss_mb"] = {kind: levels.pop("rss_mb") for kind, levels in latency.items()}
-        result["latency"] = {kind: latency[kind] for kind in servers.KINDS}
+        say("Servers (production and streamlit run, side by side) ...")
+        with contextlib.ExitStack() as stack:
+            running = {
+                kind: stack.enter_context(servers.running(kind, database_url))
+                for kind in servers.KINDS
+            }
+            production = running[servers.PRODUCTION]
+            result.update(live.measure_stampede(production, plan.stampede_sessions, stampede_key))
+            result.update(live.measure_fragment_vs_full(production, plan.repeats))
+            latency = live.measure_latency(
+                running, plan.session_counts, latency_keys, plan.samples_per_level
+            )
+            result["server_rss_mb"] = {kind: server.rss_mb() for kind, server in running.items()}
+        result["latency"] = latency
 
         say(f"Memory: {plan.memory_keys} distinct filter keys in a fresh process ...")
         result["memory"] = memory.measure_memory(
@@ -288,8 +286,8 @@ def targets(r: dict[str, Any]) -> dict[str, dict[str, Any]]:
             q["warm_over_floor"],
             "<= 1.3",
             q["warm_over_floor"] is not None and q["warm_over_floor"] <= 1.3,
-            "each cache hit unpickles a copy of its value, and the prefetch pool starts its "
-            "threads on every run; the floor does neither",
+            "each cache hit hashes its arguments and unpickles a copy of its value, and the "
+            "fallback keeps a copy; the floor does none of that",
         ),
         "naive_ms >= 5 x warm_ms (at 1M rows)": (
             q["naive_over_warm"],
