@@ -118,6 +118,12 @@ def test_chart_specs_are_built_once_and_a_rerun_sends_only_data(app):
     app.run()
     again = sections.chart_spec.cache_info()
     assert again.misses == built.misses and again.hits >= built.hits + 3
+    # The margins as a chart: a fourth chart, from a fourth spec.
+    at.button_group(key="margins_view").set_value("chart").run()
+    assert not at.exception, at.exception
+    margins = at.get("vega_lite_chart")[-1]
+    assert len(at.get("vega_lite_chart")) == 4 and margins.proto.data.data
+    assert '"stack": true' in margins.proto.spec
 
 
 # --- Each filter changes the numbers as the data says ----------------------------------
