@@ -14,6 +14,12 @@ from conftest import TEMPLATE
 from cookiecutter.main import cookiecutter
 
 DEFAULT_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
+# The MySQL bake also takes the other language and number format: the projects' own tests
+# then run once in English ("1,234.56") and once in Spanish ("1.234,56"), without a third bake.
+ANSWERS = {
+    "sqlite": {},
+    "mysql": {"language": "es", "number_format": "1.234,56"},
+}
 
 
 def mysql_answers(url: str) -> bool:
@@ -48,7 +54,11 @@ def baked(tmp_path_factory):
                     str(TEMPLATE),
                     no_input=True,
                     output_dir=str(out),
-                    extra_context={"database": database, "project_name": f"Venv {database}"},
+                    extra_context={
+                        "database": database,
+                        "project_name": f"Venv {database}",
+                        **ANSWERS[database],
+                    },
                 )
             )
             run([sys.executable, "-m", "venv", ".venv"], project)

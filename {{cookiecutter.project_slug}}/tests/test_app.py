@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 
 from {{ cookiecutter.package_name }} import filters, sections, settings
+from {{ cookiecutter.package_name }}.i18n import number, t
 
 LINES_SQL = """
 SELECT oi.qty, oi.unit_price, oi.unit_cost, oi.product_id, o.order_id, o.op_id,
@@ -57,24 +58,29 @@ def expected(lines: pd.DataFrame, *, ops=None, dates=None, categories=(), produc
         rows = rows[rows["product_id"].isin(products)]
     sales, orders = rows["sales"].sum(), rows["order_id"].nunique()
     return {
-        "Sales": sales,
-        "Orders": orders,
-        "Gross margin": sales - rows["cost"].sum(),
+        "sales": sales,
+        "orders": orders,
+        "gross_margin": sales - rows["cost"].sum(),
         "lines": len(rows),
     }
 
 
+KPI_KEYS = ("sales", "orders", "avg_ticket", "gross_margin")
+
+
 def metrics(at: AppTest) -> dict[str, float]:
-    return metric_values(at)
+    """The KPI cards by key ("sales", ...), whatever the language of their labels."""
+    by_label = metric_values(at)
+    return {key: by_label[t(f"kpi_{key}")] for key in KPI_KEYS}
 
 
 def assert_numbers(at: AppTest, want: dict) -> None:
     assert not at.exception, at.exception
     got = metrics(at)
     # Sales and gross margin are shown in whole Bs: half a unit of rounding.
-    assert got["Sales"] == pytest.approx(want["Sales"], abs=0.51)
-    assert got["Orders"] == want["Orders"]
-    assert got["Gross margin"] == pytest.approx(want["Gross margin"], abs=0.51)
+    assert got["sales"] == pytest.approx(want["sales"], abs=0.51)
+    assert got["orders"] == want["orders"]
+    assert got["gross_margin"] == pytest.approx(want["gross_margin"], abs=0.51)
 
 
 def texts(elements) -> str:
@@ -96,9 +102,9 @@ def test_default_view_renders_with_every_default_in_session_state(app, lines):
     first = max(int(lines["op_id"].min()), latest - filters.DEFAULT_SPAN)
     assert at.session_state["op_start"] == first
     assert at.session_state["date_end"] == lines["business_date"].max()
-    assert [m.label for m in at.metric][:4] == ["Sales", "Orders", "Average ticket", "Gross margin"]
+    assert [m.label for m in at.metric][:4] == [t(f"kpi_{key}") for key in KPI_KEYS]
     assert_numbers(at, expected(lines, ops=(first, latest - 1)))
-    assert "Operations #" in texts(at.caption)
+    assert t("scope_ops", first=first, last=latest - 1) in texts(at.caption)
     assert not at.warning and not at.error
 
 
@@ -134,7 +140,7 @@ def test_operation_range(app, lines):
     at.number_input(key="op_start").set_value(3).run()
     at.number_input(key="op_end").set_value(5).run()
     assert_numbers(at, expected(lines, ops=(3, 5)))
-    assert "Operations #3–#5" in texts(at.caption)
+    assert t("scope_ops", first=3, last=5) in texts(at.caption)
 
 
 def test_date_range(app, lines):
@@ -152,7 +158,7 @@ def test_realtime_mode_shows_the_open_operation(app, lines):
     at.segmented_control(key="mode").set_value("realtime").run()
     latest = int(lines["op_id"].max())
     assert_numbers(at, expected(lines, ops=(latest, latest)))
-    assert "Live" in texts(at.caption)
+    assert t("scope_live", op=latest) in texts(at.caption)
 
 
 def test_category_filter(app, lines):
@@ -184,7 +190,7 @@ def test_reversed_operation_range_gives_a_message(app):
     at.number_input(key="op_start").set_value(5).run()
     at.number_input(key="op_end").set_value(3).run()
     assert not at.exception
-    assert "is after the last" in texts(at.warning)
+    assert t("filters_ops_reversed", first=5, last=3) in texts(at.warning)
     assert not at.metric
 
 
@@ -192,10 +198,11 @@ def test_reversed_date_range_gives_a_message(app, lines):
     at = app.run()
     at.segmented_control(key="mode").set_value("dates").run()
     last = lines["business_date"].max()
-    at.date_input(key="date_start").set_value(last).run()
-    at.date_input(key="date_end").set_value(last - dt.timedelta(days=3)).run()
+    start, end = last, last - dt.timedelta(days=3)
+    at.date_input(key="date_start").set_value(start).run()
+    at.date_input(key="date_end").set_value(end).run()
     assert not at.exception
-    assert "is after the end date" in texts(at.warning)
+    assert t("filters_dates_reversed", start=start, end=end) in texts(at.warning)
     assert not at.metric
 
 
@@ -217,11 +224,16 @@ def test_filters_survive_mode_and_page_switches(app, lines):
     assert not order_lines(at)
     at.toggle(key="detail_load").set_value(True).run()
     want = expected(lines, ops=(4, 6))["lines"]
-    assert f"of {want:,}" in texts(at.caption)
-    assert len(order_lines(at)[0]) == at.session_state["detail_page_size"]
-    at.number_input(key="detail_page").set_value(2).run()
     size = at.session_state["detail_page_size"]
-    assert f"Rows {size + 1:,}–" in texts(at.caption)
+
+    def rows_caption(first: int) -> str:
+        last = min(first + size - 1, want)
+        return t("detail_rows", first=number(first), last=number(last), total=number(want))
+
+    assert rows_caption(1) in texts(at.caption)
+    assert len(order_lines(at)[0]) == size
+    at.number_input(key="detail_page").set_value(2).run()
+    assert rows_caption(size + 1) in texts(at.caption)
 
 
 def order_lines(at: AppTest) -> list[pd.DataFrame]:
@@ -259,7 +271,7 @@ def test_fallback_warning_when_the_database_fails_after_a_good_run(ui_database_u
     _rename_tables(ui_database_url, "_gone")
     at.button(key="admin_refresh").click().run()  # drops the cached results
     assert not at.exception, at.exception
-    assert "Showing the last data loaded" in texts(at.warning)
+    assert t("db_stale_error", error="").split("(")[0] in texts(at.warning)
     assert metrics(at) == good  # the last good numbers, flagged stale
     # A filter never loaded before: a plain message, still no traceback.
     at.number_input(key="op_start").set_value(2).run()
@@ -277,6 +289,6 @@ def test_unreachable_database_shows_a_clear_page(use_database, monkeypatch, tmp_
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT).run()
     assert not at.exception, at.exception
     message = texts(at.error)
-    assert "cannot reach its database" in message
+    assert t("app_db_error", error="").strip() in message
     assert "seed" in texts(at.markdown)
     assert not at.metric

@@ -21,6 +21,8 @@ import pytest
 from conftest import APP_ROOT, APP_SCRIPT, unavailable
 from faultkit import serve
 
+from {{ cookiecutter.package_name }}.i18n import t
+
 SYSTEM_CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).parent / "artifacts"
 WAIT_MS = 30_000
@@ -115,7 +117,7 @@ def test_dashboard_renders_and_screenshot(page):
     assert page.locator('[data-testid="stMetric"]').count() >= 4
     assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 3
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.get_by_text("Margins by category").is_visible()
+    assert page.get_by_text(t("margins_title")).is_visible()
     # The main area scrolls inside the page: grow the viewport to the content.
     height = page.evaluate(
         "() => Math.max(...[...document.querySelectorAll('div, section')].map(e => e.scrollHeight))"
@@ -128,27 +130,28 @@ def test_dashboard_renders_and_screenshot(page):
 
 
 def _full_runs(page) -> int:
-    text = page.get_by_text(re.compile(r"Full app runs this session: \d+")).inner_text()
+    label = re.escape(t("admin_runs", n="")) + r"\d+"
+    text = page.get_by_text(re.compile(label)).inner_text()
     return int(text.rsplit(":", 1)[1])
 
 
 def test_widget_in_a_fragment_reruns_only_that_fragment(page):
     # The counter lives outside every fragment (in the operator panel).
-    page.get_by_text("Operator panel").click()
+    page.get_by_text(t("operator_panel")).click()
     before = _full_runs(page)
-    heading = page.get_by_text(re.compile(r"Top \d+ products by sales")).first
-    assert heading.inner_text() == "Top 10 products by sales"
+    heading = page.get_by_text(t("top_title", n=10), exact=True).first
+    assert heading.is_visible()
 
-    page.locator(".st-key-top_n").get_by_role("radio", name="Top 5").click()
+    page.locator(".st-key-top_n").get_by_role("radio", name=t("top_choice", n=5)).click()
     # Inside the fragment: the heading and the chart follow the new choice.
-    page.get_by_text("Top 5 products by sales").first.wait_for()
+    page.get_by_text(t("top_title", n=5), exact=True).first.wait_for()
     wait_idle(page)
     # Outside: no full run happened.
     assert _full_runs(page) == before
 
     # Control: a sidebar filter does rerun the whole app, and the counter sees it.
-    page.locator(".st-key-mode").get_by_role("radio", name="Dates").click()
-    page.get_by_text(f"Full app runs this session: {before + 1}").wait_for()
+    page.locator(".st-key-mode").get_by_role("radio", name=t("mode_dates")).click()
+    page.get_by_text(t("admin_runs", n=before + 1)).wait_for()
     wait_idle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
 
@@ -156,7 +159,7 @@ def test_widget_in_a_fragment_reruns_only_that_fragment(page):
 def test_theme_colours_reach_the_page_and_the_charts(page):
     colours = theme()
     # Primary colour: the selected option of the view switch is drawn with it.
-    selected = page.locator(".st-key-mode").get_by_role("radio", name="Operations")
+    selected = page.locator(".st-key-mode").get_by_role("radio", name=t("mode_ops"))
     styles = selected.evaluate(
         "e => { const s = getComputedStyle(e);"
         " return [s.color, s.borderColor, s.backgroundColor]; }"

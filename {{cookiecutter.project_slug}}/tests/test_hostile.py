@@ -24,6 +24,7 @@ from conftest import APP_SCRIPT, clear_caches
 from faultkit import Tab, fault_database, fingerprint, serve
 
 from {{ cookiecutter.package_name }} import data
+from {{ cookiecutter.package_name }}.i18n import t
 from {{ cookiecutter.package_name }}.queries import Filters
 
 FULL = bool(os.environ.get("DASH_HOSTILE_FULL"))
@@ -190,10 +191,10 @@ def _forged(values: list[str]) -> dict[str, list]:
     return {
         "op_start": numbers,
         "op_end": numbers,
-        "mode": lists[:8] + [["Live", "Dates"]],
+        "mode": lists[:8] + [[t("mode_realtime"), t("mode_dates")]],
         "categories": lists,
         "products": lists,
-        "top_n": lists[:8] + [["Top 5", "Top 10"]],
+        "top_n": lists[:8] + [[t("top_choice", n=5), t("top_choice", n=10)]],
         "margins_view": lists[:8],
         "date_start": [[v] for v in DATES] + [[d, d] for d in DATES[:2]] + lists[:4],
         "date_end": [[v] for v in DATES] + lists[:4],
@@ -207,7 +208,7 @@ async def _forge(base: str, values: list[str]) -> tuple[int, list[str]]:
         async with Tab(base) as tab:
             await tab.open()
             if key.startswith("date_"):
-                await tab.set_widgets(mode=["Dates"])  # the date inputs appear
+                await tab.set_widgets(mode=[t("mode_dates")])  # the date inputs appear
             widget = tab.widgets.get(key) or pytest.fail(f"no widget {key!r} on the page")
             for value in attempts:
                 count += 1

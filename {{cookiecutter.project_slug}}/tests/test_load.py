@@ -24,6 +24,7 @@ from faultkit import Tab, fault_database
 from sqlalchemy import create_engine, text
 
 from {{ cookiecutter.package_name }}.bench import servers
+from {{ cookiecutter.package_name }}.i18n import t
 
 SESSIONS = int(os.environ.get("DASH_LOAD_SESSIONS", "25"))
 SECONDS = float(os.environ.get("DASH_LOAD_SECONDS", "10"))
@@ -51,9 +52,11 @@ async def _user(tab: Tab, n: int, until: float, bounds: dict, out: dict) -> None
             picked = rng.sample(bounds["categories"], rng.randint(0, 2))
             run = await tab.set_widgets(categories=picked)
         elif action < 0.75:
-            run = await tab.set_fragment_widget("top_n", [rng.choice(["Top 5", "Top 10"])])
+            top = rng.choice([t("top_choice", n=5), t("top_choice", n=10)])
+            run = await tab.set_fragment_widget("top_n", [top])
         elif action < 0.9:
-            run = await tab.set_widgets(mode=[rng.choice(["Operations", "Dates", "Live"])])
+            mode = rng.choice([t("mode_ops"), t("mode_dates"), t("mode_realtime")])
+            run = await tab.set_widgets(mode=[mode])
         else:
             run = await tab.rerun()
         out["runs"] += 1

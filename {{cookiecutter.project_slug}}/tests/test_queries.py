@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from {{ cookiecutter.package_name }} import queries
+from {{ cookiecutter.package_name }} import queries, seed
 from {{ cookiecutter.package_name }}.queries import Filters
 
 MONEY = 0.02  # SQLite sums floats, MySQL sums DECIMALs: allow a cent of rounding
@@ -115,9 +115,10 @@ FILTER_CASES = [
     ("ops", {}),
     ("dates", {}),
     ("realtime", {}),
-    ("ops", {"categories": ("Mains", "Beer")}),
+    # Demo names, in the project's language (the seed writes them so).
+    ("ops", {"categories": (seed.local_name("Mains"), seed.local_name("Beer"))}),
     ("dates", {"products": (1, 5, 9, 20)}),
-    ("realtime", {"categories": ("Coffee",)}),
+    ("realtime", {"categories": (seed.local_name("Coffee"),)}),
 ]
 IDS = [f"{m}-{'-'.join(kw) or 'all'}" for m, kw in FILTER_CASES]
 

@@ -138,7 +138,7 @@ SPANISH_NAMES = {
 }
 
 
-def _local(name: str) -> str:
+def local_name(name: str) -> str:
     """A category or product name in the dashboard's language."""
     return SPANISH_NAMES.get(name, name) if settings.LANGUAGE == "es" else name
 
@@ -225,11 +225,11 @@ def generate(rows: int, seed: int = DEFAULT_SEED, anchor: dt.date | None = None)
         },
         categories={
             "category_id": list(range(1, len(cat_names) + 1)),
-            "name": [_local(n) for n in cat_names],
+            "name": [local_name(n) for n in cat_names],
         },
         products={
             "product_id": list(range(1, n_products + 1)),
-            "name": [_local(n) for n, _, _ in prod_rows],
+            "name": [local_name(n) for n, _, _ in prod_rows],
             "category_id": [c for _, c, _ in prod_rows],
             "price": price.tolist(),
             "cost": cost.tolist(),

@@ -12,6 +12,7 @@ import itertools
 import statistics
 from collections.abc import Sequence
 
+from ..i18n import t
 from .servers import Server
 from .wsclient import BrowserSession
 
@@ -46,7 +47,7 @@ def measure_fragment_vs_full(server: Server, repeats: int) -> dict[str, float]:
     async def run() -> dict[str, float]:
         async with BrowserSession(server.url) as tab:
             await tab.open()
-            choices = itertools.cycle([["Top 5"], ["Top 10"]])
+            choices = itertools.cycle([[t("top_choice", n=5)], [t("top_choice", n=10)]])
             for _ in range(2):  # cache both choices first
                 await tab.set_fragment_widget("top_n", next(choices))
             fragment = [(await tab.set_fragment_widget("top_n", next(choices))).ms]
