@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import statistics
 from collections.abc import Sequence
 
@@ -141,7 +142,7 @@ def measure_latency(
         asyncio.run(_warm_up(server, keys))
     times: dict[str, dict[int, list[float]]] = {kind: {} for kind in servers}
     for n in session_counts:
-        per_tab = max(-(-4 // rounds), -(-samples // (n * rounds)))  # ceil divisions
+        per_tab = max(math.ceil(4 / rounds), math.ceil(samples / (n * rounds)))
         for _ in range(rounds):
             for kind, server in servers.items():
                 times[kind].setdefault(n, []).extend(asyncio.run(turn(server, n, per_tab)))

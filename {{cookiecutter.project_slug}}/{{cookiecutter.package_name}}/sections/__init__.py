@@ -69,7 +69,7 @@ def chart(data, build: Callable[..., alt.Chart], *args, height: int) -> None:
     st.vega_lite_chart(data, spec, height=height)
 
 
-_altair_theme = threading.Lock()  # alt.theme is one setting for the whole process
+_altair_theme_lock = threading.Lock()  # alt.theme is one setting for the whole process
 
 
 # Pattern: build a chart's spec once. Altair checks a spec against the Vega-Lite schema
@@ -82,7 +82,7 @@ def chart_spec(build: Callable[..., alt.Chart], args: tuple, language: tuple) ->
     ``language`` is only part of the key: a change of language is a new spec.
     """
     # The "none" theme, as st.altair_chart does: the colours come from Streamlit's theme.
-    with _altair_theme, alt.theme.enable("none"):
+    with _altair_theme_lock, alt.theme.enable("none"):
         spec = i18n.chart(build(*args)).to_dict()
     spec.pop("data", None)  # st.vega_lite_chart gets the data on every run
     spec.pop("datasets", None)
