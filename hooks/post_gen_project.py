@@ -30,11 +30,6 @@ def remove_mysql_files(project: Path, package: str) -> None:
     remove(project, f"{package}/dialects/mysql.py", "tests/test_mysql_faults.py")
 
 
-def remove_sqlite_files(project: Path, package: str) -> None:
-    """A MySQL project carries no SQLite-only engine settings."""
-    remove(project, f"{package}/dialects/sqlite.py")
-
-
 def remove_docker_files(project: Path) -> None:
     remove(project, "Dockerfile", ".dockerignore", "compose.yaml")
 
@@ -82,10 +77,9 @@ def next_steps(answers: dict) -> str:
 
 def main(answers: dict, project: Path) -> int:
     package = answers["package_name"]
+    # Every project keeps dialects/sqlite.py: the app store defaults to a SQLite file.
     if answers["database"] == "sqlite":
         remove_mysql_files(project, package)
-    else:
-        remove_sqlite_files(project, package)
     if not answers["include_docker"]:
         remove_docker_files(project)
     if not answers["include_github_actions"]:

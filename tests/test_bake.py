@@ -41,6 +41,7 @@ PACKAGE_FILES = {
     "seed.py",
     "settings.py",
     "stats.py",
+    "store.py",
 }
 DOCKER_FILES = {"Dockerfile", ".dockerignore", "compose.yaml"}
 ACTIONS_FILES = {".github/workflows/ci.yml"}
@@ -62,6 +63,7 @@ def expected_files(answers: dict) -> set[str]:
     files = set(COMMON_FILES)
     files |= {f"{package}/{name}" for name in PACKAGE_FILES}
     files.add(f"{package}/dialects/{answers['database']}.py")
+    files.add(f"{package}/dialects/sqlite.py")  # every bake: the app store defaults to SQLite
     files |= template_files("tests")
     if answers["database"] == "sqlite":
         files.discard("tests/test_mysql_faults.py")

@@ -48,6 +48,7 @@ def test_compose_for_mysql_seeds_before_the_app_starts(cookies):
     assert url.startswith("mysql+pymysql://") and "@mysql:3306/" in url
     assert services["mysql"]["environment"]["MYSQL_DATABASE"] == url.rsplit("/", 1)[1]
     assert "8501:8501" in services["app"]["ports"]
+    assert "app-data:/app/data" in services["app"]["volumes"]  # the app store persists
 
 
 def test_compose_for_sqlite_keeps_data_on_a_volume(cookies):

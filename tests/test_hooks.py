@@ -188,9 +188,8 @@ def test_post_hook_prunes_and_is_idempotent(post, tmp_path, capsys, database, do
     answers = answers_for(database=database, include_docker=docker, include_github_actions=actions)
     for _ in range(2):  # a second run (cruft update) changes nothing and does not fail
         assert post.main(answers, project) == 0
-    assert (project / f"sales_dashboard/dialects/{database}.py").exists()
-    other = "mysql" if database == "sqlite" else "sqlite"
-    assert not (project / f"sales_dashboard/dialects/{other}.py").exists()
+    assert (project / "sales_dashboard/dialects/sqlite.py").exists()  # the app store's backend
+    assert (project / "sales_dashboard/dialects/mysql.py").exists() is (database == "mysql")
     assert (project / "tests/test_mysql_faults.py").exists() is (database == "mysql")
     assert (project / "Dockerfile").exists() is docker
     assert (project / "compose.yaml").exists() is docker

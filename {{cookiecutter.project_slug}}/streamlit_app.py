@@ -9,10 +9,9 @@ import time
 from pathlib import Path
 
 import streamlit as st
-from sqlalchemy import inspect
 
 from {{ cookiecutter.package_name }} import admin, data, db, filters, seed, settings, stats
-from {{ cookiecutter.package_name }}.i18n import t
+from {{ cookiecutter.package_name }}.i18n import plain, t
 from {{ cookiecutter.package_name }}.sections import load
 
 RETRY_SECONDS = 10  # the "cannot reach the database" page tries again this often
@@ -27,11 +26,18 @@ stats.begin_run()  # count SQL statements and cache misses of this run
 st.session_state["app_runs"] = st.session_state.get("app_runs", 0) + 1
 
 
-def database_problem(exc: Exception) -> None:
+# What to do, by the kind of problem: only an empty database (or the project's own, with
+# tables missing) is sent to `seed`; someone's existing database never is.
+HOW_TO_FIX = {"empty": "app_fix_empty", "incomplete": "app_fix_empty", "foreign": "app_fix_foreign"}
+
+
+def database_problem(exc: db.DatabaseUnavailable) -> None:
     """A full page that says what is wrong and how to fix it (no traceback)."""
     st.title(settings.PROJECT_NAME, anchor=False)
-    st.error(t("app_db_error", error=exc), icon=":material/cloud_off:")
-    st.markdown(t("app_how_to_fix", connection=settings.CONNECTION_NAME, command=db.SEED_COMMAND))
+    st.error(t("app_db_error", error=plain(exc)), icon=":material/cloud_off:")
+    command = db.SEED_COMMAND + (" --force" if exc.kind == "incomplete" else "")
+    how = HOW_TO_FIX.get(exc.kind, "app_fix_unreachable")
+    st.markdown(t(how, connection=settings.CONNECTION_NAME, command=command))
     if st.button(t("app_try_again"), icon=":material/refresh:", type="primary"):
         data.clear_all()
         st.rerun()
@@ -54,7 +60,7 @@ def retry_until_reachable() -> None:
 
 
 def default_sqlite_needs_seed() -> bool:
-    """True for the bundled SQLite file when it has no dashboard tables yet."""
+    """True for the bundled SQLite file when it is empty or the seeder's own, unfinished."""
     url = db.resolve_url()
     default = (db.PROJECT_ROOT / settings.SQLITE_PATH).resolve()
     if url.get_backend_name() != "sqlite" or Path(url.database or "").resolve() != default:
@@ -63,7 +69,7 @@ def default_sqlite_needs_seed() -> bool:
         return True
     engine = db.make_engine(url)
     try:
-        return not inspect(engine).has_table("seed_info")
+        return seed.unseeded(engine)  # someone else's file in data/ is never seeded
     finally:
         engine.dispose()
 

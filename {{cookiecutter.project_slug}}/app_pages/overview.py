@@ -3,7 +3,7 @@
 import streamlit as st
 
 from {{ cookiecutter.package_name }} import data
-from {{ cookiecutter.package_name }}.i18n import t
+from {{ cookiecutter.package_name }}.i18n import plain, t
 from {{ cookiecutter.package_name }}.sections.charts import sales_charts, top_products
 from {{ cookiecutter.package_name }}.sections.header import header
 from {{ cookiecutter.package_name }}.sections.kpis import kpis
@@ -17,7 +17,7 @@ if f is not None:
     with st.spinner(t("loading"), show_time=True):
         problems = data.prefetch(f, top_limit=st.session_state["top_n"])
     for message in problems:
-        st.toast(message, icon=":material/warning:")
+        st.toast(plain(message), icon=":material/warning:")
     kpis(f)
     if f.mode == "realtime":
         live(f)

@@ -5,6 +5,10 @@
   the tests create their own ``dash_data_*`` databases there and drop them afterwards.
 - ``DASH_TEST_ROWS``: order items in the shared database (default 12,000: fast).
 
+Every test writes app state to a scratch app store (``APP_STORE_URL``: a SQLite file of
+its own, and one for the whole session for the servers that modules share), never to
+``data/``.
+
 Fixtures for every test module: ``database_url`` (session: a seeded database),
 ``use_database`` (points DATABASE_URL at it and clears every cache and counter around the
 test), ``engine`` (a plain engine on it), ``fresh_database_url`` (an empty scratch database),
@@ -91,6 +95,19 @@ def scratch_database(tmp_dir: Path, label: str) -> Iterator[str]:
         with admin.begin() as c:
             c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
         admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def app_store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """APP_STORE_URL for the whole session (servers the tests start inherit it)."""
+    previous = os.environ.get("APP_STORE_URL")
+    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'app_store.db'}"
+    os.environ["APP_STORE_URL"] = url
+    yield url
+    if previous is None:
+        os.environ.pop("APP_STORE_URL", None)
+    else:
+        os.environ["APP_STORE_URL"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -203,6 +220,14 @@ def fault_url(tmp_path_factory: pytest.TempPathFactory):
 
     with fault_database(tmp_path_factory.mktemp("faults")) as url:
         yield url
+
+
+@pytest.fixture(autouse=True)
+def app_store_of_this_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test starts with an empty app store of its own (saved presets do not leak)."""
+    url = f"sqlite:///{tmp_path / 'app_store.db'}"
+    monkeypatch.setenv("APP_STORE_URL", url)
+    return url
 
 
 @pytest.fixture(autouse=True)

@@ -41,7 +41,7 @@ from faultkit import (
 )
 from sqlalchemy import URL, create_engine, make_url, text
 
-from {{ cookiecutter.package_name }} import db, queries
+from {{ cookiecutter.package_name }} import db, queries, store
 from {{ cookiecutter.package_name }}.i18n import t
 
 # --- Unreachable at start, then back ---------------------------------------------------
@@ -74,7 +74,7 @@ def test_unreachable_at_start_shows_a_page_and_recovers(fault_url, monkeypatch, 
     at = app_on(monkeypatch, url).run()
     assert not at.exception, at.exception
     assert DOWN in texts(at.error)
-    assert phrase("app_how_to_fix") in texts(at.markdown)
+    assert phrase("app_fix_unreachable") in texts(at.markdown)
     assert phrase("app_retrying") in texts(at.caption)
     assert not at.metric
     at.run()  # still down: the same page, no traceback
@@ -270,12 +270,11 @@ st.text("PRESETS " + json.dumps(sorted(data.load_presets(user))))
 """
 
 
-def _add_preset(url: str, user: str, name: str) -> None:
-    engine = create_engine(url)
+def _add_preset(user: str, name: str) -> None:
+    """Another session saves a preset: straight into the app store the servers use."""
+    engine = create_engine(os.environ["APP_STORE_URL"])
     try:
-        with engine.begin() as c:
-            queries.filter_presets.create(c, checkfirst=True)
-            queries.save_preset(c, user, name, {"mode": "ops"})
+        store.save_preset(engine, user, name, {"mode": "ops"})
     finally:
         engine.dispose()
 
@@ -289,13 +288,13 @@ def test_session_scoped_cache_never_crosses_concurrent_sessions(fault_url, tmp_p
     script = tmp_path / "presets_app.py"
     script.write_text(PRESETS_SCRIPT)
     user = f"shared_{os.getpid()}"
-    _add_preset(fault_url, user, "p1")
+    _add_preset(user, "p1")
 
     async def scenario(base: str) -> None:
         async with Tab(base, f"user={user}") as a, Tab(base, f"user={user}") as b:
             await a.open()
             assert _presets(a) == ["p1"]  # cached in a's session now
-            _add_preset(fault_url, user, "p2")
+            _add_preset(user, "p2")
             await b.open()
             assert _presets(b) == ["p1", "p2"]  # not a's entry
             for _ in range(5):  # both at once, several times

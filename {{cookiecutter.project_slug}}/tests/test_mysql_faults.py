@@ -4,7 +4,9 @@
   wait_timeout shorter than the pool's idle time): the next run reconnects silently;
 - the server goes down mid-session: the last good data with a warning, cleared by the
   next successful run;
-- a read-only user runs the whole app: the dashboard never needs write rights.
+- a read-only user runs the whole app, saved presets included: the dashboard database is
+  only read, and presets go to the app store (here the default kind: a SQLite file);
+- a MySQL database that does not exist yet is sent to ``seed`` (which creates it).
 
 Server faults go through ``faultkit.TcpProxy`` (a relay the tests stop, start and cut).
 """
@@ -14,17 +16,21 @@ from __future__ import annotations
 import time
 
 import pytest
+from conftest import APP_SCRIPT, APP_TIMEOUT, MYSQL_SERVER_URL, point_at
 from faultkit import (
     TcpProxy,
     admin_connection,
     app_on,
     assert_clean,
+    fingerprint,
     kill_connections,
     numbers,
     proxied,
     serves_last_good_then_clears,
 )
 from sqlalchemy import create_engine, make_url, text
+from streamlit.testing.v1 import AppTest
+from test_ownership import save_and_load_a_preset
 
 
 @pytest.fixture
@@ -88,7 +94,9 @@ def read_only_url(fault_url):
             c.execute(text(f"DROP USER IF EXISTS '{user}'@'{host}'"))
 
 
-def test_read_only_user_runs_the_whole_app(read_only_url, monkeypatch):
+def test_read_only_user_runs_the_whole_app(read_only_url, fault_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("APP_STORE_URL", f"sqlite:///{tmp_path / 'app_store.db'}")
+    before = fingerprint(fault_url)
     engine = create_engine(read_only_url)
     try:
         with engine.connect() as c, pytest.raises(Exception, match="denied"):
@@ -107,3 +115,14 @@ def test_read_only_user_runs_the_whole_app(read_only_url, monkeypatch):
     at.toggle(key="detail_load").set_value(True).run()
     assert not at.exception and not at.error and not at.warning
     assert any("order_id" in d.value.columns for d in at.dataframe)
+    presets = AppTest.from_function(save_and_load_a_preset, default_timeout=APP_TIMEOUT).run()
+    assert not presets.exception and presets.session_state["presets"] == ["lunch"]
+    assert fingerprint(fault_url) == before  # not one row written, not one table added
+
+
+def test_a_mysql_database_that_does_not_exist_is_sent_to_seed(monkeypatch):
+    url = make_url(MYSQL_SERVER_URL).set(database="dash_never_created")
+    point_at(url.render_as_string(hide_password=False), monkeypatch)
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT).run()
+    assert not at.exception
+    assert "is empty" in at.error[0].value

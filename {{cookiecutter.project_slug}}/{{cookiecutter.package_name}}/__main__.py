@@ -9,7 +9,7 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import db, settings
+from . import db, settings, store
 from . import seed as seeding
 
 
@@ -37,7 +37,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="business date of the latest (open) operation, YYYY-MM-DD (default: today)",
     )
-    p_seed.add_argument("--force", action="store_true", help="rebuild even if already seeded")
+    p_seed.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild the demo tables even if already seeded (only tables seed created)",
+    )
     p_seed.add_argument("--quiet", action="store_true", help="no progress output")
 
     p_live = sub.add_parser("live", help="keep adding orders to the open operation")
@@ -71,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
                 engine.dispose()
             if added is not None:
                 print(f"Added {added} orders.", file=sys.stderr)
-    except (db.DatabaseUnavailable, SQLAlchemyError, ValueError) as exc:
+    except (db.DatabaseUnavailable, store.NotOurs, SQLAlchemyError, ValueError) as exc:
         message = db.friendly_error(exc, url) if isinstance(exc, SQLAlchemyError) else exc
         print(f"ERROR: {message}", file=sys.stderr)
         return 1

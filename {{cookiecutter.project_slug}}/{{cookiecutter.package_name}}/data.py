@@ -30,7 +30,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from . import db, queries, settings, stats
+from . import db, queries, settings, stats, store
 from .queries import REALTIME, Filters
 
 T = TypeVar("T")
@@ -281,18 +281,16 @@ def load_app_config() -> dict:
     }
 
 
-# --- Per-user presets ------------------------------------------------------------------
+# --- Per-user presets (in the app store: the dashboard database is only read) ----------
 
 
 def _presets_query(user: str) -> dict:
     stats.count_miss("presets")
-    engine = db.get_engine()
+    engine = db.get_store_engine()
     try:
         with engine.connect() as c:
-            return queries.fetch_presets(c, user)
+            return store.fetch_presets(c, user)
     except SQLAlchemyError as exc:
-        if db.dialect_module(engine.url).is_missing_schema(exc):
-            return {}  # nobody saved a preset yet: save_preset creates the table
         raise db.friendly_error(exc, engine.url) from None
 
 
@@ -305,19 +303,17 @@ def load_presets(user: str) -> dict:
 
 
 def save_preset(user: str, name: str, filters_dict: dict) -> None:
-    """Save (or replace) a preset, then drop this session's cached copy of the list."""
+    """Save (or replace) a preset in the app store, then drop this session's cached list."""
     problems = Filters.from_dict(filters_dict).validate()
     if problems:
         raise ValueError(" ".join(problems))
     user, name = str(user)[:120], str(name).strip()[:120]
     if not name:
         raise ValueError("A preset needs a name.")
-    engine = db.get_engine()
+    engine = db.get_store_engine()
     try:
-        with engine.begin() as c:
-            queries.filter_presets.create(c, checkfirst=True)
-            queries.save_preset(c, user, name, Filters.from_dict(filters_dict).to_dict())
-    except SQLAlchemyError as exc:
+        store.save_preset(engine, user, name, Filters.from_dict(filters_dict).to_dict())
+    except (SQLAlchemyError, store.NotOurs) as exc:
         raise db.friendly_error(exc, engine.url) from None
     load_presets.clear(user)
 

@@ -1,4 +1,8 @@
-"""Database engine: where the URL comes from, one engine per process, plain-words errors."""
+"""Database engines: where the URLs come from, one engine per process, plain-words errors.
+
+Two databases: the dashboard database (``DATABASE_URL``), which the app only reads, and
+the app store (``APP_STORE_URL``), the project's own, where it writes (see store.py).
+"""
 
 from __future__ import annotations
 
@@ -16,11 +20,12 @@ import streamlit as st
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from . import settings, stats
+from . import queries, settings, stats, store
 
 PACKAGE = __name__.split(".")[0]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_COMMAND = f"python -m {PACKAGE} seed"
+OWN_DATA_GUIDE = 'README.md, "Pointing it at an existing database"'
 LIVENESS_CHECK_SECONDS = 30
 # The app's engine asks the database to stop any statement running longer than this
 # (MySQL/MariaDB per session, SQLite by a progress handler): a runaway query ends with a
@@ -29,7 +34,17 @@ STATEMENT_TIMEOUT_SECONDS = 30
 
 
 class DatabaseUnavailable(RuntimeError):
-    """The database cannot be used; the message is for people (no traceback, no password)."""
+    """The database cannot be used; the message is for people (no traceback, no password).
+
+    ``kind`` says what the fix is, for the error page: "unreachable" (server or URL),
+    "empty" (no dashboard tables yet: seed), "incomplete" (some of the project's own tables
+    are missing: seed --force), "foreign" (someone's existing database: never seed),
+    "timeout", or "error".
+    """
+
+    def __init__(self, message: str, kind: str = "error") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 # --- Where the URL comes from ----------------------------------------------------------
@@ -50,7 +65,8 @@ def _url_from_section(section: dict[str, Any]) -> URL:
     dialect = section.get("dialect")
     if not dialect:
         raise DatabaseUnavailable(
-            f"[connections.{settings.CONNECTION_NAME}] in secrets.toml needs `url` or `dialect`."
+            f"[connections.{settings.CONNECTION_NAME}] in secrets.toml needs `url` or `dialect`.",
+            "unreachable",
         )
     driver = section.get("driver")
     return URL.create(
@@ -77,13 +93,25 @@ def resolve_url() -> URL:
                 if section:
                     return _url_from_section(section)
     except (ArgumentError, ValueError, tomllib.TOMLDecodeError) as exc:
-        raise DatabaseUnavailable(f"The database URL is not valid: {exc}") from None
+        raise DatabaseUnavailable(f"The database URL is not valid: {exc}", "unreachable") from None
     if settings.DATABASE == "sqlite":
         return URL.create("sqlite", database=str(PROJECT_ROOT / settings.SQLITE_PATH))
     raise DatabaseUnavailable(
         "No database is configured. Set DATABASE_URL or add "
-        f"[connections.{settings.CONNECTION_NAME}] to .streamlit/secrets.toml."
+        f"[connections.{settings.CONNECTION_NAME}] to .streamlit/secrets.toml.",
+        "unreachable",
     )
+
+
+def resolve_store_url() -> URL:
+    """APP_STORE_URL, else the SQLite file settings.APP_STORE_PATH (git-ignored data/)."""
+    env = os.environ.get("APP_STORE_URL", "").strip()
+    if env:
+        try:
+            return make_url(env)
+        except ArgumentError as exc:
+            raise DatabaseUnavailable(f"APP_STORE_URL is not valid: {exc}", "unreachable") from None
+    return URL.create("sqlite", database=str(PROJECT_ROOT / settings.APP_STORE_PATH))
 
 
 def describe(url: URL) -> str:
@@ -105,7 +133,8 @@ def dialect_module(url: URL) -> ModuleType:
         return importlib.import_module(f".dialects.{backend}", __package__)
     except ModuleNotFoundError:
         raise DatabaseUnavailable(
-            f"This project does not support the {backend!r} database ({describe(url)})."
+            f"This project does not support the {backend!r} database ({describe(url)}).",
+            "unreachable",
         ) from None
 
 
@@ -125,13 +154,19 @@ def make_engine(url: URL | None = None, statement_timeout: float | None = None) 
         engine = create_engine(final_url, **options)
     except (ArgumentError, NoSuchModuleError, ImportError, OSError) as exc:
         # OSError: SQLite's folder cannot be created (a share that is not mounted).
-        raise DatabaseUnavailable(mask(f"Cannot use {describe(url)}: {exc}", url)) from None
+        raise DatabaseUnavailable(
+            mask(f"Cannot use {describe(url)}: {exc}", url), "unreachable"
+        ) from None
     event.listen(engine, "connect", module.on_connect)
     if statement_timeout:
         module.limit_statement_time(engine, statement_timeout)
     stats.instrument(engine)
-    _checked[engine] = {"source": url.render_as_string(hide_password=False), "at": time.time()}
+    _checked[engine] = {"source": _source(url), "resolve": resolve_url, "at": time.time()}
     return engine
+
+
+def _source(url: URL) -> str:
+    return url.render_as_string(hide_password=False)
 
 
 _checked: weakref.WeakKeyDictionary[Engine, dict[str, Any]] = weakref.WeakKeyDictionary()
@@ -141,16 +176,14 @@ _checked_lock = threading.Lock()
 def _engine_is_valid(engine: Engine) -> bool:
     """Cheap liveness check, run by st.cache_resource on every access.
 
-    False when the configured URL changed or (at most every LIVENESS_CHECK_SECONDS)
+    False when its configured URL changed or (at most every LIVENESS_CHECK_SECONDS)
     the database does not answer a pooled connection's ping: Streamlit then releases
     this engine and builds a new one.
     """
     with _checked_lock:
         meta = _checked.get(engine)
         try:
-            if meta is None or meta["source"] != resolve_url().render_as_string(
-                hide_password=False
-            ):
+            if meta is None or meta["source"] != _source(meta["resolve"]()):
                 return False
         except DatabaseUnavailable:
             return False
@@ -175,6 +208,14 @@ def get_engine() -> Engine:
     return make_engine(statement_timeout=STATEMENT_TIMEOUT_SECONDS)
 
 
+@st.cache_resource(validate=_engine_is_valid, on_release=_dispose, show_spinner=False)
+def get_store_engine() -> Engine:
+    """The app store's engine: the only engine the dashboard writes with."""
+    engine = make_engine(resolve_store_url())
+    _checked[engine]["resolve"] = resolve_store_url
+    return engine
+
+
 # --- Errors in plain words -------------------------------------------------------------
 
 
@@ -182,6 +223,8 @@ def friendly_error(exc: BaseException, url: URL | None = None) -> DatabaseUnavai
     """Turn a driver or SQLAlchemy error into a message a dashboard user can act on."""
     if isinstance(exc, DatabaseUnavailable):
         return exc
+    if isinstance(exc, store.NotOurs):
+        return DatabaseUnavailable(str(exc), "foreign")
     if url is None:
         try:
             url = resolve_url()
@@ -199,19 +242,54 @@ def friendly_error(exc: BaseException, url: URL | None = None) -> DatabaseUnavai
         return DatabaseUnavailable(
             f"The database {where} took longer than {STATEMENT_TIMEOUT_SECONDS:g} s to answer "
             "and the query was stopped. Try a shorter range of operations or dates; if it "
-            "keeps happening, the database is overloaded."
+            "keeps happening, the database is overloaded.",
+            "timeout",
         )
     if missing:
-        return DatabaseUnavailable(
-            f"The database {where} has no dashboard tables (or some are missing). "
-            f"Create them with demo data: {SEED_COMMAND}"
-        )
+        return missing_tables(url)
     if isinstance(exc, DBAPIError) and exc.connection_invalidated or _looks_unreachable(exc):
         return DatabaseUnavailable(
             f"Cannot reach the database {where} ({reason}). Check that the server is "
-            "running and the URL in DATABASE_URL or .streamlit/secrets.toml."
+            "running and the URL in DATABASE_URL or .streamlit/secrets.toml.",
+            "unreachable",
         )
     return DatabaseUnavailable(f"The database {where} returned an error: {reason}")
+
+
+def missing_tables(url: URL) -> DatabaseUnavailable:
+    """The dashboard's tables are not there: what to do depends on whose database it is.
+
+    Pattern: honest advice. Only an empty database, or one the project seeded itself, is
+    sent to ``seed``; a database holding someone else's tables never is.
+    """
+    where = describe(url)
+    engine = make_engine(url)
+    try:
+        found = store.survey(engine)
+    except SQLAlchemyError:  # MySQL: the database itself does not exist yet
+        found = store.Survey(frozenset(), frozenset(), frozenset())
+    finally:
+        engine.dispose()
+    wanted = [table.name for table in queries.DEMO_TABLES]
+    if found.ours:
+        return DatabaseUnavailable(
+            f"The database {where} lacks some of the dashboard's tables "
+            f"({', '.join(found.missing(wanted))}). Rebuild them: {SEED_COMMAND} --force",
+            "incomplete",
+        )
+    if found.foreign:
+        shown = ", ".join(found.foreign[:8]) + (" ..." if len(found.foreign) > 8 else "")
+        return DatabaseUnavailable(
+            f"The database {where} holds tables the dashboard did not create ({shown}): it "
+            "looks like someone's existing database. The dashboard does not know its schema "
+            f"yet, and it writes nothing there. See {OWN_DATA_GUIDE}.",
+            "foreign",
+        )
+    return DatabaseUnavailable(
+        f"The database {where} is empty: it has none of the dashboard's tables yet. "
+        f"Create them with demo data: {SEED_COMMAND}",
+        "empty",
+    )
 
 
 def _looks_unreachable(exc: BaseException) -> bool:

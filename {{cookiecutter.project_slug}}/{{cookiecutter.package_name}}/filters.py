@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from .i18n import date, number, t
+from .i18n import date, number, plain, t
 from .queries import Filters
 
 MODES = ("realtime", "ops", "dates")  # labels: t("mode_<mode>")
@@ -238,7 +238,7 @@ def _slips(f: Filters) -> list[str]:
 
 
 def describe(f: Filters, status: dict) -> str:
-    """One line saying what the page shows, for the header."""
+    """One line saying what the page shows, for the header (Markdown: names are data)."""
     if f.mode == "realtime":
         scope = t("scope_live", op=status.get("latest_op", ""))
     elif f.mode == "ops":
@@ -255,7 +255,7 @@ def describe(f: Filters, status: dict) -> str:
         )
     parts = [scope]
     if f.categories:
-        parts.append(", ".join(f.categories))
+        parts.append(", ".join(plain(name) for name in f.categories))
     if f.products:
         parts.append(t("scope_products", n=number(len(f.products))))
     return " · ".join(parts)

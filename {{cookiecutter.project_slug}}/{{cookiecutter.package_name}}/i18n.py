@@ -4,7 +4,8 @@ Pattern: one catalogue per language. The UI never writes visible text or a
 number format itself: it asks for text with ``t(key, **values)`` and formats
 numbers with ``money()``, ``number()`` and ``percent()``; tables go through
 ``table()`` and charts through ``chart()``. Changing LANGUAGE, CURRENCY or
-NUMBER_FORMAT in settings.py changes the whole dashboard.
+NUMBER_FORMAT in settings.py changes the whole dashboard. Text that comes from the
+database (names, error messages) goes through ``plain()`` before it enters Markdown.
 
 Settings are read on every call (not at import), so a test can switch them.
 """
@@ -12,6 +13,7 @@ Settings are read on every call (not at import), so a test can switch them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 
 import altair as alt
@@ -28,13 +30,28 @@ EN = {
     "catalogue_title": "Product catalogue",
     # Start-up and database problems
     "app_seeding": "Creating the demo database (first run only)...",
-    "app_db_error": "The dashboard cannot reach its database. {error}",
-    "app_how_to_fix": (
+    "app_db_error": "The dashboard cannot use its database. {error}",
+    "app_fix_unreachable": (
         "**How to fix it**\n\n"
         "- Check that the database server is running and reachable.\n"
         "- Check the URL in the `DATABASE_URL` environment variable or in "
-        "`.streamlit/secrets.toml` under `[connections.{connection}]`.\n"
-        "- Create the tables and demo data with `{command}`."
+        "`.streamlit/secrets.toml` under `[connections.{connection}]`."
+    ),
+    "app_fix_empty": (
+        "**How to fix it**\n\n"
+        "- This database has none of the dashboard's tables yet: create them with demo "
+        "data, `{command}`.\n"
+        "- Or point the URL (`DATABASE_URL`, or `[connections.{connection}]` in "
+        "`.streamlit/secrets.toml`) at the database you meant."
+    ),
+    "app_fix_foreign": (
+        "**How to fix it**\n\n"
+        "- This looks like someone's existing database. The dashboard does not know its "
+        "schema yet, and it never writes to it.\n"
+        "- To show these tables, follow *Pointing it at an existing database* in "
+        "`README.md`.\n"
+        "- Or point the URL (`DATABASE_URL`, or `[connections.{connection}]` in "
+        "`.streamlit/secrets.toml`) at the database you meant."
     ),
     "app_try_again": "Try again",
     "app_retrying": "Trying again every {seconds} s.",
@@ -165,13 +182,28 @@ ES = {
     "catalogue_title": "Catálogo de productos",
     # Start-up and database problems
     "app_seeding": "Creando la base de datos de demostración (solo la primera vez)...",
-    "app_db_error": "El tablero no puede conectarse a su base de datos. {error}",
-    "app_how_to_fix": (
+    "app_db_error": "El tablero no puede usar su base de datos. {error}",
+    "app_fix_unreachable": (
         "**Cómo solucionarlo**\n\n"
         "- Verifique que el servidor de base de datos esté en marcha y sea accesible.\n"
         "- Revise la URL en la variable de entorno `DATABASE_URL` o en "
-        "`.streamlit/secrets.toml`, sección `[connections.{connection}]`.\n"
-        "- Cree las tablas y los datos de demostración con `{command}`."
+        "`.streamlit/secrets.toml`, sección `[connections.{connection}]`."
+    ),
+    "app_fix_empty": (
+        "**Cómo solucionarlo**\n\n"
+        "- Esta base de datos todavía no tiene las tablas del tablero: créelas con datos de "
+        "demostración, `{command}`.\n"
+        "- O apunte la URL (`DATABASE_URL`, o `[connections.{connection}]` en "
+        "`.streamlit/secrets.toml`) a la base de datos correcta."
+    ),
+    "app_fix_foreign": (
+        "**Cómo solucionarlo**\n\n"
+        "- Parece la base de datos existente de otra persona. El tablero todavía no conoce "
+        "su esquema y nunca escribe en ella.\n"
+        "- Para mostrar esas tablas, siga *Pointing it at an existing database* en "
+        "`README.md`.\n"
+        "- O apunte la URL (`DATABASE_URL`, o `[connections.{connection}]` en "
+        "`.streamlit/secrets.toml`) a la base de datos correcta."
     ),
     "app_try_again": "Reintentar",
     "app_retrying": "Se reintenta cada {seconds} s.",
@@ -311,6 +343,28 @@ def date(value: dt.date) -> str:
     """A date as "31 Mar 2024" / "31 mar 2024" (month names from the catalogue)."""
     month = t("months").split()[value.month - 1]
     return f"{value.day:02d} {month} {value.year}"
+
+
+# --- Text from the data -------------------------------------------------------------
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:^=&\"'])")
+# An invisible word joiner (U+2060) after ":" and before "." and "@" (see plain()).
+_BREAK_LINKS = str.maketrans({":": ":\u2060", ".": "\u2060.", "@": "\u2060@"})
+
+
+def plain(value) -> str:
+    """Text from the database, shown as typed wherever Streamlit reads Markdown.
+
+    Pattern: data is text, not markup. A category named ``![t](http://x/p.png)`` must
+    not become an image the browser fetches, nor ``:red[...]`` or ``$x^2$`` formatting.
+    Every Markdown character gets a backslash, and newlines become spaces. Links
+    (``http://``, ``www.``, ``a@b.c``) and ``:material/icon:`` are found in the text
+    after the escapes are read, so a word joiner breaks them without changing what the
+    reader sees. Use it for data in st.caption, st.markdown, st.warning, st.toast and
+    labels; widgets' options, tables and charts show their text as is.
+    """
+    text = " ".join(str(value).split()).translate(_BREAK_LINKS)
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 # --- Numbers ---------------------------------------------------------------------------

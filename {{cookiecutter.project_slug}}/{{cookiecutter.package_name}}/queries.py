@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from typing import Any
 
 import pandas as pd
@@ -28,7 +27,6 @@ from sqlalchemy import (
     Select,
     String,
     Table,
-    Text,
     bindparam,
     extract,
     func,
@@ -115,16 +113,6 @@ seed_info = Table(
     metadata,
     Column("key", String(40), primary_key=True),
     Column("value", String(200), nullable=False),
-)
-
-# Saved filter presets per user (not demo data: the seeder never drops this table).
-filter_presets = Table(
-    "filter_presets",
-    metadata,
-    Column("user_name", String(120), primary_key=True),
-    Column("name", String(120), primary_key=True),
-    Column("filters", Text, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
 )
 
 # Demo tables in creation order (parents first).
@@ -565,33 +553,6 @@ def fetch_operation_status(c: Connection) -> dict[str, Any]:
         sales=round(_num(totals["sales"]), 2),
     )
     return status
-
-
-def fetch_presets(c: Connection, user: str) -> dict[str, dict]:
-    rows = c.execute(
-        select(filter_presets.c.name, filter_presets.c.filters)
-        .where(filter_presets.c.user_name == bindparam("user", user))
-        .order_by(filter_presets.c.name)
-    ).all()
-    return {name: json.loads(text) for name, text in rows}
-
-
-def save_preset(c: Connection, user: str, name: str, filters: dict) -> None:
-    """Insert or replace one preset (delete + insert: portable across dialects)."""
-    c.execute(
-        filter_presets.delete().where(
-            (filter_presets.c.user_name == bindparam("user", user))
-            & (filter_presets.c.name == bindparam("name", name))
-        )
-    )
-    c.execute(
-        filter_presets.insert().values(
-            user_name=user,
-            name=name,
-            filters=json.dumps(filters, sort_keys=True, default=str),
-            updated_at=dt.datetime.now().replace(microsecond=0),
-        )
-    )
 
 
 def _frame(c: Connection, stmt: Select, columns: list[str]) -> pd.DataFrame:

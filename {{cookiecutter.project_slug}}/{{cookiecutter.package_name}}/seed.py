@@ -21,9 +21,8 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 from sqlalchemy import Connection, Engine, bindparam, func, select
-from sqlalchemy.schema import CreateTable
 
-from . import db, queries, settings
+from . import db, queries, settings, store
 from .queries import categories, operations, order_items, orders, products, seed_info
 
 SEED_VERSION = "1"
@@ -269,11 +268,40 @@ def _batches(columns: dict, size: int) -> Iterator[list[dict]]:
         yield [dict(zip(names, row, strict=True)) for row in zip(*part, strict=True)]
 
 
-def _current_seed(c: Connection) -> dict[str, str]:
-    try:
-        return dict(c.execute(select(seed_info.c.key, seed_info.c.value)).all())
-    except Exception:
+def _current_seed(c: Connection, found: store.Survey) -> dict[str, str]:
+    if seed_info.name not in found.owned:
         return {}
+    return dict(c.execute(select(seed_info.c.key, seed_info.c.value)).all())
+
+
+def refusal(problem: str) -> str:
+    """Why seeding stopped, and what to do instead (one message, no traceback)."""
+    scratch = "sqlite:///data/demo.db"
+    return (
+        f"seed stopped before touching anything. {problem} To see the demo, seed an empty "
+        f"database instead: a new SQLite file (DATABASE_URL={scratch} {db.SEED_COMMAND} "
+        "--rows 100000) or, on MySQL, another database name in the URL (seed creates it). "
+        f"To build the dashboard on this database's own tables, see {db.OWN_DATA_GUIDE}."
+    )
+
+
+def check_ownership(engine: Engine) -> store.Survey:
+    """The survey of a database the seeder may write; NotOurs (with the fix) otherwise."""
+    found = store.survey(engine)
+    try:
+        store.refuse_foreign(found, [t.name for t in queries.DEMO_TABLES], db.describe(engine.url))
+    except store.NotOurs as exc:
+        raise store.NotOurs(refusal(str(exc))) from None
+    return found
+
+
+def unseeded(engine: Engine) -> bool:
+    """True when seeding would help: the database is empty, or the seeder's own with demo
+    tables missing (a seed that did not finish). Never for someone else's database."""
+    found = store.survey(engine)
+    names = [table.name for table in queries.DEMO_TABLES]
+    mine = found.empty or (found.ours and not found.in_the_way(names))
+    return mine and bool(found.missing(names))
 
 
 def seed(
@@ -295,8 +323,9 @@ def seed(
         "version": SEED_VERSION,
         "language": settings.LANGUAGE,  # the demo names follow the dashboard's language
     }
+    found = check_ownership(engine)  # before anything is written
     with engine.connect() as c:
-        have = _current_seed(c)
+        have = _current_seed(c, found)
         n_items = c.execute(select(func.count()).select_from(order_items)).scalar() if have else 0
     same = all(have.get(k) == v for k, v in wanted.items())
     if anchor is not None:
@@ -310,11 +339,8 @@ def seed(
     dialect = db.dialect_module(engine.url)
 
     say("Creating tables ...")
-    queries.metadata.drop_all(engine, tables=list(queries.DEMO_TABLES), checkfirst=True)
-    with engine.begin() as c:
-        for table in queries.DEMO_TABLES:
-            c.execute(CreateTable(table))  # indexes come after the load
-        queries.filter_presets.create(c, checkfirst=True)
+    store.drop_owned(engine, queries.DEMO_TABLES, found)  # only what the register says is ours
+    store.create_owned(engine, queries.DEMO_TABLES)  # marked first; indexes after the load
 
     with engine.connect() as c:
         dialect.begin_bulk_load(c)
@@ -371,6 +397,15 @@ def live(
     """
     say = progress or (lambda _msg: None)
     rng = random.Random()
+    found = store.survey(engine)
+    foreign = found.in_the_way(t.name for t in queries.DEMO_TABLES)
+    if foreign or found.missing(t.name for t in queries.DEMO_TABLES):
+        problem = (
+            f"{', '.join(foreign)} in {db.describe(engine.url)} were not created by the seeder"
+            if foreign
+            else f"{db.describe(engine.url)} has no demo data (seed it first: {db.SEED_COMMAND})"
+        )
+        raise store.NotOurs(f"live only adds orders to the demo's own tables: {problem}.")
     with engine.connect() as c:
         op = c.execute(
             select(operations.c.op_id)

@@ -12,6 +12,7 @@ CONNECTION_NAME = "dashboard"  # [connections.dashboard] in .streamlit/secrets.t
 HISTORICAL_TTL_SECONDS = {{ cookiecutter.cache_ttl_seconds | int }}  # historical modes (ops, dates) keep results this long
 CATALOGUE_TTL_SECONDS = 3600  # products and categories change rarely
 SQLITE_PATH = "data/dashboard.db"  # relative to the project root (default database)
+APP_STORE_PATH = "data/app_store.db"  # the project's own state, unless APP_STORE_URL is set
 DEFAULT_SEED_ROWS = 100_000  # order items created by `python -m <package> seed`
 LANGUAGE = "{{ cookiecutter.language }}"  # visible text: "en" (English) or "es" (Spanish)
 CURRENCY = "{{ cookiecutter.currency_symbol }}"  # shown before amounts

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import URL, func, make_url, select, text
 
-from .. import db, queries, settings
+from .. import db, queries, settings, store
 from .. import seed as seeding
 from . import inprocess, live, memory, report, servers
 
@@ -112,6 +112,17 @@ def bench_database(args: argparse.Namespace, say: Any) -> Iterator[URL]:
 
 
 def _drop_database(url: URL) -> None:
+    """DROP DATABASE, only when everything in it is the project's own (--drop)."""
+    engine = db.make_engine(url)
+    try:
+        found = store.survey(engine)
+    finally:
+        engine.dispose()
+    if found.foreign:
+        raise store.NotOurs(
+            f"--drop left {db.describe(url)} in place: it holds tables the dashboard did not "
+            f"create ({', '.join(found.foreign[:8])})."
+        )
     server = db.make_engine(url.set(database=None))
     try:
         with server.begin() as c:
@@ -332,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         result = run(args, say)
-    except (db.DatabaseUnavailable, ValueError) as exc:
+    except (db.DatabaseUnavailable, store.NotOurs, ValueError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 1
     finally:

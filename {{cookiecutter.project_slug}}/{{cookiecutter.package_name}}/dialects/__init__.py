@@ -1,7 +1,9 @@
-"""Backend differences, one module per database (the template deletes the unused one).
+"""Backend differences, one module per database. A SQLite project has no mysql.py; every
+project keeps sqlite.py, because the app store defaults to a SQLite file (store.py).
 
 Each module provides: ``engine_options(url)``, ``on_connect(dbapi_conn, record)``,
 ``ensure_database(url)``, ``begin_bulk_load(conn)``, ``end_bulk_load(conn)``,
 ``update_statistics(conn, tables)``, ``limit_statement_time(engine, seconds)``,
-``is_missing_schema(exc)`` and ``is_timeout(exc)``.
+``is_missing_schema(exc)`` (a table or column the statement names is not there) and
+``is_timeout(exc)``.
 """

@@ -1,13 +1,14 @@
 """MySQL / MariaDB specifics: pymysql, utf8mb4, a bounded pool that survives idle timeouts.
 
-The dashboard only reads: run it with a read-only user (the seeder needs the owner).
+The dashboard only reads this database: run it with a read-only user (the seeder needs
+the owner).
 
     CREATE USER 'dashboard_ro'@'%' IDENTIFIED BY '<password>';
     GRANT SELECT ON sales.* TO 'dashboard_ro'@'%';
 
-and put that user in DATABASE_URL or .streamlit/secrets.toml. (Saving filter presets,
-``data.save_preset``, is the one write: grant INSERT, DELETE on ``sales.filter_presets``
-too if you use it.) tests/test_faults.py runs the whole app as such a user.
+and put that user in DATABASE_URL or .streamlit/secrets.toml. What the app writes (saved
+filter presets) goes to its own app store (store.py: APP_STORE_URL, or a SQLite file under
+data/), never here. tests/test_mysql_faults.py runs the whole app as such a user.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ POOL_SIZE = 5
 MAX_OVERFLOW = 5
 CONNECT_TIMEOUT_SECONDS = 5  # an unreachable server fails fast instead of hanging the page
 
-MISSING_SCHEMA_ERRORS = {1146, 1049}  # table doesn't exist, unknown database
+MISSING_SCHEMA_ERRORS = {1146, 1049, 1054}  # no such table, database, column
 TIMEOUT_ERRORS = {1969, 3024}  # MariaDB max_statement_time, MySQL MAX_EXECUTION_TIME
 
 

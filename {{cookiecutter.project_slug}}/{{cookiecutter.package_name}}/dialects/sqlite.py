@@ -69,7 +69,10 @@ def update_statistics(conn: Connection, tables: list[str]) -> None:  # noqa: ARG
 
 def is_missing_schema(exc: BaseException) -> bool:
     orig = getattr(exc, "orig", exc)
-    return isinstance(orig, sqlite3.OperationalError) and "no such table" in str(orig)
+    text = str(orig)
+    return isinstance(orig, sqlite3.OperationalError) and (
+        "no such table" in text or "no such column" in text
+    )
 
 
 def is_timeout(exc: BaseException) -> bool:

@@ -19,7 +19,7 @@ import streamlit as st
 
 from .. import i18n, settings
 from ..db import DatabaseUnavailable
-from ..i18n import t
+from ..i18n import plain, t
 
 
 def load(loader, *args, **kwargs):
@@ -30,11 +30,12 @@ def load(loader, *args, **kwargs):
             loaded = loader(*args, **kwargs)
     except DatabaseUnavailable as exc:
         # A plain message, never a traceback: the operator can act on it.
-        st.error(t("db_unavailable", error=exc), icon=":material/cloud_off:")
+        st.error(t("db_unavailable", error=plain(exc)), icon=":material/cloud_off:")
         return None
     # Pattern: fallback to the last good result, shown with a warning.
     if loaded.stale:
-        message = t("db_stale_error", error=loaded.error) if loaded.error else t("db_stale")
+        error = plain(loaded.error) if loaded.error else None  # driver text may quote data
+        message = t("db_stale_error", error=error) if error else t("db_stale")
         st.warning(message, icon=":material/history:")
     return loaded.value
 

@@ -1,0 +1,244 @@
+"""The app store and the ownership register: the only places the project writes.
+
+- **The app store** (``APP_STORE_URL``, or the SQLite file ``data/app_store.db``) holds the
+  project's own state: saved filter presets. The dashboard database is only ever read, so
+  a read-only database user runs every page.
+- **The ownership register** (the table ``dashboard_owned_tables``) lives in every
+  database the project creates tables in (the demo database, the app store): one row per
+  table, written *before* the table is created. ``survey()`` reads it back; a table is the
+  project's only when the register names it and it still has the columns the project
+  gave it. Everything else is someone else's data: nothing here drops, alters or writes it.
+
+No Streamlit here: the seeder, the command line and the tests use it as plain Python.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    inspect,
+    select,
+)
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import CreateTable
+
+OWNER = __name__.split(".")[0]  # the package that created a table, written in the register
+
+metadata = MetaData()
+
+# Pattern: ownership register. A row goes in before its table is created, so no table the
+# project made is ever unmarked (MySQL commits DDL at once: no transaction spans both).
+register = Table(
+    "dashboard_owned_tables",
+    metadata,
+    Column("table_name", String(128), primary_key=True),
+    Column("created_by", String(80), nullable=False),
+    Column("columns", Text, nullable=False),  # the column names it was created with
+    Column("created_at", DateTime, nullable=False),
+)
+
+# Saved filter presets per user: app state, so it lives in the app store.
+presets = Table(
+    "dashboard_presets",
+    metadata,
+    Column("user_name", String(120), primary_key=True),
+    Column("name", String(120), primary_key=True),
+    Column("filters", Text, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+STORE_TABLES = (presets,)
+
+
+class NotOurs(RuntimeError):
+    """A write was refused: the tables named belong to someone else. The message is for
+    people: which tables, and what to do instead."""
+
+
+# --- Who owns what -----------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Survey:
+    """What a database holds, and which of it the project created."""
+
+    tables: frozenset[str]  # every table and view
+    registered: frozenset[str]  # the tables the register says the project created
+    owned: frozenset[str]  # of those, the ones still there with their columns (+ register)
+
+    @property
+    def empty(self) -> bool:
+        return not self.tables
+
+    @property
+    def ours(self) -> bool:
+        """The project created tables here (some may be gone): it may rebuild its own."""
+        return bool(self.registered)
+
+    @property
+    def foreign(self) -> list[str]:
+        """Tables and views the project did not create, sorted."""
+        return sorted(self.tables - self.owned)
+
+    def in_the_way(self, names: Iterable[str]) -> list[str]:
+        """Of ``names`` (tables the project wants to create), those someone else has."""
+        return sorted(set(names) & set(self.foreign))
+
+    def missing(self, names: Iterable[str]) -> list[str]:
+        return [name for name in names if name not in self.tables]
+
+
+def _columns(found, name: str) -> str:
+    return ",".join(sorted(column["name"] for column in found.get_columns(name)))
+
+
+def _signature(table: Table) -> str:
+    return ",".join(sorted(column.name for column in table.columns))
+
+
+def survey(engine: Engine) -> Survey:
+    """Read the database's tables and the ownership register (reads only)."""
+    with engine.connect() as c:
+        found = inspect(c)
+        tables = set(found.get_table_names()) | set(found.get_view_names())
+        registered: set[str] = set()
+        owned: set[str] = set()
+        if register.name in tables and _columns(found, register.name) == _signature(register):
+            owned.add(register.name)
+            for name, columns in c.execute(select(register.c.table_name, register.c.columns)):
+                registered.add(name)
+                if name in tables and _columns(found, name) == columns:
+                    owned.add(name)
+    return Survey(frozenset(tables), frozenset(registered), frozenset(owned))
+
+
+def refuse_foreign(found: Survey, names: Iterable[str], where: str) -> None:
+    """Raise NotOurs unless the project may create ``names`` in this database: nothing of
+    someone else's has one of those names, and the database is empty or already ours."""
+    names = [*names, register.name]
+    blocking = found.in_the_way(names)
+    if blocking:
+        raise NotOurs(
+            f"{where} already holds tables the dashboard did not create with the names it "
+            f"needs: {', '.join(blocking)}. They are someone else's: the dashboard never "
+            "drops, alters or writes them."
+        )
+    if found.foreign and not found.ours:
+        shown = ", ".join(found.foreign[:8]) + (" ..." if len(found.foreign) > 8 else "")
+        raise NotOurs(
+            f"{where} holds tables the dashboard did not create ({shown}): it looks like "
+            "someone's existing database, and the dashboard adds no tables to it."
+        )
+
+
+# --- Creating and dropping only what is ours ---------------------------------------------
+
+
+def create_owned(engine: Engine, tables: Sequence[Table]) -> None:
+    """Create ``tables`` (no indexes: the caller may load rows first), each one marked in
+    the register before it exists. Call refuse_foreign() first."""
+    register.create(engine, checkfirst=True)
+    for table in tables:
+        with engine.begin() as c:
+            c.execute(register.delete().where(register.c.table_name == bindparam("t", table.name)))
+            c.execute(
+                register.insert().values(
+                    table_name=table.name,
+                    created_by=OWNER,
+                    columns=_signature(table),
+                    created_at=dt.datetime.now().replace(microsecond=0),
+                )
+            )
+        try:
+            with engine.begin() as c:
+                c.execute(CreateTable(table))  # the table only: indexes are the caller's
+        except SQLAlchemyError:
+            # Someone else created it in the meantime: take the claim back, touch nothing.
+            with engine.begin() as c:
+                c.execute(
+                    register.delete().where(register.c.table_name == bindparam("t", table.name))
+                )
+            raise
+
+
+def drop_owned(engine: Engine, tables: Sequence[Table], found: Survey) -> list[str]:
+    """Drop those of ``tables`` that the survey says are ours (children first); the others
+    are left alone. Returns the names dropped."""
+    dropped = []
+    for table in reversed(tables):
+        if table.name in found.owned:
+            table.drop(engine)
+            with engine.begin() as c:
+                c.execute(
+                    register.delete().where(register.c.table_name == bindparam("t", table.name))
+                )
+            dropped.append(table.name)
+    return dropped
+
+
+# --- The app store's own tables ------------------------------------------------------------
+
+_ready: set[str] = set()  # app stores whose tables exist (by URL), checked once per process
+
+
+def ensure_store(engine: Engine) -> None:
+    """Create the app store's tables (and indexes) the first time something is written."""
+    key = engine.url.render_as_string(hide_password=True)
+    if key in _ready:
+        return
+    found = survey(engine)
+    needed = [table for table in STORE_TABLES if table.name not in found.owned]
+    if needed:
+        where = f"The app store {key}"
+        refuse_foreign(found, [table.name for table in needed], where)
+        create_owned(engine, needed)
+        with engine.begin() as c:
+            for table in needed:
+                for index in table.indexes:
+                    index.create(c)
+    _ready.add(key)
+
+
+def fetch_presets(c: Connection, user: str) -> dict[str, dict]:
+    """{name: filters} saved by ``user``; nothing saved yet (no table) is an empty dict."""
+    if not inspect(c).has_table(presets.name):
+        return {}
+    rows = c.execute(
+        select(presets.c.name, presets.c.filters)
+        .where(presets.c.user_name == bindparam("user", user))
+        .order_by(presets.c.name)
+    ).all()
+    return {name: json.loads(text) for name, text in rows}
+
+
+def save_preset(engine: Engine, user: str, name: str, filters: dict) -> None:
+    """Insert or replace one preset (delete + insert: portable across dialects)."""
+    ensure_store(engine)
+    with engine.begin() as c:
+        c.execute(
+            presets.delete().where(
+                (presets.c.user_name == bindparam("user", user))
+                & (presets.c.name == bindparam("name", name))
+            )
+        )
+        c.execute(
+            presets.insert().values(
+                user_name=user,
+                name=name,
+                filters=json.dumps(filters, sort_keys=True, default=str),
+                updated_at=dt.datetime.now().replace(microsecond=0),
+            )
+        )
