@@ -34,14 +34,20 @@ PACKAGE_FILES = {
     "asgi.py",
     "data.py",
     "db.py",
+    "demo/__init__.py",
+    "demo/live.py",
+    "demo/seed.py",
     "dialects/__init__.py",
     "filters.py",
     "i18n.py",
+    "inspection.py",
+    "model.py",
+    "modeling.py",
     "queries.py",
-    "seed.py",
     "settings.py",
     "stats.py",
     "store.py",
+    "synthetic.py",
 }
 DOCKER_FILES = {"Dockerfile", ".dockerignore", "compose.yaml"}
 ACTIONS_FILES = {".github/workflows/ci.yml"}

@@ -1,11 +1,17 @@
 """Tier 4: inside each baked project, in a fresh virtual environment built only from the
 project's own declared dependencies (so a missing one fails): ruff check, ruff format
---check and the project's own pytest. The MySQL bake runs against a real server."""
+--check and the project's own pytest. The MySQL bake runs against a real server.
+
+Then the same for a bake adapted to a database nobody here designed (tests/clinic.py),
+as the README's "Your own data" says: inspect --write --force, delete the demo folders,
+and the project's lint, tests and quick benchmark all pass, and a browser shows it."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -41,6 +47,23 @@ def run(command: list[str], cwd: Path, env: dict | None = None, timeout: int = 1
     return output
 
 
+def bake_with_venv(out: Path, database: str, name: str) -> Path:
+    """Bake a project and give it a virtual environment of its own declared dependencies."""
+    project = Path(
+        cookiecutter(
+            str(TEMPLATE),
+            no_input=True,
+            output_dir=str(out),
+            extra_context={"database": database, "project_name": name, **ANSWERS[database]},
+        )
+    )
+    run([sys.executable, "-m", "venv", ".venv"], project)
+    pip = [str(project / ".venv/bin/python"), "-m", "pip", "install", "--quiet"]
+    run([*pip, "--upgrade", "pip"], project)
+    run([*pip, "-e", ".[dev]"], project)
+    return project
+
+
 @pytest.fixture(scope="module")
 def baked(tmp_path_factory):
     """Bake a project per database once, with its own virtual environment."""
@@ -49,31 +72,14 @@ def baked(tmp_path_factory):
     def bake(database: str) -> Path:
         if database not in projects:
             out = tmp_path_factory.mktemp(f"bake-{database}")
-            project = Path(
-                cookiecutter(
-                    str(TEMPLATE),
-                    no_input=True,
-                    output_dir=str(out),
-                    extra_context={
-                        "database": database,
-                        "project_name": f"Venv {database}",
-                        **ANSWERS[database],
-                    },
-                )
-            )
-            run([sys.executable, "-m", "venv", ".venv"], project)
-            pip = [str(project / ".venv/bin/python"), "-m", "pip", "install", "--quiet"]
-            run([*pip, "--upgrade", "pip"], project)
-            run([*pip, "-e", ".[dev]"], project)
-            projects[database] = project
+            projects[database] = bake_with_venv(out, database, f"Venv {database}")
         return projects[database]
 
     return bake
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("database", ["sqlite", "mysql"])
-def test_baked_project_lints_and_passes_its_tests(baked, database):
+def project_environment(database: str) -> dict:
+    """The environment a baked project's tests run in (MySQL: a server, or a skip)."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     if database == "mysql":
         url = env.setdefault("TEST_MYSQL_URL", DEFAULT_MYSQL_URL)
@@ -82,7 +88,10 @@ def test_baked_project_lints_and_passes_its_tests(baked, database):
                 f"no MySQL server answers at {url}; set TEST_MYSQL_URL to a server "
                 "(user with CREATE DATABASE rights) to run the MySQL bake's tests"
             )
-    project = baked(database)
+    return env
+
+
+def lint_and_test(project: Path, env: dict) -> str:
     bin_dir = project / ".venv/bin"
     run([str(bin_dir / "ruff"), "check", "."], project, env)
     run([str(bin_dir / "ruff"), "format", "--check", "."], project, env)
@@ -90,3 +99,88 @@ def test_baked_project_lints_and_passes_its_tests(baked, database):
     print(output[-3000:])
     assert " passed" in output
     assert " skipped" not in output or not env.get("CI"), output[-3000:]
+    return output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database", ["sqlite", "mysql"])
+def test_baked_project_lints_and_passes_its_tests(baked, database):
+    env = project_environment(database)
+    lint_and_test(baked(database), env)
+
+
+def clinic_database(database: str, env: dict, folder: Path) -> str:
+    """An empty database for the clinic: a SQLite file, or a new MySQL database."""
+    if database == "sqlite":
+        return f"sqlite:///{folder / 'clinic.db'}"
+    server = env["TEST_MYSQL_URL"].rsplit("/", 1)[0]
+    return f"{server}/dash_clinic_{uuid.uuid4().hex[:8]}"
+
+
+def drop_mysql_database(python: Path, url: str, project: Path) -> None:
+    script = (
+        "import sys; from sqlalchemy import create_engine, make_url, text\n"
+        "u = make_url(sys.argv[1]); e = create_engine(u.set(database=''))\n"
+        "with e.begin() as c: c.execute(text(f'DROP DATABASE IF EXISTS `{u.database}`'))\n"
+    )
+    run([str(python), "-c", script, url], project)
+
+
+def create_mysql_database(python: Path, url: str, project: Path) -> None:
+    script = (
+        "import sys; from sqlalchemy import create_engine, make_url, text\n"
+        "u = make_url(sys.argv[1]); e = create_engine(u.set(database=''))\n"
+        "with e.begin() as c: c.execute(text(f'CREATE DATABASE `{u.database}`'))\n"
+    )
+    run([str(python), "-c", script, url], project)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database", ["sqlite", "mysql"])
+def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database):
+    """The README's "Your own data", step by step, on a schema nobody here designed."""
+    env = project_environment(database)
+    project = bake_with_venv(tmp_path, database, "Clinic Board")
+    package = project / "clinic_board"
+    git = ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t"]
+    run([*git, "add", "-A"], project)
+    run([*git, "commit", "-q", "-m", "fresh bake"], project)
+    python = project / ".venv/bin/python"
+    url = clinic_database(database, env, tmp_path)
+    try:
+        if database == "mysql":
+            create_mysql_database(python, url, project)
+        run([str(python), str(TEMPLATE / "tests/clinic.py"), url, "create"], project, env)
+        adapted = {**env, "DATABASE_URL": url}
+        run([str(python), "-m", "clinic_board", "inspect", "--write", "--force"], project, adapted)
+        shutil.rmtree(package / "demo")
+        shutil.rmtree(project / "tests" / "demo")
+
+        # Only the model changed and the demo folders went away.
+        changed = run(["git", "status", "--porcelain"], project).splitlines()
+        assert changed, "inspect --write changed nothing"
+        for line in changed:
+            state, path = line[:2].strip(), line[3:]
+            assert (state, path) == ("M", "clinic_board/model.py") or (
+                state == "D" and path.startswith(("clinic_board/demo/", "tests/demo/"))
+            ), changed
+        # No demo table, column or widget left anywhere outside them.
+        names = [
+            "order_items", "op_id", "business_date", "unit_cost", "unit_price", "table_no",
+            "category_id", "product_id", "seed_info", "top_n", "margins_view",
+        ]  # fmt: skip
+        for path in project.rglob("*"):
+            if path.is_file() and not {".venv", ".git"} & set(path.relative_to(project).parts):
+                text = path.read_text(encoding="utf-8", errors="ignore")
+                found = [name for name in names if name in text]
+                assert not found, (path, found)
+
+        lint_and_test(project, env)
+        bench = run([str(python), "-m", "clinic_board", "bench", "--quick"], project, env)
+        assert "Targets" in bench, bench[-3000:]
+        shown = run([str(python), str(TEMPLATE / "tests/clinic.py"), url, "check", str(project)],
+                    project, env)  # fmt: skip
+        print(shown)
+    finally:
+        if database == "mysql":
+            drop_mysql_database(python, url, project)

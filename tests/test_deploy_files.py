@@ -43,7 +43,7 @@ def test_compose_for_mysql_seeds_before_the_app_starts(cookies):
     assert set(services) == {"app", "seed", "mysql"}
     assert services["app"]["depends_on"]["seed"]["condition"] == "service_completed_successfully"
     assert services["seed"]["depends_on"]["mysql"]["condition"] == "service_healthy"
-    assert services["seed"]["command"] == ["python", "-m", "sales_dashboard", "seed"]
+    assert services["seed"]["command"] == ["python", "-m", "sales_dashboard", "seed", "--optional"]
     url = services["app"]["environment"]["DATABASE_URL"]
     assert url.startswith("mysql+pymysql://") and "@mysql:3306/" in url
     assert services["mysql"]["environment"]["MYSQL_DATABASE"] == url.rsplit("/", 1)[1]

@@ -2,17 +2,28 @@
 
 Wiring only: page setup, the database check, the shared sidebar (filters and
 operator panel) and the navigation between pages. Data flows one way:
-SQL (queries.py) -> cached loaders (data.py) -> filters -> sections.
+the model (model.py) -> SQL (queries.py) -> cached loaders (data.py) -> filters -> sections.
 """
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import streamlit as st
 
-from {{ cookiecutter.package_name }} import admin, data, db, filters, seed, settings, stats
-from {{ cookiecutter.package_name }}.i18n import plain, t
-from {{ cookiecutter.package_name }}.sections import load
+from {{ cookiecutter.package_name }} import (
+    admin,
+    data,
+    db,
+    filters,
+    settings,
+    stats,
+    store,
+)
+from {{ cookiecutter.package_name }}.i18n import label, plain, t
+from {{ cookiecutter.package_name }}.model import MODEL
 
 RETRY_SECONDS = 10  # the "cannot reach the database" page tries again this often
 
@@ -28,7 +39,12 @@ st.session_state["app_runs"] = st.session_state.get("app_runs", 0) + 1
 
 # What to do, by the kind of problem: only an empty database (or the project's own, with
 # tables missing) is sent to `seed`; someone's existing database never is.
-HOW_TO_FIX = {"empty": "app_fix_empty", "incomplete": "app_fix_empty", "foreign": "app_fix_foreign"}
+HOW_TO_FIX = {
+    "empty": "app_fix_empty",
+    "incomplete": "app_fix_empty",
+    "foreign": "app_fix_foreign",
+    "model": "app_fix_model",
+}
 
 
 def database_problem(exc: db.DatabaseUnavailable) -> None:
@@ -36,6 +52,8 @@ def database_problem(exc: db.DatabaseUnavailable) -> None:
     st.title(settings.PROJECT_NAME, anchor=False)
     st.error(t("app_db_error", error=plain(exc)), icon=":material/cloud_off:")
     command = db.SEED_COMMAND + (" --force" if exc.kind == "incomplete" else "")
+    if exc.kind == "model":
+        command = db.INSPECT_COMMAND
     how = HOW_TO_FIX.get(exc.kind, "app_fix_unreachable")
     st.markdown(t(how, connection=settings.CONNECTION_NAME, command=command))
     if st.button(t("app_try_again"), icon=":material/refresh:", type="primary"):
@@ -53,54 +71,61 @@ def retry_until_reachable() -> None:
     if time.monotonic() - st.session_state.get("db_failed_at", 0) < RETRY_SECONDS / 2:
         return  # the run that drew this page has just tried
     try:
-        data.load_operation_status()
+        data.load_status()
     except db.DatabaseUnavailable:
         return
     st.rerun()
 
 
 def default_sqlite_needs_seed() -> bool:
-    """True for the bundled SQLite file when it is empty or the seeder's own, unfinished."""
+    """True for the bundled SQLite file while the demo is there to fill it, and only when
+    the file is empty or the demo's own with tables missing (never someone else's)."""
     url = db.resolve_url()
     default = (db.PROJECT_ROOT / settings.SQLITE_PATH).resolve()
     if url.get_backend_name() != "sqlite" or Path(url.database or "").resolve() != default:
         return False  # a database someone configured: never write to it uninvited
+    if not db.demo_present():
+        return False  # the demo was removed: nothing to seed with
     if not default.exists():
         return True
     engine = db.make_engine(url)
     try:
-        return seed.unseeded(engine)  # someone else's file in data/ is never seeded
+        return store.survey(engine).fillable([table.name for table in MODEL.tables])
     finally:
         engine.dispose()
 
 
 def seed_default_sqlite() -> None:
-    url = db.resolve_url()
-    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = db.make_engine(url)
-    try:
-        seed.seed(engine, settings.DEFAULT_SEED_ROWS)
-    finally:
-        engine.dispose()
+    """The demo's data, created by its own command (the app never imports the demo)."""
+    command = [sys.executable, "-m", db.PACKAGE, "seed", "--quiet"]
+    env = {**os.environ, "DATABASE_URL": db.resolve_url().render_as_string(False)}
+    done = subprocess.run(command, cwd=db.PROJECT_ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines() or ["seed failed"]
+        raise db.DatabaseUnavailable(lines[-1].removeprefix("ERROR: "))
 
 
-def operation_status() -> dict | None:
+def status_row() -> dict | None:
     """The status row that the filter defaults come from; None when unreachable."""
     try:
-        return data.load_operation_status().value
+        return data.load_status().value
     except db.DatabaseUnavailable as exc:
-        # The default SQLite file is created with demo data on the first run, so
-        # a freshly generated project works the moment it is started.
-        if default_sqlite_needs_seed():
+        problem = exc
+    # The default SQLite file is created with demo data on the first run, so a freshly
+    # generated project works the moment it is started.
+    if default_sqlite_needs_seed():
+        try:
             with st.spinner(t("app_seeding"), show_time=True):
                 seed_default_sqlite()
             data.clear_all()
-            return data.load_operation_status().value
-        database_problem(exc)
-        return None
+            return data.load_status().value
+        except db.DatabaseUnavailable as exc:
+            problem = exc
+    database_problem(problem)
+    return None
 
 
-status = operation_status()
+status = status_row()
 if status is None:
     st.stop()
 
@@ -117,16 +142,21 @@ page = st.navigation(
             icon=":material/dashboard:",
             default=True,
         ),
-        st.Page(
-            "app_pages/order_lines.py",
-            title=t("page_order_lines"),
-            icon=":material/receipt_long:",
+        *(
+            [
+                st.Page(
+                    "app_pages/detail.py",
+                    title=label(MODEL.page.detail.label),
+                    icon=":material/receipt_long:",
+                )
+            ]
+            if MODEL.page.detail
+            else []
         ),
     ]
 )
 with st.sidebar:
-    catalogue = load(data.load_catalogue)
-    filters.render_sidebar(status, catalogue)
+    filters.render_sidebar(status)
     config = data.load_app_config()
     minutes = config["historical_ttl_seconds"] // 60
     st.caption(t("app_sidebar_caption", database=config["database"], minutes=minutes))

@@ -1,29 +1,34 @@
-"""Overview page: KPIs, charts and margins for the filters in the sidebar."""
+"""Overview page: the KPIs and the model's rows of sections, for the filters in the sidebar."""
 
 import streamlit as st
 
 from {{ cookiecutter.package_name }} import data
-from {{ cookiecutter.package_name }}.i18n import plain, t
-from {{ cookiecutter.package_name }}.sections.charts import sales_charts, top_products
+from {{ cookiecutter.package_name }}.i18n import label, plain, t
+from {{ cookiecutter.package_name }}.model import MODEL
+from {{ cookiecutter.package_name }}.modeling import Breakdown, Ranking, Series, Share
+from {{ cookiecutter.package_name }}.sections.breakdown import breakdown
+from {{ cookiecutter.package_name }}.sections.charts import ranking, series, share
 from {{ cookiecutter.package_name }}.sections.header import header
 from {{ cookiecutter.package_name }}.sections.kpis import kpis
 from {{ cookiecutter.package_name }}.sections.live import live
-from {{ cookiecutter.package_name }}.sections.margins import margins
 
-f = header(t("subtitle_overview"))
+DRAW = {Series: series, Share: share, Ranking: ranking, Breakdown: breakdown}
+
+f = header(label(MODEL.page.subtitle, t("page_overview")))
 if f is not None:
     # Pattern: parallel prefetch warms every section's cache at once; the workers
     # only collect errors, which are reported here on the script thread.
+    rankings = [s for s in MODEL.page.sections if isinstance(s, Ranking)]
+    limits = {s.key: st.session_state[s.size_key] for s in rankings}
     with st.spinner(t("loading"), show_time=True):
-        problems = data.prefetch(f, top_limit=st.session_state["top_n"])
+        problems = data.prefetch(f, limits)
     for message in problems:
         st.toast(plain(message), icon=":material/warning:")
     kpis(f)
-    if f.mode == "realtime":
+    if f.mode == "realtime" and MODEL.period and MODEL.page.detail:
         live(f)
-    sales_charts(f)
-    left, right = st.columns(2, gap="medium")
-    with left:
-        top_products(f)
-    with right:
-        margins(f)
+    for row in MODEL.page.rows:
+        columns = st.columns([section.width for section in row], gap="medium")
+        for column, section in zip(columns, row, strict=True):
+            with column:
+                DRAW[type(section)](section, f)

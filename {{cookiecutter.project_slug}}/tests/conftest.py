@@ -1,15 +1,18 @@
-"""Shared fixtures: one seeded database per test session, on the backend under test.
+"""Shared fixtures: one database of synthetic rows per test session, on the backend under test.
+
+The rows are generated from the model's tables (synthetic.py), never from a client's
+data or the demo's seeder: a project adapted to another database keeps this whole suite.
 
 - ``DASH_TEST_BACKEND``: ``sqlite`` (default) or ``mysql``.
 - ``TEST_MYSQL_URL``: the MySQL server (default ``mysql+pymysql://root@127.0.0.1:3306/test``);
   the tests create their own ``dash_data_*`` databases there and drop them afterwards.
-- ``DASH_TEST_ROWS``: order items in the shared database (default 12,000: fast).
+- ``DASH_TEST_ROWS``: fact rows in the shared database (default 12,000: fast).
 
 Every test writes app state to a scratch app store (``APP_STORE_URL``: a SQLite file of
 its own, and one for the whole session for the servers that modules share), never to
 ``data/``.
 
-Fixtures for every test module: ``database_url`` (session: a seeded database),
+Fixtures for every test module: ``database_url`` (session: a filled database),
 ``use_database`` (points DATABASE_URL at it and clears every cache and counter around the
 test), ``engine`` (a plain engine on it), ``fresh_database_url`` (an empty scratch database),
 ``clear_caches()`` (a helper).
@@ -30,7 +33,7 @@ import streamlit as st
 from sqlalchemy import URL, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from {{ cookiecutter.package_name }} import db, seed, settings, stats
+from {{ cookiecutter.package_name }} import db, settings, stats, synthetic
 
 BACKEND = os.environ.get("DASH_TEST_BACKEND", settings.DATABASE).strip().lower()
 TEST_ROWS = int(os.environ.get("DASH_TEST_ROWS", "12000"))
@@ -110,15 +113,46 @@ def app_store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         os.environ["APP_STORE_URL"] = previous
 
 
+def fill(url: str, rows: int = TEST_ROWS) -> None:
+    """Synthetic rows from the model's tables (deterministic: the same rows every run)."""
+    engine = db.make_engine(make_url(url))
+    try:
+        synthetic.fill(engine, rows, anchor=ANCHOR)
+    finally:
+        engine.dispose()
+
+
+def add_fact_row(url: str) -> None:
+    """One more fact row in the latest period (or day): a copy of its newest row, with a
+    new key and twice its numbers, as if it had just happened."""
+    from sqlalchemy import Integer, Numeric, func, select
+
+    from {{ cookiecutter.package_name }} import queries
+    from {{ cookiecutter.package_name }}.model import MODEL
+
+    fact = MODEL.fact
+    key = next(iter(fact.primary_key.columns))
+    engine = db.make_engine(make_url(url))
+    try:
+        with engine.begin() as c:
+            scope = queries.current_scope(c, queries.Filters("realtime"))
+            newest = queries.scoped([*fact.columns], scope, queries.Filters("realtime"))
+            row = dict(c.execute(newest.order_by(MODEL.time.desc()).limit(1)).mappings().one())
+            row[key.name] = c.execute(select(func.max(key))).scalar() + 1
+            for column in fact.columns:
+                numeric = isinstance(column.type, Integer | Numeric) and not column.foreign_keys
+                if numeric and not column.primary_key and row[column.name] is not None:
+                    row[column.name] = row[column.name] * 2
+            c.execute(fact.insert().values(**row))
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A database seeded once per session with TEST_ROWS order items (read-mostly)."""
+    """A database filled once per session with TEST_ROWS fact rows (read-mostly)."""
     with scratch_database(tmp_path_factory.mktemp("db"), "shared") as url:
-        engine = db.make_engine(make_url(url))
-        try:
-            seed.seed(engine, TEST_ROWS, anchor=ANCHOR)
-        finally:
-            engine.dispose()
+        fill(url)
         yield url
 
 
@@ -154,7 +188,7 @@ APP_TIMEOUT = 60  # seconds for one AppTest run (first runs fill the caches)
 
 @contextlib.contextmanager
 def ui_database(tmp_dir: Path, rows: int = TEST_ROWS) -> Iterator[str]:
-    """A seeded database of its own (for tests that break it); dropped afterwards."""
+    """A filled database of its own (for tests that break it); dropped afterwards."""
     if BACKEND == "sqlite":
         url = f"sqlite:///{tmp_dir / 'ui.db'}"
         name = None
@@ -165,12 +199,10 @@ def ui_database(tmp_dir: Path, rows: int = TEST_ROWS) -> Iterator[str]:
         with admin.begin() as c:
             c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
         url = server.set(database=name).render_as_string(hide_password=False)
-    engine = db.make_engine(make_url(url))
     try:
-        seed.seed(engine, rows, anchor=ANCHOR)
+        fill(url, rows)
         yield url
     finally:
-        engine.dispose()
         if name is not None:
             with admin.begin() as c:
                 c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
@@ -179,7 +211,7 @@ def ui_database(tmp_dir: Path, rows: int = TEST_ROWS) -> Iterator[str]:
 
 @pytest.fixture
 def ui_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A private seeded database, DATABASE_URL pointing at it, caches cleared around."""
+    """A private filled database, DATABASE_URL pointing at it, caches cleared around."""
     with ui_database(tmp_path) as url:
         point_at(url, monkeypatch)
         yield url
@@ -187,7 +219,7 @@ def ui_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 @pytest.fixture
 def app(use_database: str):
-    """A fresh AppTest of streamlit_app.py on the shared seeded database (not run yet)."""
+    """A fresh AppTest of streamlit_app.py on the shared database (not run yet)."""
     from streamlit.testing.v1 import AppTest
 
     return AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT)
@@ -204,7 +236,7 @@ def metric_values(at) -> dict[str, float]:
     thousands, decimal = i18n.separators()
 
     def parse(text: str) -> float:
-        text = text.replace(settings.CURRENCY, "").replace("%", "").strip()
+        text = text.replace(settings.CURRENCY, "").replace("%", "").replace(" ", "")
         return float(text.replace(thousands, "").replace(decimal, "."))
 
     return {m.label: parse(m.value) for m in at.metric}
@@ -215,7 +247,7 @@ def metric_values(at) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def fault_url(tmp_path_factory: pytest.TempPathFactory):
-    """A private seeded database per test module (tests that break it repair it)."""
+    """A private filled database per test module (tests that break it repair it)."""
     from faultkit import fault_database  # faultkit imports this module: import late
 
     with fault_database(tmp_path_factory.mktemp("faults")) as url:

@@ -2,16 +2,19 @@
 
 - ``TcpProxy``: a TCP relay in front of the MySQL server that the tests stop, start and
   use to cut every open connection (a server restart, a proxy dropping idle links).
-- ``fault_database()``: a private seeded database (MySQL ones are named ``dash_fault_*``).
+- ``fault_database()``: a private filled database (MySQL ones are named ``dash_fault_*``).
 - ``fingerprint()``: row count and a checksum of every table (proves nothing changed).
 - ``serve()``: ``streamlit run`` of a script on a free port, for real sessions.
 - ``Tab``: a browser tab over the websocket (``bench.wsclient.BrowserSession``) that also records
   what the page showed: errors, warnings, metrics, texts, spinners.
+- What the model puts on the page, for tests that name no table, column or widget of
+  their own: ``RANGE_KEYS``, ``RANKINGS``, ``BREAKDOWNS``, ``fragment_widget()``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import os
 import socket
@@ -27,22 +30,43 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ANCHOR, APP_ROOT, APP_SCRIPT, BACKEND, TEST_ROWS, _mysql_server, point_at
+from conftest import APP_ROOT, APP_SCRIPT, BACKEND, TEST_ROWS, _mysql_server, fill, point_at
 from sqlalchemy import create_engine, inspect, make_url, text
 from streamlit.testing.v1 import AppTest
 
-from {{ cookiecutter.package_name }} import db, seed
 from {{ cookiecutter.package_name }}.bench.wsclient import BrowserSession
 from {{ cookiecutter.package_name }}.i18n import t
+from {{ cookiecutter.package_name }}.model import MODEL
+from {{ cookiecutter.package_name }}.modeling import Breakdown, Ranking
+from {{ cookiecutter.package_name }}.sections.breakdown import VIEWS
 
 STARTUP_SECONDS = 60
+
+# --- What the model puts on the page --------------------------------------------------
+
+# The sidebar's range: period numbers with a period, else dates.
+RANGE_KEYS = ("op_start", "op_end") if MODEL.period else ("date_start", "date_end")
+RANKINGS = [s for s in MODEL.page.sections if isinstance(s, Ranking)]
+BREAKDOWNS = [s for s in MODEL.page.sections if isinstance(s, Breakdown)]
+
+
+def fragment_widget() -> tuple[str, list[str]] | None:
+    """(key, option labels) of a widget inside an overview fragment: the first ranking's
+    N, else the first breakdown's table/chart switch; None when the page has neither."""
+    if RANKINGS:
+        ranking = RANKINGS[0]
+        return ranking.size_key, [t("top_choice", n=n) for n in ranking.sizes]
+    if BREAKDOWNS:  # the labels as breakdown() writes them: icon, then the view's name
+        return BREAKDOWNS[0].view_key, [f"{icon} {t('view_' + v)}" for v, icon in VIEWS.items()]
+    return None
+
 
 # --- Backends --------------------------------------------------------------------------
 
 
 @contextlib.contextmanager
 def fault_database(tmp_dir: Path, rows: int = TEST_ROWS) -> Iterator[str]:
-    """A seeded database of its own, dropped afterwards (MySQL: dash_fault_<hex>)."""
+    """A filled database of its own, dropped afterwards (MySQL: dash_fault_<hex>)."""
     name = None
     if BACKEND == "sqlite":
         url = f"sqlite:///{tmp_dir / 'fault.db'}"
@@ -52,13 +76,10 @@ def fault_database(tmp_dir: Path, rows: int = TEST_ROWS) -> Iterator[str]:
         with admin_connection() as c:
             c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
         url = server.set(database=name).render_as_string(hide_password=False)
-    engine = db.make_engine(make_url(url))
     try:
-        seed.seed(engine, rows, anchor=ANCHOR)
-        engine.dispose()
+        fill(url, rows)
         yield url
     finally:
-        engine.dispose()
         if name is not None:
             kill_connections(name)
             with admin_connection() as c:
@@ -92,6 +113,22 @@ def kill_connections(database: str) -> int:
                 c.execute(text(f"KILL CONNECTION {int(conn_id)}"))
                 killed += 1
     return killed
+
+
+def rename_tables(url: str, tables, back: bool = False) -> None:
+    """Rename model tables to <name>_gone (``back``: and back again): every query that
+    reads them fails, as when a migration or a restore goes wrong."""
+    engine = create_engine(url)
+    quote = engine.dialect.identifier_preparer.quote
+    try:
+        with engine.begin() as c:
+            for table in tables:
+                old, new = table.name, f"{table.name}_gone"
+                if back:
+                    old, new = new, old
+                c.execute(text(f"ALTER TABLE {quote(old)} RENAME TO {quote(new)}"))
+    finally:
+        engine.dispose()
 
 
 def fingerprint(url: str) -> dict[str, tuple[int, str]]:
@@ -342,6 +379,20 @@ def assert_clean(at: AppTest) -> None:
     assert not at.error, texts(at.error)
     assert not at.warning, texts(at.warning)
     assert at.metric, "no KPIs on the page"
+
+
+def another_range(at: AppTest) -> AppTest:
+    """Run with the sidebar's range moved by one period (or day): filters not loaded yet."""
+    start, end = RANGE_KEYS
+    mode = "ops" if MODEL.period else "dates"
+    if at.session_state["mode"] != mode:  # the range widgets are drawn in their mode
+        at.segmented_control(key="mode").set_value(mode).run()
+    if MODEL.period:
+        widget, step = at.number_input(key=start), 1
+    else:
+        widget, step = at.date_input(key=start), dt.timedelta(days=1)
+    moved = widget.value + step
+    return widget.set_value(moved if moved <= at.session_state[end] else widget.value - step).run()
 
 
 def serves_last_good_then_clears(at: AppTest, break_it, repair) -> None:

@@ -1,110 +1,129 @@
 """The whole app in AppTest, on the backend under test (DASH_TEST_BACKEND).
 
-Every number on the page is checked against a direct computation with pandas over
-the raw tables, so a filter that changes nothing (or the wrong thing) fails here.
-AppTest reruns the whole script on each interaction; fragment-only reruns and the
-theme are covered by tests/test_browser.py.
+The page is built from the model, so this test reads it too: the KPI cards are the
+model's KPI measures, every number on them equals the query layer's answer for the same
+filters (tests/test_queries.py checks that layer against pandas), and every widget key
+comes from the model. AppTest reruns the whole script on each interaction; fragment-only
+reruns and the theme are covered by tests/test_browser.py.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
-import pandas as pd
 import pytest
 from conftest import APP_SCRIPT, APP_TIMEOUT, metric_values
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from streamlit.testing.v1 import AppTest
 
-from {{ cookiecutter.package_name }} import filters, sections, settings
-from {{ cookiecutter.package_name }}.i18n import number, t
+from {{ cookiecutter.package_name }} import db, filters, queries, sections, settings
+from {{ cookiecutter.package_name }}.i18n import label, number, t
+from {{ cookiecutter.package_name }}.model import MODEL
+from {{ cookiecutter.package_name }}.modeling import Breakdown, Ranking, Series, Share
+from {{ cookiecutter.package_name }}.queries import Filters
 
-LINES_SQL = """
-SELECT oi.qty, oi.unit_price, oi.unit_cost, oi.product_id, o.order_id, o.op_id,
-       op.business_date, c.name AS category
-FROM order_items oi
-JOIN orders o ON o.order_id = oi.order_id
-JOIN operations op ON op.op_id = o.op_id
-JOIN products p ON p.product_id = oi.product_id
-JOIN categories c ON c.category_id = p.category_id
-"""
+CHARTS = [s for s in MODEL.page.sections if isinstance(s, Series | Share | Ranking)]
+BREAKDOWNS = [s for s in MODEL.page.sections if isinstance(s, Breakdown)]
 
 
 @pytest.fixture(scope="module")
-def lines(database_url: str) -> pd.DataFrame:
-    """Every order line of the shared test database, with its operation and category."""
-    engine = create_engine(database_url)
+def status(database_url: str) -> dict:
+    """The bounds the filters start from (what the page reads first)."""
+    engine = db.make_engine(make_url(database_url))
     try:
         with engine.connect() as c:
-            df = pd.read_sql(text(LINES_SQL), c)
+            return queries.fetch_status(c)
     finally:
         engine.dispose()
-    df["business_date"] = pd.to_datetime(df["business_date"]).dt.date
-    df["sales"] = df["qty"] * df["unit_price"].astype(float)
-    df["cost"] = df["qty"] * df["unit_cost"].astype(float)
-    return df
 
 
-def expected(lines: pd.DataFrame, *, ops=None, dates=None, categories=(), products=()) -> dict:
-    rows = lines
-    if ops:
-        rows = rows[rows["op_id"].between(*ops)]
-    if dates:
-        rows = rows[(rows["business_date"] >= dates[0]) & (rows["business_date"] <= dates[1])]
-    if categories:
-        rows = rows[rows["category"].isin(categories)]
-    if products:
-        rows = rows[rows["product_id"].isin(products)]
-    sales, orders = rows["sales"].sum(), rows["order_id"].nunique()
-    return {
-        "sales": sales,
-        "orders": orders,
-        "gross_margin": sales - rows["cost"].sum(),
-        "lines": len(rows),
-    }
+@pytest.fixture(scope="module")
+def answer(database_url: str):
+    """The query layer's totals for some filters: what the cards must show."""
+    engine = db.make_engine(make_url(database_url))
+
+    def totals(f: Filters) -> dict:
+        with engine.connect() as c:
+            return queries.fetch_totals(c, f)["current"]
+
+    yield totals
+    engine.dispose()
 
 
-KPI_KEYS = ("sales", "orders", "avg_ticket", "gross_margin")
-
-
-def metrics(at: AppTest) -> dict[str, float]:
-    """The KPI cards by key ("sales", ...), whatever the language of their labels."""
+def cards(at: AppTest) -> dict[str, float]:
+    """The KPI cards by measure name, whatever the language of their labels."""
     by_label = metric_values(at)
-    return {key: by_label[t(f"kpi_{key}")] for key in KPI_KEYS}
+    return {name: by_label[label(MODEL.measure(name).label)] for name in MODEL.page.kpis}
 
 
-def assert_numbers(at: AppTest, want: dict) -> None:
+def assert_cards(at: AppTest, want: dict) -> None:
+    """Every card shows the measure as written on it (its decimals: half a unit off)."""
     assert not at.exception, at.exception
-    got = metrics(at)
-    # Sales and gross margin are shown in whole Bs: half a unit of rounding.
-    assert got["sales"] == pytest.approx(want["sales"], abs=0.51)
-    assert got["orders"] == want["orders"]
-    assert got["gross_margin"] == pytest.approx(want["gross_margin"], abs=0.51)
+    got = cards(at)
+    for name in MODEL.page.kpis:
+        measure = MODEL.measure(name)
+        decimals = measure.decimals
+        if decimals is None:
+            decimals = {"money": 2, "percent": 1}.get(measure.kind, 0)
+        assert got[name] == pytest.approx(want[name], abs=0.51 * 10**-decimals), name
+
+
+def current(at: AppTest) -> Filters:
+    """The filters the page is showing now (from its session state)."""
+    state = at.session_state
+    return Filters(
+        mode=state["mode"],
+        op_start=state["op_start"] if MODEL.period else 0,
+        op_end=state["op_end"] if MODEL.period else 0,
+        date_start=state["date_start"],
+        date_end=state["date_end"],
+        picks=tuple((d.name, tuple(state[d.name])) for d in MODEL.dimensions),
+    )
 
 
 def texts(elements) -> str:
     return " ".join(str(e.value) for e in elements)
 
 
+def set_range(at: AppTest, first, last) -> AppTest:
+    """Choose a range as a user would: periods when the model has them, else dates."""
+    if MODEL.period:
+        at.number_input(key="op_start").set_value(first).run()
+        return at.number_input(key="op_end").set_value(last).run()
+    at.date_input(key="date_start").set_value(first).run()
+    return at.date_input(key="date_end").set_value(last).run()
+
+
+def a_range(status: dict, back: int, length: int) -> tuple:
+    """A range ``length`` long ending ``back`` periods (or days) before the latest."""
+    if MODEL.period:
+        last = int(status["max_op"]) - back
+        return max(int(status["min_op"]), last - length + 1), last
+    last = status["max_date"] - dt.timedelta(days=back)
+    return last - dt.timedelta(days=length - 1), last
+
+
 # --- Rendering and defaults ------------------------------------------------------------
 
 
-def test_default_view_renders_with_every_default_in_session_state(app, lines):
+def test_default_view_renders_with_every_default_in_session_state(app, status, answer):
     at = app.run()
     assert not at.exception, at.exception
     for key in filters.FILTER_DEFAULTS:
         assert key in at.session_state, key
-    # Data-dependent defaults: the last closed operations (the latest one is open).
-    latest = int(lines["op_id"].max())
-    assert at.session_state["mode"] == "ops"
-    assert at.session_state["op_end"] == latest - 1
-    first = max(int(lines["op_id"].min()), latest - filters.DEFAULT_SPAN)
-    assert at.session_state["op_start"] == first
-    assert at.session_state["date_end"] == lines["business_date"].max()
-    assert [m.label for m in at.metric][:4] == [t(f"kpi_{key}") for key in KPI_KEYS]
-    assert_numbers(at, expected(lines, ops=(first, latest - 1)))
-    assert t("scope_ops", first=first, last=latest - 1) in texts(at.caption)
+    first = queries.default_filters(status)
+    assert at.session_state["mode"] == MODEL.default_mode
+    if MODEL.period:  # the last closed periods (the latest one may be open)
+        assert (at.session_state["op_start"], at.session_state["op_end"]) == (
+            first.op_start,
+            first.op_end,
+        )
+    assert at.session_state["date_end"] == status["max_date"]
+    assert [m.label for m in at.metric] == [label(MODEL.measure(n).label) for n in MODEL.page.kpis]
+    assert_cards(at, answer(current(at)))
+    assert at.caption[0].value.startswith(label(MODEL.page.subtitle, t("page_overview")))
     assert not at.warning and not at.error
 
 
@@ -113,92 +132,109 @@ def test_chart_specs_are_built_once_and_a_rerun_sends_only_data(app):
     at = app.run()
     assert not at.exception, at.exception
     charts = at.get("vega_lite_chart")
-    assert len(charts) == 3  # sales by hour, by category, top products
+    assert len(charts) == len(CHARTS)  # one per chart section of the model
     for chart in charts:
         spec = json.loads(chart.proto.spec)
         assert "data" not in spec and "datasets" not in spec  # the data travels apart
         assert spec["config"]["locale"]["number"]["currency"] == [settings.CURRENCY + " ", ""]
         assert chart.proto.data.data  # Arrow bytes: this run's rows
     built = sections.chart_spec.cache_info()
-    assert built.misses == 3
+    assert built.misses == len(CHARTS)
     app.run()
     again = sections.chart_spec.cache_info()
-    assert again.misses == built.misses and again.hits >= built.hits + 3
-    # The margins as a chart: a fourth chart, from a fourth spec.
-    at.button_group(key="margins_view").set_value("chart").run()
-    assert not at.exception, at.exception
-    margins = at.get("vega_lite_chart")[-1]
-    assert len(at.get("vega_lite_chart")) == 4 and margins.proto.data.data
-    assert '"stack": true' in margins.proto.spec
+    assert again.misses == built.misses and again.hits >= built.hits + len(CHARTS)
+    for breakdown in BREAKDOWNS:  # a breakdown's other view: one more chart, one more spec
+        at.button_group(key=breakdown.view_key).set_value("chart").run()
+        assert not at.exception, at.exception
+    drawn = at.get("vega_lite_chart")
+    assert len(drawn) == len(CHARTS) + len(BREAKDOWNS)
+    assert all(chart.proto.data.data for chart in drawn)
 
 
 # --- Each filter changes the numbers as the data says ----------------------------------
 
 
-def test_operation_range(app, lines):
+def test_a_range_of_the_history(app, status, answer):
     at = app.run()
-    at.number_input(key="op_start").set_value(3).run()
-    at.number_input(key="op_end").set_value(5).run()
-    assert_numbers(at, expected(lines, ops=(3, 5)))
-    assert t("scope_ops", first=3, last=5) in texts(at.caption)
+    if not MODEL.period:
+        at.segmented_control(key="mode").set_value("dates").run()
+    first, last = a_range(status, back=2, length=3)
+    at = set_range(at, first, last)
+    assert_cards(at, answer(current(at)))
+    if MODEL.period:
+        scope = t("scope_ops", periods=label(MODEL.period.plural), first=first, last=last)
+        assert scope in texts(at.caption)
 
 
-def test_date_range(app, lines):
+def test_date_range(app, status, answer):
     at = app.run()
     at.segmented_control(key="mode").set_value("dates").run()
-    last = lines["business_date"].max()
-    start, end = last - dt.timedelta(days=9), last - dt.timedelta(days=6)
+    start = status["max_date"] - dt.timedelta(days=5)
+    end = status["max_date"] - dt.timedelta(days=3)
     at.date_input(key="date_start").set_value(start).run()
     at.date_input(key="date_end").set_value(end).run()
-    assert_numbers(at, expected(lines, dates=(start, end)))
+    assert (current(at).date_start, current(at).date_end) == (start, end)
+    assert_cards(at, answer(current(at)))
 
 
-def test_realtime_mode_shows_the_open_operation(app, lines):
+def test_realtime_mode_shows_the_latest_period(app, status, answer):
     at = app.run()
     at.segmented_control(key="mode").set_value("realtime").run()
-    latest = int(lines["op_id"].max())
-    assert_numbers(at, expected(lines, ops=(latest, latest)))
-    assert t("scope_live", op=latest) in texts(at.caption)
+    assert_cards(at, answer(Filters("realtime")))
+    if MODEL.period:
+        live = t("scope_live", period=label(MODEL.period.label).lower(), op=status["latest_op"])
+        assert live in texts(at.caption)
 
 
-def test_category_filter(app, lines):
+@pytest.fixture(scope="module")
+def members(database_url: str):
+    """The values each dimension's filter offers (the query layer's list)."""
+    engine = db.make_engine(make_url(database_url))
+    try:
+        with engine.connect() as c:
+            return {d.name: queries.fetch_members(c, d.name) for d in MODEL.dimensions}
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("dimension", MODEL.dimensions, ids=lambda d: d.name)
+def test_each_dimension_filters_the_numbers(app, answer, members, dimension):
     at = app.run()
-    ops = (at.session_state["op_start"], at.session_state["op_end"])
-    category = sorted(lines["category"].unique())[1]
-    at.multiselect(key="categories").select(category).run()
-    assert_numbers(at, expected(lines, ops=ops, categories=[category]))
-    # The product list now only offers that category's products.
-    offered = set(at.multiselect(key="products").options)
-    names = lines.loc[lines["category"] == category, "product_id"].nunique()
-    assert len(offered) >= names
-
-
-def test_product_filter(app, lines):
-    at = app.run()
-    ops = (at.session_state["op_start"], at.session_state["op_end"])
-    in_scope = lines[lines["op_id"].between(*ops)]
-    best = int(in_scope.groupby("product_id")["sales"].sum().idxmax())
-    at.multiselect(key="products").set_value([best]).run()
-    assert_numbers(at, expected(lines, ops=ops, products=[best]))
+    every = {d.name: len(at.multiselect(key=d.name).options) for d in MODEL.dimensions}
+    assert every[dimension.name] == len(members[dimension.name])
+    value = members[dimension.name]["value"].tolist()[1 % every[dimension.name]]
+    at.multiselect(key=dimension.name).set_value([value]).run()
+    assert current(at).chosen(dimension.name) == (value,)
+    assert_cards(at, answer(current(at)))
+    for narrower in [d for d in MODEL.dimensions if d.within == dimension.name]:
+        inside = members[narrower.name]
+        inside = inside[inside["within"] == value]
+        assert len(at.multiselect(key=narrower.name).options) == len(inside) < every[narrower.name]
 
 
 # --- Bad input: a message, never an exception ------------------------------------------
 
 
-def test_reversed_operation_range_gives_a_message(app):
+def test_reversed_range_gives_a_message(app, status):
     at = app.run()
-    at.number_input(key="op_start").set_value(5).run()
-    at.number_input(key="op_end").set_value(3).run()
+    if not MODEL.period:
+        at.segmented_control(key="mode").set_value("dates").run()
+    first, last = a_range(status, back=1, length=3)
+    at = set_range(at, last, first)
     assert not at.exception
-    assert t("filters_ops_reversed", first=5, last=3) in texts(at.warning)
+    if MODEL.period:
+        name = label(MODEL.period.label).lower()
+        want = t("filters_ops_reversed", period=name, first=last, last=first)
+    else:
+        want = t("filters_dates_reversed", start=last, end=first)
+    assert want in texts(at.warning)
     assert not at.metric
 
 
-def test_reversed_date_range_gives_a_message(app, lines):
+def test_reversed_date_range_gives_a_message(app, status):
     at = app.run()
     at.segmented_control(key="mode").set_value("dates").run()
-    last = lines["business_date"].max()
-    start, end = last, last - dt.timedelta(days=3)
+    start, end = status["max_date"], status["max_date"] - dt.timedelta(days=3)
     at.date_input(key="date_start").set_value(start).run()
     at.date_input(key="date_end").set_value(end).run()
     assert not at.exception
@@ -206,89 +242,123 @@ def test_reversed_date_range_gives_a_message(app, lines):
     assert not at.metric
 
 
-# --- State survives mode switches, page switches and comes from the URL ----------------
+# --- State survives mode and page switches and comes from the URL ------------------------
 
 
-def test_filters_survive_mode_and_page_switches(app, lines):
+def test_filters_survive_mode_and_page_switches(app, status, database_url):
     at = app.run()
-    at.number_input(key="op_start").set_value(4).run()
-    at.number_input(key="op_end").set_value(6).run()
-    at.segmented_control(key="mode").set_value("dates").run()  # op inputs hidden now
-    at.segmented_control(key="mode").set_value("ops").run()
-    assert (at.session_state["op_start"], at.session_state["op_end"]) == (4, 6)
+    other = "realtime"
+    if not MODEL.period:
+        at.segmented_control(key="mode").set_value("dates").run()
+    first, last = a_range(status, back=1, length=3)
+    at = set_range(at, first, last)
+    shown = current(at)
+    at.segmented_control(key="mode").set_value(other).run()  # the range inputs are hidden
+    at.segmented_control(key="mode").set_value(shown.mode).run()
+    assert current(at) == shown
 
-    at.switch_page("app_pages/order_lines.py").run()
+    at.switch_page("app_pages/detail.py").run()
     assert not at.exception, at.exception
-    assert (at.session_state["op_start"], at.session_state["op_end"]) == (4, 6)
+    assert current(at) == shown
     # The detail is loaded on demand and paginated.
-    assert not order_lines(at)
+    assert not detail_rows(at)
     at.toggle(key="detail_load").set_value(True).run()
-    want = expected(lines, ops=(4, 6))["lines"]
+    engine = db.make_engine(make_url(database_url))
+    with engine.connect() as c:
+        total = queries.fetch_detail_count(c, shown)
+    engine.dispose()
     size = at.session_state["detail_page_size"]
 
-    def rows_caption(first: int) -> str:
-        last = min(first + size - 1, want)
-        return t("detail_rows", first=number(first), last=number(last), total=number(want))
+    def rows_caption(first_row: int) -> str:
+        last_row = min(first_row + size - 1, total)
+        return t("detail_rows", first=number(first_row), last=number(last_row), total=number(total))
 
     assert rows_caption(1) in texts(at.caption)
-    assert len(order_lines(at)[0]) == size
-    at.number_input(key="detail_page").set_value(2).run()
-    assert rows_caption(size + 1) in texts(at.caption)
+    assert len(detail_rows(at)[0]) == min(size, total)
+    if total > size:
+        at.number_input(key="detail_page").set_value(2).run()
+        assert rows_caption(size + 1) in texts(at.caption)
 
 
-def order_lines(at: AppTest) -> list[pd.DataFrame]:
-    return [d.value for d in at.dataframe if "order_id" in d.value.columns]
+def detail_rows(at: AppTest) -> list:
+    """The tables of detail rows on the page (the operator panel has one of its own)."""
+    first = sections.field_name(MODEL.page.detail.fields[0])
+    return [d.value for d in at.dataframe if first in d.value.columns]
 
 
-def test_query_parameters_set_the_filters(use_database):
-    """A shared link (?op_start=..&op_end=..) opens the same view."""
+def test_query_parameters_set_the_filters(use_database, status):
+    """A shared link opens the same view."""
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT)
-    at.query_params["op_start"] = "2"
-    at.query_params["op_end"] = "3"
+    first, last = a_range(status, back=2, length=2)
+    if MODEL.period:
+        at.query_params["op_start"], at.query_params["op_end"] = str(first), str(last)
+    else:
+        at.query_params["mode"] = t("mode_dates")
+        at.query_params["date_start"], at.query_params["date_end"] = str(first), str(last)
     at.run()
     assert not at.exception, at.exception
-    assert (at.session_state["op_start"], at.session_state["op_end"]) == (2, 3)
+    if MODEL.period:
+        assert (at.session_state["op_start"], at.session_state["op_end"]) == (first, last)
+    else:
+        assert (at.session_state["date_start"], at.session_state["date_end"]) == (first, last)
 
 
 # --- The database fails ----------------------------------------------------------------
 
 
-def _rename_tables(url: str, suffix: str, back: bool = False) -> None:
+def rename_tables(url: str, suffix: str, back: bool = False) -> None:
+    """The fact and the first joined table renamed away (or back)."""
     engine = create_engine(url)
+    quote = engine.dialect.identifier_preparer.quote
     try:
         with engine.begin() as c:
-            for table in ("order_items", "orders"):
-                old, new = (table + suffix, table) if back else (table, table + suffix)
-                c.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
+            for table in MODEL.tables[:2]:
+                old, new = table.name + suffix, table.name
+                if not back:
+                    old, new = new, old
+                c.execute(text(f"ALTER TABLE {quote(old)} RENAME TO {quote(new)}"))
     finally:
         engine.dispose()
 
 
-def test_fallback_warning_when_the_database_fails_after_a_good_run(ui_database_url):
+def test_fallback_warning_when_the_database_fails_after_a_good_run(ui_database_url, status):
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT).run()
     assert not at.exception and at.metric
-    good = metrics(at)
-    _rename_tables(ui_database_url, "_gone")
+    good = cards(at)
+    rename_tables(ui_database_url, "_gone")
     at.button(key="admin_refresh").click().run()  # drops the cached results
     assert not at.exception, at.exception
     assert t("db_stale_error", error="").split("(")[0] in texts(at.warning)
-    assert metrics(at) == good  # the last good numbers, flagged stale
+    assert cards(at) == good  # the last good numbers, flagged stale
     # A filter never loaded before: a plain message, still no traceback.
-    at.number_input(key="op_start").set_value(2).run()
+    if not MODEL.period:
+        at.segmented_control(key="mode").set_value("dates").run()
+    first, last = a_range(status, back=3, length=1)
+    set_range(at, first, last)
     assert not at.exception, at.exception
     assert at.warning or at.error
 
 
 def test_unreachable_database_shows_a_clear_page(use_database, monkeypatch, tmp_path):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     from conftest import BACKEND, MYSQL_SERVER_URL
 
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")  # so the database's folder cannot be created
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{blocker / 'x.db'}")
     if BACKEND == "mysql":
-        server = MYSQL_SERVER_URL.rsplit("/", 1)[0]
-        monkeypatch.setenv("DATABASE_URL", server + "/dash_ui_does_not_exist")
+        server = make_url(MYSQL_SERVER_URL).set(port=1)  # nothing listens there
+        monkeypatch.setenv("DATABASE_URL", server.render_as_string(hide_password=False))
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT).run()
     assert not at.exception, at.exception
-    message = texts(at.error)
-    assert t("app_db_error", error="").strip() in message
-    assert "seed" in texts(at.markdown)
+    assert t("app_db_error", error="").strip() in texts(at.error)
+    fix = t("app_fix_unreachable", connection=settings.CONNECTION_NAME)
+    assert fix in [m.value for m in at.markdown]
     assert not at.metric
+
+
+def test_filters_round_trip_through_presets_and_cache_keys(status):
+    first = queries.default_filters(status)
+    picks = tuple((d.name, ()) for d in MODEL.dimensions)
+    f = dataclasses.replace(first, picks=picks)
+    assert Filters.from_dict(f.to_dict()).cache_key() == f.cache_key()
+    assert Filters.from_cache_key(f.cache_key()).cache_key() == f.cache_key()

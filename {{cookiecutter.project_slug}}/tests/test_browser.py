@@ -1,8 +1,10 @@
 """The real app in a real browser: Playwright driving Debian's chromium.
 
-What only a browser can show: the page renders without an exception box, a widget
-inside a fragment reruns only that fragment, and the theme's colours reach the page
-and the charts. A full-page screenshot is saved to tests/artifacts/dashboard.png.
+What only a browser can show: the page renders the model's KPIs, charts and section
+titles without an exception box, a widget inside a fragment reruns only that fragment
+(the first ranking's N, else a breakdown's view, else the detail's "load" toggle), and
+the theme's colours reach the page and the charts. A full-page screenshot is saved to
+tests/artifacts/dashboard.png.
 
 Needs chromium: CHROMIUM_PATH, else Debian's /usr/bin/chromium, else the browser that
 `playwright install chromium` downloaded. Without any the tests skip, unless CI is set
@@ -19,9 +21,13 @@ from pathlib import Path
 
 import pytest
 from conftest import APP_ROOT, APP_SCRIPT, unavailable
-from faultkit import serve
+from faultkit import BREAKDOWNS, RANKINGS, serve
 
-from {{ cookiecutter.package_name }}.i18n import t
+from {{ cookiecutter.package_name }}.filters import mode_label
+from {{ cookiecutter.package_name }}.i18n import label, t
+from {{ cookiecutter.package_name }}.model import MODEL
+from {{ cookiecutter.package_name }}.modeling import Breakdown, Ranking, Share
+from {{ cookiecutter.package_name }}.sections import title
 
 SYSTEM_CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -29,9 +35,12 @@ WAIT_MS = 30_000
 VIEWPORT = {"width": 1440, "height": 900}
 # A finished script run: the app root reports its state in this attribute.
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-ALL_CHARTS_DRAWN = """() => {
+CHART = '[data-testid="stVegaLiteChart"]'
+# Charts on the first view: every section but a breakdown, which starts as a table.
+CHARTS = sum(not isinstance(s, Breakdown) for s in MODEL.page.sections)
+ALL_CHARTS_DRAWN = """n => {
   const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
-  return charts.length >= 3 && charts.every(c => c.querySelector('svg, canvas'));
+  return charts.length >= n && charts.every(c => c.querySelector('svg, canvas'));
 }"""
 
 
@@ -88,7 +97,7 @@ def page(browser, server):
     pg.set_default_timeout(WAIT_MS)
     pg.goto(server)
     wait_idle(pg)
-    pg.wait_for_function(ALL_CHARTS_DRAWN)
+    pg.wait_for_function(ALL_CHARTS_DRAWN, arg=CHARTS)
     yield pg
     context.close()
 
@@ -112,18 +121,27 @@ def rgb(hex_colour: str) -> str:
     return "rgb({}, {}, {})".format(*(int(h[i : i + 2], 16) for i in (0, 2, 4)))
 
 
+def heading(section, n: int | None = None) -> str:
+    """A section's title as the page shows it (a ranking's with its N)."""
+    if isinstance(section, Ranking):
+        return title(section).format(n=section.size if n is None else n)
+    return title(section)
+
+
 def test_dashboard_renders_and_screenshot(page):
-    page.wait_for_selector('[data-testid="stDataFrame"] >> visible=true')  # margins table
-    assert page.locator('[data-testid="stMetric"]').count() >= 4
-    assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 3
+    if BREAKDOWNS:  # a breakdown starts as a table
+        page.wait_for_selector('[data-testid="stDataFrame"] >> visible=true')
+    assert page.locator('[data-testid="stMetric"]').count() >= len(MODEL.page.kpis)
+    assert page.locator(CHART).count() >= CHARTS
     assert page.locator('[data-testid="stException"]').count() == 0
-    assert page.get_by_text(t("margins_title")).is_visible()
+    for section in MODEL.page.sections:
+        assert page.get_by_text(heading(section), exact=True).first.is_visible(), section.key
     # The main area scrolls inside the page: grow the viewport to the content.
     height = page.evaluate(
         "() => Math.max(...[...document.querySelectorAll('div, section')].map(e => e.scrollHeight))"
     )
     page.set_viewport_size({"width": VIEWPORT["width"], "height": min(int(height), 4000)})
-    page.wait_for_function(ALL_CHARTS_DRAWN)
+    page.wait_for_function(ALL_CHARTS_DRAWN, arg=CHARTS)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 20_000
@@ -135,22 +153,42 @@ def _full_runs(page) -> int:
     return int(text.rsplit(":", 1)[1])
 
 
-def test_widget_in_a_fragment_reruns_only_that_fragment(page):
+def _change_inside_a_fragment(page) -> None:
+    """Use a widget inside a fragment and wait for the fragment to follow it. (A page of
+    only series and shares, without a detail, has none: only the control is left.)"""
+    if RANKINGS:  # the N of a ranking: its heading and chart follow the choice
+        ranking = RANKINGS[0]
+        other = next(n for n in ranking.sizes if n != ranking.size)
+        assert page.get_by_text(heading(ranking), exact=True).first.is_visible()
+        control = page.locator(f".st-key-{ranking.size_key}")
+        control.get_by_role("radio", name=t("top_choice", n=other), exact=True).click()
+        page.get_by_text(heading(ranking, other), exact=True).first.wait_for()
+    elif BREAKDOWNS:  # a breakdown's view: the table becomes a chart
+        charts = page.locator(CHART).count()
+        control = page.locator(f".st-key-{BREAKDOWNS[0].view_key}")
+        control.get_by_role("radio", name=re.compile(re.escape(t("view_chart")))).click()
+        page.wait_for_function(ALL_CHARTS_DRAWN, arg=charts + 1)
+    elif MODEL.page.detail:  # the detail's toggle: its first page of rows appears
+        page.get_by_text(t("detail_load", detail=label(MODEL.page.detail.label).lower())).click()
+        page.wait_for_selector('[data-testid="stDataFrame"] >> visible=true')
+
+
+def test_widget_in_a_fragment_reruns_only_that_fragment(page, server):
+    if not (RANKINGS or BREAKDOWNS) and MODEL.page.detail:  # the detail's toggle, then
+        page.goto(f"{server}/detail")
+        wait_idle(page)
     # The counter lives outside every fragment (in the operator panel).
     page.get_by_text(t("operator_panel")).click()
     before = _full_runs(page)
-    heading = page.get_by_text(t("top_title", n=10), exact=True).first
-    assert heading.is_visible()
-
-    page.locator(".st-key-top_n").get_by_role("radio", name=t("top_choice", n=5)).click()
-    # Inside the fragment: the heading and the chart follow the new choice.
-    page.get_by_text(t("top_title", n=5), exact=True).first.wait_for()
+    _change_inside_a_fragment(page)
     wait_idle(page)
     # Outside: no full run happened.
     assert _full_runs(page) == before
 
     # Control: a sidebar filter does rerun the whole app, and the counter sees it.
-    page.locator(".st-key-mode").get_by_role("radio", name=t("mode_dates")).click()
+    others = [m for m in MODEL.modes if m != MODEL.default_mode]
+    other = sorted(others, key=lambda m: m == "realtime")[0]  # a historical view first
+    page.locator(".st-key-mode").get_by_role("radio", name=mode_label(other), exact=True).click()
     page.get_by_text(t("admin_runs", n=before + 1)).wait_for()
     wait_idle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -159,17 +197,21 @@ def test_widget_in_a_fragment_reruns_only_that_fragment(page):
 def test_theme_colours_reach_the_page_and_the_charts(page):
     colours = theme()
     # Primary colour: the selected option of the view switch is drawn with it.
-    selected = page.locator(".st-key-mode").get_by_role("radio", name=t("mode_ops"))
+    selected = page.locator(".st-key-mode").get_by_role(
+        "radio", name=mode_label(MODEL.default_mode), exact=True
+    )
     styles = selected.evaluate(
         "e => { const s = getComputedStyle(e);"
         " return [s.color, s.borderColor, s.backgroundColor]; }"
     )
     assert any(rgb(colours["primary"]) in s for s in styles), styles
-    # Chart colours: bars and arcs are filled from chartCategoricalColors.
+    # Chart colours: bars and arcs are filled from chartCategoricalColors; a donut or
+    # bars coloured by a dimension use several of them.
     fills = page.evaluate(
         """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg path')]
               .map(p => (p.getAttribute('fill') || '').toLowerCase())"""
     )
     palette = {c.lower() for c in colours["categorical"]}
     used = {f for f in fills if f in palette}
-    assert len(used) >= 5, sorted(set(fills))
+    several = any(isinstance(s, Share) or getattr(s, "colour", None) for s in MODEL.page.sections)
+    assert len(used) >= (5 if several else min(CHARTS, 1)), sorted(set(fills))

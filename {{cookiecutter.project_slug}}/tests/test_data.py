@@ -7,64 +7,65 @@ import datetime as dt
 import importlib.util
 
 import pytest
+from conftest import ANCHOR, TEST_ROWS, add_fact_row
 from sqlalchemy import create_engine, inspect, make_url, text
 from streamlit.testing.v1 import AppTest
 
-from {{ cookiecutter.package_name }} import data, db, queries, seed, stats, store
+from {{ cookiecutter.package_name }} import data, db, stats, store
+from {{ cookiecutter.package_name }}.model import MODEL
 from {{ cookiecutter.package_name }}.queries import Filters
+from {{ cookiecutter.package_name }}.synthetic import periods_for
 
 TIMEOUT = 60
-ANCHOR = dt.date(2024, 3, 31)
+
+
+def window(back: int, length: int) -> Filters:
+    """A historical range ``length`` long ending ``back`` periods (or days) before the
+    newest, on the shared database (synthetic rows anchored at ANCHOR)."""
+    if MODEL.period:
+        last = periods_for(TEST_ROWS) - back
+        return Filters("ops", op_start=max(1, last - length + 1), op_end=last)
+    last = ANCHOR - dt.timedelta(days=back)
+    return Filters("dates", date_start=last - dt.timedelta(days=length - 1), date_end=last)
+
+
+FIRST = window(1, 3)
 
 
 def page() -> None:
     """A minimal dashboard page: prefetch, every loader, warnings for stale data."""
-    import datetime as dt
-
     import streamlit as st
 
     from {{ cookiecutter.package_name }} import data, db, stats
-    from {{ cookiecutter.package_name }}.queries import Filters
+    from {{ cookiecutter.package_name }}.model import MODEL
 
     stats.begin_run()
     ss = st.session_state
-    f = Filters(
-        ss.get("mode", "ops"),
-        ss.get("op_start", 3),
-        ss.get("op_end", 5),
-        dt.date.fromisoformat(ss.get("date_start", "2024-03-20")),
-        dt.date.fromisoformat(ss.get("date_end", "2024-03-22")),
-    )
+    f = ss["filters"]
     for message in data.prefetch(f):
         st.warning("Prefetch: " + message)  # reported on the script thread
     try:
-        kpis = data.load_kpis(f)
+        totals = data.load_totals(f)
     except db.DatabaseUnavailable as exc:
         st.error(str(exc))
         st.stop()
-    if kpis.stale:
-        st.warning(kpis.error)
-    current, previous = kpis.value["current"], kpis.value["previous"]
-    st.metric("Sales", current["sales"], current["sales"] - previous["sales"])
-    st.metric("Orders", current["orders"])
-    others = [
-        data.load_margins_by_category(f),
-        data.load_sales_by_hour(f),
-        data.load_top_products(f),
-        data.load_sales_by_category(f),
-        data.load_catalogue(),
-        data.load_operation_status(fresh=f.mode == "realtime"),
-    ]
+    if totals.stale:
+        st.warning(totals.error)
+    first = MODEL.page.kpis[0]
+    st.metric("first", totals.value["current"][first])
+    others = [data.load_section(f, section) for section in MODEL.page.sections]
+    others += [data.load_members(d.name) for d in MODEL.dimensions]
+    others.append(data.load_status(fresh=f.mode == "realtime"))
     for loaded in others:
         if loaded.stale:
             st.warning(loaded.error)
     ss["run_stats"] = stats.last_run()
 
 
-def run_page(at: AppTest | None = None, **state) -> AppTest:
+def run_page(at: AppTest | None = None, f: Filters | None = None) -> AppTest:
     at = at or AppTest.from_function(page, default_timeout=TIMEOUT)
-    for key, value in state.items():
-        at.session_state[key] = value
+    if f is not None or "filters" not in at.session_state:
+        at.session_state["filters"] = f or FIRST
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -75,6 +76,7 @@ def sql(at: AppTest) -> int:
 
 
 def sales(at: AppTest) -> str:
+    """The first KPI measure, as the page shows it."""
     return at.metric[0].value
 
 
@@ -101,13 +103,15 @@ def tables_renamed_away(url: str):
 def test_warm_rerun_in_historical_modes_runs_no_sql(use_database):
     at = run_page()
     assert sql(at) > 0
-    assert at.session_state["run_stats"]["loader_misses"] >= 7  # prefetch counted in this run
+    # prefetch counted in this run: the totals, every section, the status, the options
+    least = 2 + len(MODEL.page.sections) + len(MODEL.dimensions)
+    assert at.session_state["run_stats"]["loader_misses"] >= least
     first = sales(at)
     at = run_page(at)
     assert sql(at) == 0
     assert at.session_state["run_stats"]["loader_misses"] == 0
     assert sales(at) == first
-    at = run_page(at, mode="dates")
+    at = run_page(at, window(2, 4))
     assert sql(at) > 0
     at = run_page(at)
     assert sql(at) == 0
@@ -115,29 +119,32 @@ def test_warm_rerun_in_historical_modes_runs_no_sql(use_database):
 
 
 def test_realtime_reads_fresh_data_every_run(use_database, fresh_database_url, monkeypatch):
+    from conftest import fill
+
+    fill(fresh_database_url, 2000)
     monkeypatch.setenv("DATABASE_URL", fresh_database_url)
-    engine = db.make_engine(make_url(fresh_database_url))
-    seed.seed(engine, 2000, anchor=ANCHOR)
-    at = run_page(mode="realtime")
+    at = run_page(f=Filters("realtime"))
     assert sql(at) >= 1
-    orders_before = int(at.metric[1].value)
-    seed.live(engine, max_orders=1, interval=0)  # the open operation gets a new order
-    engine.dispose()
+    before = at.metric[0].value
+    add_fact_row(fresh_database_url)  # the latest period gets a new row
     at = run_page(at)
     assert sql(at) >= 1
-    assert int(at.metric[1].value) == orders_before + 1  # no cache in realtime
+    assert at.metric[0].value != before  # no cache in realtime
 
 
 def test_fallback_shows_last_good_numbers_when_tables_disappear(use_database):
-    at = run_page(op_start=2, op_end=4)
+    at = run_page()
     good = sales(at)
     assert not at.warning
     with tables_renamed_away(use_database):
         data.clear_all()  # as if the TTL had expired
         at = run_page(at)  # same filters: the exact last good result
         assert sales(at) == good
-        assert any(db.SEED_COMMAND in w.value for w in at.warning)
-        at = run_page(at, op_start=5, op_end=6)  # new filters: this loader's latest result
+        assert any(f"{db.SEED_COMMAND} --force" in w.value for w in at.warning) or not (
+            db.demo_present()
+        )
+        assert any("lacks some of the dashboard's tables" in w.value for w in at.warning)
+        at = run_page(at, window(3, 2))  # new filters: this loader's latest result
         assert sales(at) == good
         assert any("other filters" in w.value for w in at.warning)
         assert at.metric, "the KPIs are still on the page"
@@ -163,19 +170,21 @@ def test_without_last_good_result_the_page_explains(use_database):
     with tables_renamed_away(use_database):
         at = run_page()
     assert not at.metric
-    assert "lacks some of the dashboard's tables" in at.error[0].value
-    assert f"{db.SEED_COMMAND} --force" in at.error[0].value  # its own tables: rebuild them
+    assert "lacks some of the dashboard's tables" in at.error[0].value  # its own: rebuild
 
 
-def test_empty_database_says_to_seed(use_database, fresh_database_url, monkeypatch):
+def test_an_empty_database_says_what_to_do(use_database, fresh_database_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", fresh_database_url)
     at = run_page()
-    assert "is empty" in at.error[0].value
-    assert db.SEED_COMMAND in at.error[0].value
+    if db.demo_present():  # the demo can fill it
+        assert "is empty" in at.error[0].value and db.SEED_COMMAND in at.error[0].value
+    else:  # no demo: the database model.py describes, or a model of this one
+        assert "none of the tables model.py describes" in at.error[0].value
+        assert db.INSPECT_COMMAND in at.error[0].value
 
 
 def test_unreachable_server_message_masks_password(use_database, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "mysql+pymysql://reader:S3cr3t-pw@127.0.0.1:1/sales")
+    monkeypatch.setenv("DATABASE_URL", "mysql+pymysql://reader:S3cr3t-pw@127.0.0.1:1/dash")
     at = run_page()
     message = at.error[0].value
     if importlib.util.find_spec(f"{db.PACKAGE}.dialects.mysql"):
@@ -184,7 +193,7 @@ def test_unreachable_server_message_masks_password(use_database, monkeypatch):
         assert "does not support the 'mysql' database" in message
     assert "S3cr3t-pw" not in message and "***" in message
     with pytest.raises(db.DatabaseUnavailable) as info:
-        data.load_catalogue()
+        data._members_cached(MODEL.dimensions[0].name)  # the query itself, no fallback
     assert "S3cr3t-pw" not in str(info.value)
 
 
@@ -200,7 +209,7 @@ def presets_page() -> None:
         ss["save_as"] = None
     ss["presets"] = data.load_presets(ss["user"])
     try:
-        ss["kpis"] = data.load_kpis(ss["filters"])
+        ss["kpis"] = data.load_totals(ss["filters"])
     except db.DatabaseUnavailable:
         ss["kpis"] = None
     ss["run_stats"] = stats.last_run()
@@ -237,7 +246,7 @@ class Session:
 
 
 def test_sessions_never_see_each_others_session_data(use_database):
-    f = Filters("ops", 2, 3, ANCHOR, ANCHOR)
+    f = window(2, 2)
     a, b = Session("session-a"), Session("session-b")
     for at in (a, b):
         at.session_state["user"] = "ana"
@@ -257,7 +266,7 @@ def test_sessions_never_see_each_others_session_data(use_database):
 
     # The last good results live in each session's state: b never gets a's numbers.
     b_numbers = b.session_state["kpis"].value  # for f
-    g = Filters("ops", 4, 4, ANCHOR, ANCHOR)
+    g = window(4, 1)
     a.session_state["filters"] = g
     a.run()
     a_numbers = a.session_state["kpis"].value  # for g
@@ -277,22 +286,24 @@ def test_sessions_never_see_each_others_session_data(use_database):
 def test_invalidate_one_loader_or_all_historical(use_database):
     at = run_page()
     run_page(at)
-    data.clear_loader("kpis")
+    data.clear_loader("totals")
     at = run_page(at)
-    assert at.session_state["run_stats"]["misses_by_loader"] == {"kpis": 1}
+    assert at.session_state["run_stats"]["misses_by_loader"] == {"totals": 1}
     data.refresh_historical()
     at = run_page(at)
     misses = at.session_state["run_stats"]["misses_by_loader"]
-    assert "catalogue" not in misses  # its own tier, one hour
-    assert {"kpis", "margins_by_category", "sales_by_hour", "operation_status"} <= set(misses)
+    assert "members" not in misses  # its own tier, one hour
+    assert {"totals", "status"} <= set(misses)
+    assert set(misses) & {"breakdown", "series"} or not MODEL.page.sections
 
 
 def test_prefetch_collects_errors_instead_of_raising(use_database):
     with tables_renamed_away(use_database):
-        errors = data.prefetch(Filters("ops", 1, 2, ANCHOR, ANCHOR))
+        errors = data.prefetch(FIRST)
     assert len(errors) == 1  # one message for the same cause, naming every section
-    assert errors[0].startswith("KPIs, Margins by category")
-    assert data.prefetch(Filters("realtime", 1, 2, ANCHOR, ANCHOR)) == []
+    keys = [section.key for section in MODEL.page.sections]
+    assert errors[0].startswith(", ".join(["totals", *keys]))
+    assert data.prefetch(Filters("realtime")) == []
 
 
 def test_engine_is_one_per_process_and_follows_the_configuration(
@@ -310,21 +321,28 @@ def test_static_config_and_catalogue_tiers(use_database):
     config = data.load_app_config()
     assert config["currency"] and config["database"] in {"sqlite", "mysql"}
     assert data.load_app_config() == config
-    cat = data.load_catalogue()
-    assert not cat.stale and len(cat.value) > 10
+    for dimension in MODEL.dimensions:
+        options = data.load_members(dimension.name)
+        assert not options.stale and len(options.value) > 1
     before = stats.total()["sql_statements"]
-    data.load_catalogue()
+    for dimension in MODEL.dimensions:
+        data.load_members(dimension.name)
     assert stats.total()["sql_statements"] == before
 
 
 def test_invalid_filters_are_rejected_before_sql(use_database):
-    with pytest.raises(ValueError, match="after the last"):
-        data.load_kpis(Filters("ops", 9, 1, dt.date.today(), dt.date.today()))
+    day = dt.date.today()
+    with pytest.raises(ValueError, match="after the end date"):
+        data.load_totals(Filters("dates", date_start=day, date_end=day - dt.timedelta(1)))
+    with pytest.raises(ValueError, match="Unknown filter"):
+        data.load_totals(Filters("dates", date_start=day, date_end=day, picks=(("x", ()),)))
     assert stats.total()["sql_statements"] == 0
 
 
-def test_queries_module_does_not_import_streamlit():
+@pytest.mark.parametrize("module", ["queries", "model", "modeling", "store", "synthetic"])
+def test_the_layers_below_the_loaders_do_not_import_streamlit(module):
+    import importlib
     from pathlib import Path
 
-    source = Path(queries.__file__).read_text(encoding="utf-8")
-    assert "streamlit" not in source
+    path = importlib.import_module(f"{db.PACKAGE}.{module}").__file__
+    assert "streamlit" not in Path(path).read_text(encoding="utf-8")

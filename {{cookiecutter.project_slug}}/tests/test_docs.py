@@ -14,7 +14,14 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def test_every_command_the_readme_names_runs():
     commands = set(re.findall(r"`python -m (\w+) (\w+)", README))
-    assert {command for _, command in commands} == {"seed", "live", "serve", "bench"}
+    assert {command for _, command in commands} == {
+        "seed",
+        "live",
+        "serve",
+        "bench",
+        "inspect",
+        "sql",
+    }
     for package, command in sorted(commands):
         assert package == db.PACKAGE
         result = subprocess.run(

@@ -1,12 +1,14 @@
 """Hostile input: whatever reaches a filter, no traceback and not one row changed.
 
-Three doors, each tried with injection strings, very long values, unicode, empty values,
-reversed ranges and out-of-range dates and numbers:
+Three doors, each tried with injection strings (aimed at the model's own tables), very
+long values, unicode, empty values, reversed ranges and out-of-range dates and numbers:
 
-1. the data layer (``Filters`` straight into every loader);
-2. the URL: every query parameter of a real ``streamlit run`` server (links are shared);
-3. the widgets: values a forged client sends over the websocket for every filter widget,
-   bypassing the browser's own checks.
+1. the data layer: ``Filters`` with picks for every dimension of the model, straight into
+   every loader (the KPIs, each section of the page, the detail, the filter options);
+2. the URL: every query parameter of a real ``streamlit run`` server (links are shared):
+   the view, its range and one per dimension;
+3. the widgets: values a forged client sends over the websocket for every filter widget
+   and every control inside a section, bypassing the browser's own checks.
 
 Before and after, every table's row count and checksum must be identical.
 ``DASH_HOSTILE_FULL=1`` tries every value on every door (the default is a CI-sized set).
@@ -20,23 +22,28 @@ import os
 import urllib.parse
 
 import pytest
-from conftest import APP_SCRIPT, clear_caches
-from faultkit import Tab, fault_database, fingerprint, serve
+from conftest import ANCHOR, APP_SCRIPT, clear_caches
+from faultkit import BREAKDOWNS, RANKINGS, Tab, fault_database, fingerprint, serve
 
 from {{ cookiecutter.package_name }} import data
+from {{ cookiecutter.package_name }}.filters import mode_label
 from {{ cookiecutter.package_name }}.i18n import t
+from {{ cookiecutter.package_name }}.model import MODEL
 from {{ cookiecutter.package_name }}.queries import Filters
 
 FULL = bool(os.environ.get("DASH_HOSTILE_FULL"))
+FACT = MODEL.fact.name
+OTHER = MODEL.tables[-1]  # another table to aim at (the fact, when it is alone)
+DIMENSIONS = [dimension.name for dimension in MODEL.dimensions]
 
 INJECTIONS = [
     "' OR '1'='1",
-    "1; DROP TABLE order_items; --",
-    "Robert'); DROP TABLE products; --",
-    '"; DELETE FROM orders; --',
+    f"1; DROP TABLE {FACT}; --",
+    f"Robert'); DROP TABLE {OTHER.name}; --",
+    f'"; DELETE FROM {FACT}; --',
     "1 UNION SELECT user, password FROM mysql.user --",
     "' AND SLEEP(5) --",
-    "'; UPDATE products SET price = 0; --",
+    f"'; UPDATE {OTHER.name} SET {list(OTHER.columns)[-1].name} = 0; --",
     "%",
     "_",
     "\\",
@@ -54,17 +61,24 @@ HOSTILE = INJECTIONS + UNICODE + EMPTY + NUMBERS + DATES + LONG
 QUICK = INJECTIONS[:4] + UNICODE[:2] + EMPTY[:2] + NUMBERS[2:5] + DATES[:2] + LONG[:1]
 VALUES = HOSTILE if FULL else QUICK
 
-URL_PARAMS = ["mode", "op_start", "op_end", "date_start", "date_end", "categories", "products"]
+# Every query parameter the page reads: the view, its range and one per dimension.
+PERIOD_PARAMS = ["op_start", "op_end"] if MODEL.period else []
+DATE_PARAMS = ["date_start", "date_end"]
+URL_PARAMS = ["mode", *PERIOD_PARAMS, *DATE_PARAMS, *DIMENSIONS]
+FIRST = (PERIOD_PARAMS or DATE_PARAMS)[0]
 RAW_QUERIES = [  # query strings no browser would send
-    "op_start=1&op_start=2&op_start=3",
-    "categories=%ZZ&products=%",
+    f"{FIRST}=1&{FIRST}=2&{FIRST}=3",
+    "&".join(f"{name}=%ZZ&{name}=%" for name in DIMENSIONS),  # broken escapes
     "=&=&&",
     "mode=dates&date_start=2024-03-31&date_end=2020-01-01",  # reversed
-    "mode=ops&op_start=40&op_end=2",  # reversed
     "mode=dates&date_start=1900-01-01&date_end=2999-01-01",  # out of range
-    "op_start=-99999999&op_end=99999999",
     "a" * 50_000,
 ]
+if MODEL.period:
+    RAW_QUERIES += [
+        "mode=ops&op_start=40&op_end=2",  # reversed
+        "op_start=-99999999&op_end=99999999",
+    ]
 
 tried = {"data layer": 0, "url": 0, "widgets": 0}
 
@@ -90,46 +104,58 @@ def server(hostile_url, tmp_path_factory):
 # --- 1. The data layer -----------------------------------------------------------------
 
 D = dt.date
-HOSTILE_DATES = [D.min, D(1, 1, 2), D(1970, 1, 1), D(2024, 3, 31), D(9999, 12, 31), D.max]
+HOSTILE_DATES = [D.min, D(1, 1, 2), D(1970, 1, 1), ANCHOR, D(9999, 12, 31), D.max]
 HOSTILE_INTS = [-(2**63) - 1, -(2**31), -1, 0, 1, 2**31, 2**63, 2**64]
 
 
 def _filters() -> list[Filters]:
-    base = {"op_start": 2, "op_end": 5, "date_start": D(2024, 3, 1), "date_end": D(2024, 3, 7)}
+    week = {"date_start": ANCHOR - dt.timedelta(days=6), "date_end": ANCHOR}
+    base = {"op_start": 2, "op_end": 5, **week}
+    mode = MODEL.default_mode
     cases = [Filters(mode=m, **base) for m in ("ops", "dates", "realtime", "", "x" * 10_000)]
-    cases += [Filters(mode="ops", **base, categories=(v,)) for v in HOSTILE]
-    cases += [Filters(mode="ops", **base, categories=tuple(HOSTILE))]
-    cases += [Filters(mode="ops", **base, categories=("x",) * 10_000)]
-    for a in HOSTILE_INTS:
-        for b in HOSTILE_INTS:
-            cases.append(Filters(mode="ops", **{**base, "op_start": a, "op_end": b}))
-        cases.append(Filters(mode="ops", **base, products=(a,)))
+    for name in DIMENSIONS:  # every dimension's filter, one value at a time and all at once
+        cases += [Filters(mode=mode, **base, picks=((name, (v,)),)) for v in HOSTILE]
+        cases += [Filters(mode=mode, **base, picks=((name, tuple(HOSTILE)),))]
+        cases += [Filters(mode=mode, **base, picks=((name, ("x",) * 10_000),))]
+        cases += [Filters(mode=mode, **base, picks=((name, (a,)),)) for a in HOSTILE_INTS]
+    cases += [Filters(mode=mode, **base, picks=(("no such filter", ("x",)),))]
+    cases += [Filters(mode=mode, **base, picks=tuple((n, tuple(HOSTILE)) for n in DIMENSIONS))]
+    if MODEL.period:
+        for a in HOSTILE_INTS:
+            for b in HOSTILE_INTS:
+                cases.append(Filters(mode="ops", **{**base, "op_start": a, "op_end": b}))
     for a in HOSTILE_DATES:
         for b in HOSTILE_DATES:
             cases.append(Filters(mode="dates", **{**base, "date_start": a, "date_end": b}))
     return cases
 
 
-LOADERS = [
-    data.load_kpis,
-    data.load_margins_by_category,
-    data.load_sales_by_hour,
-    data.load_top_products,
-    data.load_sales_by_category,
-    data.load_detail_count,
-    lambda f: data.load_detail_page(f, 0, 25),
-    lambda f: data.load_detail_page(f, 2**63, 2**63),
-    lambda f: data.load_top_products(f, limit=-(2**63)),
-]
+def _loaders() -> list:
+    """Every public loader that takes filters (or a name), as f -> Loaded."""
+    loaders = [data.load_totals]
+    for section in MODEL.page.sections:
+        loaders.append(lambda f, s=section: data.load_section(f, s))
+    for ranking in RANKINGS:  # a ranking's N comes from the page: try absurd ones
+        for limit in (-(2**63), 0, 2**63):
+            loaders.append(lambda f, s=ranking, n=limit: data.load_section(f, s, limit=n))
+    if MODEL.page.detail:
+        loaders += [
+            data.load_detail_count,
+            lambda f: data.load_detail_page(f, 0, 25),
+            lambda f: data.load_detail_page(f, 2**63, 2**63),
+            lambda f: data.load_detail_page(f, -(2**63), -1),
+        ]
+    return loaders
 
 
 def test_data_layer_rejects_or_answers_every_hostile_filter(hostile_url, before, monkeypatch):
     """Each loader returns a result or raises ValueError (a message); nothing else."""
     monkeypatch.setenv("DATABASE_URL", hostile_url)
     clear_caches()
+    loaders = _loaders()
     try:
         for f in _filters():
-            for loader in LOADERS:
+            for loader in loaders:
                 tried["data layer"] += 1
                 try:
                     loaded = loader(f)
@@ -137,6 +163,15 @@ def test_data_layer_rejects_or_answers_every_hostile_filter(hostile_url, before,
                     assert str(exc), f
                 else:
                     assert not loaded.stale, (f, loaded.error)
+        # A filter's options, for every dimension and for names no model has.
+        for name in DIMENSIONS + VALUES:
+            tried["data layer"] += 1
+            try:
+                loaded = data.load_members(name)
+            except ValueError as exc:  # ModelError: no such dimension
+                assert name not in DIMENSIONS, exc
+            else:
+                assert not loaded.stale and not loaded.value.empty, name
     finally:
         clear_caches()
     assert fingerprint(hostile_url) == before
@@ -148,7 +183,7 @@ def test_data_layer_rejects_or_answers_every_hostile_filter(hostile_url, before,
 def _query_strings() -> list[str]:
     qs = [urllib.parse.urlencode({p: v}) for p in URL_PARAMS for v in VALUES]
     qs += [urllib.parse.urlencode(dict.fromkeys(URL_PARAMS, v)) for v in VALUES]
-    qs += [urllib.parse.urlencode({"mode": "dates", p: v}) for p in URL_PARAMS[3:5] for v in DATES]
+    qs += [urllib.parse.urlencode({"mode": "dates", p: v}) for p in DATE_PARAMS for v in DATES]
     return qs + RAW_QUERIES
 
 
@@ -188,17 +223,17 @@ def _forged(values: list[str]) -> dict[str, list]:
     """
     numbers = [1e308, -1e308, 0.0, -1.0, 1.5, float(2**63), float(-(2**63))]
     lists = [[v] for v in values] + [list(values), [], ["x"] * 5_000]
-    return {
-        "op_start": numbers,
-        "op_end": numbers,
-        "mode": lists[:8] + [[t("mode_realtime"), t("mode_dates")]],
-        "categories": lists,
-        "products": lists,
-        "top_n": lists[:8] + [[t("top_choice", n=5), t("top_choice", n=10)]],
-        "margins_view": lists[:8],
-        "date_start": [[v] for v in DATES] + [[d, d] for d in DATES[:2]] + lists[:4],
-        "date_end": [[v] for v in DATES] + lists[:4],
-    }
+    two_modes = [mode_label(mode) for mode in MODEL.modes[:2]]  # two at once: single choice
+    forged = {key: numbers for key in PERIOD_PARAMS}
+    forged["mode"] = lists[:8] + [two_modes]
+    forged |= dict.fromkeys(DIMENSIONS, lists)
+    for ranking in RANKINGS:  # the N control: junk, and two valid sizes at once
+        forged[ranking.size_key] = lists[:8] + [[t("top_choice", n=n) for n in ranking.sizes[:2]]]
+    for breakdown in BREAKDOWNS:
+        forged[breakdown.view_key] = lists[:8]
+    forged["date_start"] = [[v] for v in DATES] + [[d, d] for d in DATES[:2]] + lists[:4]
+    forged["date_end"] = [[v] for v in DATES] + lists[:4]
+    return forged
 
 
 async def _forge(base: str, values: list[str]) -> tuple[int, list[str]]:
@@ -208,7 +243,7 @@ async def _forge(base: str, values: list[str]) -> tuple[int, list[str]]:
         async with Tab(base) as tab:
             await tab.open()
             if key.startswith("date_"):
-                await tab.set_widgets(mode=[t("mode_dates")])  # the date inputs appear
+                await tab.set_widgets(mode=[mode_label("dates")])  # the date inputs appear
             widget = tab.widgets.get(key) or pytest.fail(f"no widget {key!r} on the page")
             for value in attempts:
                 count += 1

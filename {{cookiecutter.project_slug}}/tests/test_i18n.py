@@ -11,10 +11,10 @@ import pytest
 from conftest import APP_SCRIPT, APP_TIMEOUT, metric_values
 from streamlit.testing.v1 import AppTest
 
-from {{ cookiecutter.package_name }} import i18n, settings
+from {{ cookiecutter.package_name }} import i18n, sections, settings
+from {{ cookiecutter.package_name }}.model import MODEL
 
-SPANISH_KPIS = ["Ventas", "Pedidos", "Ticket promedio", "Margen bruto", "Margen %"]
-# English text that differs from its Spanish translation ("Total" is both).
+# English text of the catalogue that differs from its Spanish translation ("Total" is both).
 ENGLISH_ONLY = {text for key, text in i18n.EN.items() if text != i18n.ES[key]}
 
 
@@ -63,8 +63,19 @@ def test_t_fills_placeholders_in_the_configured_language(monkeypatch):
     assert i18n.t("top_choice", n=5) == "Top 5"
     monkeypatch.setattr(settings, "LANGUAGE", "es")
     assert i18n.t("mode_dates") == "Fechas"
-    assert i18n.t("badge_closed", op=7) == "Operación #7 cerrada"
+    assert i18n.t("badge_period", period="Turno", op=7, state="cerrado") == "Turno #7 cerrado"
     assert i18n.date(dt.date(2024, 1, 5)) == "05 ene 2024"
+    assert i18n.label({"en": "Sales", "es": "Ventas"}) == "Ventas"
+    assert i18n.label({"en": "Only English"}) == "Only English"  # falls back to English
+
+
+def test_every_label_of_the_model_has_both_languages():
+    texts = [m.label for m in MODEL.measures] + [d.label for d in MODEL.dimensions]
+    texts += [d.plural for d in MODEL.dimensions]
+    if MODEL.period:
+        texts += [MODEL.period.label, MODEL.period.plural]
+    for text in texts:
+        assert set(text) == {"en", "es"} and all(text.values()), text
 
 
 # --- Numbers ---------------------------------------------------------------------------
@@ -171,59 +182,99 @@ def shown_texts(block) -> list[str]:
     return out
 
 
-def one_operation(at: AppTest) -> AppTest:
-    """The last closed operation alone: it has a previous one, so the cards show deltas."""
+def one_period(at: AppTest) -> AppTest:
+    """The latest closed period (or day) alone: it has a previous one, so the cards show
+    deltas."""
     at.run()
-    last = at.session_state["op_end"]
-    return at.number_input(key="op_start").set_value(last).run()
+    if MODEL.period:
+        last = at.session_state["op_end"]
+        return at.number_input(key="op_start").set_value(last).run()
+    at.segmented_control(key="mode").set_value("dates").run()
+    last = at.session_state["date_end"]
+    return at.date_input(key="date_start").set_value(last).run()
+
+
+def spanish_texts(monkeypatch) -> dict:
+    """What the page must say in Spanish, from the model's labels and the catalogue."""
+    monkeypatch.setattr(settings, "LANGUAGE", "es")
+    period = MODEL.period
+    if period:
+        one = i18n.label(period.short) or i18n.label(period.label).lower()
+        compare = i18n.t("vs_prev_op", period=one)
+    else:
+        compare = i18n.t("vs_prev_day")
+    sidebar = ["Filtros", "Vista", "En vivo", "Fechas"]
+    sidebar += [i18n.label(d.plural) for d in MODEL.dimensions]
+    if period:
+        sidebar.append(i18n.label(period.plural))
+    return {
+        "kpis": [i18n.label(MODEL.measure(name).label) for name in MODEL.page.kpis],
+        "compare": compare,
+        "sidebar": sidebar,
+        "titles": [sections.title(s).format(n=getattr(s, "size", "")) for s in MODEL.page.sections],
+    }
 
 
 def test_app_in_spanish(app, monkeypatch):
-    english = metric_values(one_operation(app))  # read while settings are still English
-    monkeypatch.setattr(settings, "LANGUAGE", "es")
+    english = metric_values(one_period(app))  # read while settings are still English
+    want = spanish_texts(monkeypatch)
     monkeypatch.setattr(settings, "NUMBER_FORMAT", "1.234,56")
-    at = one_operation(AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT))
+    at = one_period(AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT))
     assert not at.exception, at.exception
     assert not at.error and not at.warning
 
-    labels = [m.label for m in at.metric]
-    assert labels == SPANISH_KPIS
-    values = {m.label: m.value for m in at.metric}
-    # "Bs 12.345" (whole Bs), "1.234", "Bs 123,45", "Bs 6.789", "65,4%"
-    assert values["Ventas"].startswith("Bs ") and "," not in values["Ventas"]
-    assert values["Ticket promedio"].startswith("Bs ") and values["Ticket promedio"][-3] == ","
-    assert values["Margen %"].endswith("%") and values["Margen %"][-3] == ","
+    assert [m.label for m in at.metric] == want["kpis"]
+    for m, name in zip(at.metric, MODEL.page.kpis, strict=True):
+        kind = MODEL.measure(name).kind
+        if kind == "money":
+            assert m.value.startswith("Bs "), m.value  # "Bs 12.345" or "Bs 123,45"
+        if kind == "percent":
+            assert m.value.endswith("%") and m.value[-3] == ",", m.value  # "65,4%"
     # Same numbers as in English, only written differently.
     assert list(metric_values(at).values()) == pytest.approx(list(english.values()))
     for m in at.metric:
-        assert m.proto.delta_description == "vs. op. ant.", m.proto
-        assert m.proto.delta[:1] in "+-" and m.proto.delta[1:2] != " ", m.proto
+        if m.proto.delta:
+            assert m.proto.delta_description == want["compare"], m.proto
+            signed = m.proto.delta[:1] in "+-"
+            zero = not any(ch in "123456789" for ch in m.proto.delta)  # "0,0 p. p.": no sign
+            assert (signed or zero) and m.proto.delta[1:2] != " ", m.proto
 
     sidebar = shown_texts(at.sidebar)
-    for text in ("Filtros", "Vista", "Operaciones", "En vivo", "Fechas", "Categorías"):
+    for text in want["sidebar"]:
         assert text in sidebar, (text, sidebar)
     main = [text.strip("*") for text in shown_texts(at.main)]  # **bold** headings
-    assert "Ventas por hora" in main and "Márgenes por categoría" in main
+    for title in want["titles"]:  # the sections' headings (a ranking shows its first N)
+        assert title in main, (title, main)
     left = [text for text in sidebar + main if text in ENGLISH_ONLY]
     assert not left, left
 
 
 def test_spanish_message_for_a_reversed_range(app, spanish):
     at = app.run()
-    at.number_input(key="op_start").set_value(5).run()
-    at.number_input(key="op_end").set_value(3).run()
+    if MODEL.period:
+        last = at.session_state["op_end"]
+        at.number_input(key="op_start").set_value(last).run()
+        at.number_input(key="op_end").set_value(last - 1).run()
+        want = "es posterior al final"
+    else:
+        at.segmented_control(key="mode").set_value("dates").run()
+        last = at.session_state["date_end"]
+        at.date_input(key="date_start").set_value(last).run()
+        at.date_input(key="date_end").set_value(last - dt.timedelta(days=1)).run()
+        want = "es posterior a la fecha de fin"
     assert not at.exception
-    assert "es posterior a la última" in " ".join(w.value for w in at.warning)
+    assert want in " ".join(w.value for w in at.warning)
     assert not at.metric
 
 
-def test_order_lines_in_spanish(app, spanish):
+def test_detail_page_in_spanish(app, spanish):
     at = app.run()
-    at.switch_page("app_pages/order_lines.py").run()
+    at.switch_page("app_pages/detail.py").run()
     at.toggle(key="detail_load").set_value(True).run()
     assert not at.exception, at.exception
-    assert at.toggle(key="detail_load").label == "Cargar líneas de pedido"
+    noun = i18n.label(MODEL.page.detail.label).lower()
+    assert at.toggle(key="detail_load").label == f"Cargar {noun}"
     captions = " ".join(c.value for c in at.caption)
-    total = re.search(r"Filas 1–50 de ([\d.]+)", captions)
+    total = re.search(r"Filas 1–\d+ de ([\d.]+)", captions)
     assert total, captions
     assert "," not in total.group(1)  # thousands with ".", as in "1.234"

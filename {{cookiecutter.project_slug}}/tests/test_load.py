@@ -1,8 +1,9 @@
 """Load: concurrent sessions changing filters against a real server, with zero errors.
 
 Each session is a browser tab over the websocket (``faultkit.Tab``): it opens the page and
-then, until the time is up, changes the operation range, the view, the categories and
-the Top-N control (a fragment), like a user would. Every run must end with numbers on the
+then, until the time is up, changes the range (periods, or dates without a period), the
+view, the first dimension's filter and a control inside a fragment (the first ranking's
+N, else a breakdown's view), like a user would. Every run must end with numbers on the
 page and no exception, error, warning or toast; the server's memory is sampled throughout.
 
 Both servers: ``streamlit run`` and the production mode (``python -m <package>.asgi``).
@@ -15,16 +16,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import os
 import random
 import time
 
 import pytest
-from faultkit import Tab, fault_database
-from sqlalchemy import create_engine, text
+from faultkit import RANGE_KEYS, Tab, fault_database, fragment_widget
+from sqlalchemy import create_engine
 
+from {{ cookiecutter.package_name }} import queries
 from {{ cookiecutter.package_name }}.bench import servers
-from {{ cookiecutter.package_name }}.i18n import t
+from {{ cookiecutter.package_name }}.filters import mode_label
+from {{ cookiecutter.package_name }}.model import MODEL
 
 SESSIONS = int(os.environ.get("DASH_LOAD_SESSIONS", "25"))
 SECONDS = float(os.environ.get("DASH_LOAD_SECONDS", "10"))
@@ -32,6 +36,8 @@ MAX_GROWTH_MB = float(os.environ.get("DASH_LOAD_MAX_GROWTH_MB", "200"))
 KINDS = [servers.STREAMLIT_RUN]
 if (servers.PROJECT_ROOT / servers.PACKAGE / "asgi.py").exists():
     KINDS.append(servers.PRODUCTION)
+DIMENSION = MODEL.dimensions[0].name if MODEL.dimensions else None
+FRAGMENT = fragment_widget()  # (key, option labels), or None
 
 
 @pytest.fixture(scope="module")
@@ -40,23 +46,33 @@ def load_url(tmp_path_factory: pytest.TempPathFactory):
         yield url
 
 
+def _window(rng: random.Random, bounds: dict) -> dict:
+    """A random range of up to 7 periods (or days) inside the data."""
+    first, last = bounds["first"], bounds["last"]
+    if MODEL.period:
+        start = rng.randint(first, last)
+        end = min(start + rng.randint(0, 6), last)
+    else:  # dates travel as ISO strings
+        start = first + dt.timedelta(days=rng.randint(0, (last - first).days))
+        end = min(start + dt.timedelta(days=rng.randint(0, 6)), last)
+        start, end = [start.isoformat()], [end.isoformat()]
+    return dict(zip(RANGE_KEYS, (start, end), strict=True))
+
+
 async def _user(tab: Tab, n: int, until: float, bounds: dict, out: dict) -> None:
     rng = random.Random(n)
     while time.monotonic() < until:
         action = rng.random()
         if action < 0.45:
-            start = rng.randint(bounds["min_op"], bounds["max_op"])
-            end = min(start + rng.randint(0, 6), bounds["max_op"])
-            run = await tab.set_widgets(op_start=start, op_end=end)
-        elif action < 0.6:
-            picked = rng.sample(bounds["categories"], rng.randint(0, 2))
-            run = await tab.set_widgets(categories=picked)
-        elif action < 0.75:
-            top = rng.choice([t("top_choice", n=5), t("top_choice", n=10)])
-            run = await tab.set_fragment_widget("top_n", [top])
+            run = await tab.set_widgets(**_window(rng, bounds))
+        elif action < 0.6 and DIMENSION:
+            picked = rng.sample(bounds["names"], min(len(bounds["names"]), rng.randint(0, 2)))
+            run = await tab.set_widgets(**{DIMENSION: picked})
+        elif action < 0.75 and FRAGMENT:
+            key, options = FRAGMENT
+            run = await tab.set_fragment_widget(key, [rng.choice(options[:2])])
         elif action < 0.9:
-            mode = rng.choice([t("mode_ops"), t("mode_dates"), t("mode_realtime")])
-            run = await tab.set_widgets(mode=[mode])
+            run = await tab.set_widgets(mode=[mode_label(rng.choice(MODEL.modes))])
         else:
             run = await tab.rerun()
         out["runs"] += 1
@@ -94,15 +110,21 @@ async def _load(server: servers.Server, bounds: dict) -> dict:
 
 
 def _bounds(url: str) -> dict:
-    """Operation ids and category names of the database (what a user can pick)."""
+    """What a user can pick: the closed periods (or the days) of the data, and the names
+    the first dimension's filter offers."""
     engine = create_engine(url)
     try:
         with engine.connect() as c:
-            lo, hi = c.execute(text("SELECT MIN(op_id), MAX(op_id) FROM operations")).one()
-            names = c.execute(text("SELECT name FROM categories ORDER BY name")).scalars()
-            return {"min_op": lo, "max_op": hi - 1, "categories": list(names)}
+            status = queries.fetch_status(c)
+            names = queries.fetch_members(c, DIMENSION)["name"] if DIMENSION else []
     finally:
         engine.dispose()
+    if MODEL.period:  # the open period is the live view's
+        last = status["latest_op"] - (1 if status["is_open"] else 0)
+        first = status["min_op"]
+    else:
+        first, last = status["min_date"], status["max_date"]
+    return {"first": first, "last": last, "names": sorted({str(n) for n in names})}
 
 
 @pytest.mark.parametrize("kind", KINDS)

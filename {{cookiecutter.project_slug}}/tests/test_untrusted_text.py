@@ -1,33 +1,41 @@
 """What the database holds is text, never markup: the real page in a real browser.
 
-Every category and product name is a Markdown or HTML payload (an image from a tracker, a
-``javascript:`` link, ``<img onerror>``, ``:red[...]``, ``$x^2$``, an icon, a bare link).
-The browser records every request and every dialog while the test opens every page and
-view with those categories selected: no request may leave 127.0.0.1, no dialog may open,
-no formatting may come from the data, and the names must be visible as typed.
+Every value of every dimension (model.py) is a Markdown or HTML payload (an image from a
+tracker, a ``javascript:`` link, ``<img onerror>``, ``:red[...]``, ``$x^2$``, an icon, a
+bare link). The browser records every request and every dialog while the test opens every
+page and view with one dimension's values chosen: no request may leave 127.0.0.1, no
+dialog may open, no formatting may come from the data, and the names must be visible as
+typed: in the header, the filter's chips, the charts' labels and tooltips, the detail.
 """
 
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterator
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from conftest import APP_SCRIPT, ui_database
-from faultkit import serve
-from sqlalchemy import bindparam, create_engine, select
+from faultkit import BREAKDOWNS, serve
+from sqlalchemy import Column, and_, bindparam, create_engine, select
 from test_browser import (
     ALL_CHARTS_DRAWN,
+    CHART,
+    CHARTS,
     IDLE,
     VIEWPORT,
     WAIT_MS,
     _chromium_path,
     _require_browser,
+    heading,
 )
 
-from {{ cookiecutter.package_name }}.i18n import t
-from {{ cookiecutter.package_name }}.queries import categories, products
+from {{ cookiecutter.package_name }} import queries
+from {{ cookiecutter.package_name }}.filters import mode_label
+from {{ cookiecutter.package_name }}.i18n import label, t
+from {{ cookiecutter.package_name }}.model import MODEL
+from {{ cookiecutter.package_name }}.modeling import Ranking, Share
 
 PAYLOADS = [
     "![t](http://tracker.invalid/p.png)",
@@ -59,31 +67,67 @@ FORMATTING = """() => {
 }"""
 
 
+# The dimension whose values the views are opened with: one whose values are its names
+# (the header then lists them), else the first.
+CHOSEN = next((d for d in MODEL.dimensions if d.key is None), MODEL.dimensions[0])
+MAX_CHOSEN = 2 * len(PAYLOADS)
+
+
+def payload(n: int, letter: str, width: int | None) -> str:
+    """The n-th payload of a column, cut to its width; the suffix (a letter per column, a
+    number per value) keeps every name distinct, so a unique column stays unique."""
+    suffix = f" {letter}{n}"
+    return PAYLOADS[n % len(PAYLOADS)][: (width or 10_000) - len(suffix)] + suffix
+
+
+def write_payloads(url: str) -> None:
+    """Every dimension's column (a column of a model table) rewritten with payloads."""
+    columns = dict.fromkeys(d.column for d in MODEL.dimensions if isinstance(d.column, Column))
+    engine = create_engine(url)
+    try:
+        with engine.begin() as c:
+            for letter, column in zip(string.ascii_uppercase, columns, strict=False):
+                table, keys = column.table, list(column.table.primary_key.columns)
+                rows = c.execute(select(*keys, column).order_by(*keys)).all()
+                renamed: dict = {}  # old value -> payload: rows that shared a value still do
+                for *_, old in rows:
+                    width = getattr(column.type, "length", None)
+                    renamed.setdefault(old, payload(len(renamed), letter, width))
+                where = and_(*(key == bindparam(f"key_{i}") for i, key in enumerate(keys)))
+                update = table.update().where(where).values({column.name: bindparam("new")})
+                c.execute(
+                    update,
+                    [
+                        {**{f"key_{i}": v for i, v in enumerate(key)}, "new": renamed[old]}
+                        for *key, old in rows
+                    ],
+                )
+    finally:
+        engine.dispose()
+
+
+def members(url: str, dimension: str):
+    """(values, names) a dimension's filter offers."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            frame = queries.fetch_members(c, dimension)
+    finally:
+        engine.dispose()
+    return [v.item() if hasattr(v, "item") else v for v in frame["value"]], list(frame["name"])
+
+
 @pytest.fixture(scope="module")
-def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The dashboard on a database whose names are payloads."""
+def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict]]:
+    """The dashboard on a database whose names are payloads, and those names by dimension."""
     _require_browser()
     _chromium_path()
     folder = tmp_path_factory.mktemp("untrusted")
     with ui_database(folder) as url:
-        engine = create_engine(url)
-        with engine.begin() as c:
-            ids = c.execute(select(categories.c.category_id).order_by("category_id")).scalars()
-            for index, category_id in enumerate(list(ids)):
-                c.execute(
-                    categories.update()
-                    .where(categories.c.category_id == bindparam("cid"))
-                    .values(name=bindparam("n")),
-                    {"cid": category_id, "n": PAYLOADS[index % len(PAYLOADS)] + f" {index}"},
-                )
-            c.execute(
-                products.update().values(
-                    name=products.c.name + " " + bindparam("p", PAYLOADS[0] + " " + PAYLOADS[3])
-                )
-            )
-        engine.dispose()
+        write_payloads(url)
+        names = {d.name: members(url, d.name) for d in MODEL.dimensions}
         with serve(APP_SCRIPT, {"DATABASE_URL": url}, folder) as server:
-            yield server.url
+            yield server.url, names
 
 
 @pytest.fixture(scope="module")
@@ -120,15 +164,14 @@ def visible(text: str) -> str:
     return " ".join(text.replace("\u2060", "").split())
 
 
-def open_view(page, base: str, path: str = "", mode: str = "ops", **params) -> None:
+def open_view(page, base: str, path: str = "", mode: str | None = None, **params) -> None:
     """Open a page with the filters in the URL, then pick the view mode as a user would."""
     page.goto(f"{base}/{path}?{urlencode(params, doseq=True)}")
     page.wait_for_selector(IDLE)
-    if mode != "ops":
-        page.locator(".st-key-mode").get_by_role("radio", name=t("mode_" + mode)).click()
+    if mode not in (None, MODEL.default_mode):
+        radio = page.locator(".st-key-mode").get_by_role("radio", name=mode_label(mode), exact=True)
+        radio.click()
         page.wait_for_selector(IDLE)
-    if "categories" in params:  # the chips are drawn: the filters reached the page
-        page.get_by_text(params["categories"][-1], exact=True).first.wait_for()
     page.wait_for_timeout(500)  # charts draw after the run ends
 
 
@@ -139,51 +182,83 @@ def assert_literal(page, offsite: list[str], dialogs: list[str]) -> None:
     assert offsite == [] and dialogs == []
 
 
+def shown_as_typed(name: str, labels: list[str]) -> bool:
+    """A chart label is the name, or the name shortened with "…" (long legend labels)."""
+    return any(
+        label == name or (label.endswith("…") and name.startswith(label[:-1])) for label in labels
+    )
+
+
+def section_box(page, section):
+    """The bordered box of a section: the innermost block with its heading and a chart."""
+    title = page.get_by_text(heading(section), exact=True)
+    blocks = page.locator('[data-testid="stVerticalBlock"]').filter(has=title)
+    return blocks.filter(has=page.locator(CHART)).last
+
+
 def test_names_from_the_database_are_shown_as_typed_and_fetch_nothing(hostile_server, watched):
+    base, names = hostile_server
     page, offsite, dialogs = watched
-    names = [payload + f" {i}" for i, payload in enumerate(PAYLOADS)]
-    for mode in ("ops", "dates", "realtime"):  # every view, the payload categories chosen
-        open_view(page, hostile_server, mode=mode, categories=names)
+    values, chosen = (part[:MAX_CHOSEN] for part in names[CHOSEN.name])
+    subtitle = label(MODEL.page.subtitle, t("page_overview"))
+    for mode in MODEL.modes:  # every view, the payload values chosen
+        open_view(page, base, mode=mode, **{CHOSEN.name: values})
+        page.get_by_text(chosen[-1], exact=True).first.wait_for()  # the chips are drawn
         assert_literal(page, offsite, dialogs)
-        header = page.locator('[data-testid="stCaptionContainer"]').filter(
-            has_text=re.compile(re.escape(t("subtitle_overview")))
-        )
-        caption = visible(header.first.inner_text())
-        for name in names:  # the header lists the chosen categories, as typed
-            assert visible(name) in caption, (name, caption)
+        if CHOSEN.key is None:  # the header lists the chosen names, as typed
+            header = page.locator('[data-testid="stCaptionContainer"]').filter(
+                has_text=re.compile(re.escape(subtitle))
+            )
+            caption = visible(header.first.inner_text())
+            for name in chosen:
+                assert visible(name) in caption, (name, caption)
         widgets = page.locator('[data-testid="stMultiSelect"]').all_inner_texts()
-        chips = visible(" ".join(widgets))  # the selected categories, as chips
-        assert all(visible(name) in chips for name in names), chips
+        chips = visible(" ".join(widgets))  # the chosen values, as chips
+        assert all(visible(name) in chips for name in chosen), chips
 
-    # Every category: the charts' legends and labels show the names as text.
-    open_view(page, hostile_server)
-    page.wait_for_function(ALL_CHARTS_DRAWN)
-    legend = page.locator('[data-testid="stVegaLiteChart"] svg text').filter(has_text=names[4])
-    legend.first.wait_for()  # the labels are drawn
-    labels = page.locator('[data-testid="stVegaLiteChart"] svg text').all_text_contents()
-    for name in names:  # a legend shortens a long label with "…", nothing else changes
-        assert any(
-            label == name or (label.endswith("…") and name.startswith(label[:-1]))
-            for label in labels
-        ), (name, labels)
-    # The margins section's other view, and a chart's tooltip on the same names.
-    page.locator(".st-key-margins_view").get_by_role(
-        "radio", name=re.compile(t("view_chart"))
-    ).click()
-    page.wait_for_selector(IDLE)
-    margins_chart = page.locator('[data-testid="stVegaLiteChart"]').last
-    margins_chart.locator('path[aria-roledescription="bar"]').first.hover()
-    tooltip = page.locator("#vg-tooltip-element")
-    tooltip.wait_for()
-    assert any(visible(name) in visible(tooltip.inner_text()) for name in names)
-    assert "<img" not in tooltip.inner_html()
+    # Every value: the charts' legends and labels show the names as text.
+    open_view(page, base)
+    page.wait_for_function(ALL_CHARTS_DRAWN, arg=CHARTS)
+    texts = page.locator(f"{CHART} svg text")
+    if CHARTS:
+        texts.first.wait_for()  # the labels are drawn
+    labels = texts.all_text_contents()
+    for section in MODEL.page.sections:
+        if isinstance(section, Share) or getattr(section, "colour", None):
+            # A legend lists every value of its dimension.
+            legend = section.dimension if isinstance(section, Share) else section.colour
+            for name in names[legend][1]:
+                assert shown_as_typed(name, labels), (name, labels)
+        if isinstance(section, Ranking):  # the bars' labels: the best N values
+            assert any(shown_as_typed(n, labels) for n in names[section.dimension][1]), labels
+
+    # A chart's tooltip on the same names: a breakdown's chart view, else the first chart.
+    with_names = BREAKDOWNS + [s for s in MODEL.page.sections if isinstance(s, Share | Ranking)]
+    if with_names:
+        target = with_names[0]
+        if target in BREAKDOWNS:  # its chart view: one chart more on the page
+            charts = page.locator(CHART).count()
+            control = page.locator(f".st-key-{target.view_key}")
+            control.get_by_role("radio", name=re.compile(re.escape(t("view_chart")))).click()
+            page.wait_for_function(ALL_CHARTS_DRAWN, arg=charts + 1)
+        marks = "g.mark-rect path, g.mark-arc path"  # Vega's bars and arcs
+        section_box(page, target).locator(marks).first.hover()
+        tooltip = page.locator("#vg-tooltip-element")
+        tooltip.wait_for()
+        shown = visible(tooltip.inner_text())
+        assert any(visible(name) in shown for name in names[target.dimension][1]), shown
+        assert "<img" not in tooltip.inner_html()
     assert_literal(page, offsite, dialogs)
 
-    # The order lines page: the detail table and the catalogue.
-    open_view(page, hostile_server, "order_lines", categories=names)
-    page.get_by_text(t("detail_load")).click()
-    page.wait_for_selector(IDLE)
-    page.get_by_text(t("catalogue_title")).click()
-    page.wait_for_selector('[data-testid="stDataFrame"] >> visible=true')
-    assert page.locator('[data-testid="stDataFrame"]').count() >= 2  # order lines, catalogue
-    assert_literal(page, offsite, dialogs)
+    # The detail page: its rows loaded, and the lookup table under them.
+    detail = MODEL.page.detail
+    if detail:
+        open_view(page, base, "detail", **{CHOSEN.name: values})
+        page.get_by_text(t("detail_load", detail=label(detail.label).lower())).click()
+        page.wait_for_selector(IDLE)
+        if MODEL.page.lookup:
+            page.get_by_text(label(MODEL.page.lookup.title)).click()
+        page.wait_for_selector('[data-testid="stDataFrame"] >> visible=true')
+        tables = page.locator('[data-testid="stDataFrame"]')
+        assert tables.count() >= 1 + bool(MODEL.page.lookup)  # the rows, the lookup
+        assert_literal(page, offsite, dialogs)

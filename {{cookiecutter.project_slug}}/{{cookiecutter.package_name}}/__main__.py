@@ -1,5 +1,9 @@
-"""Command line: ``seed`` (demo data), ``live`` (moving data), ``bench`` (benchmark),
-``serve`` (the production server)."""
+"""Command line: ``seed`` and ``live`` (the demo), ``inspect`` (a model from your database),
+``sql`` (what the model turns into), ``bench`` (benchmark), ``serve`` (production server).
+
+The demo's commands import the demo only when they run, so a project without demo/ has
+every other command.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,7 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import db, settings, store
-from . import seed as seeding
+from . import db, store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,11 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"python -m {db.PACKAGE}", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p_seed = sub.add_parser("seed", help="create the schema and deterministic demo data")
-    p_seed.add_argument(
-        "--rows", type=int, default=settings.DEFAULT_SEED_ROWS, help="order items to create"
-    )
-    p_seed.add_argument("--seed", type=int, default=seeding.DEFAULT_SEED, help="random seed")
+    p_seed = sub.add_parser("seed", help="the demo: create its tables and deterministic data")
+    p_seed.add_argument("--rows", type=int, default=None, help="order items to create")
+    p_seed.add_argument("--seed", type=int, default=None, help="random seed")
     p_seed.add_argument(
         "--anchor",
         type=dt.date.fromisoformat,
@@ -43,42 +44,122 @@ def main(argv: list[str] | None = None) -> int:
         help="rebuild the demo tables even if already seeded (only tables seed created)",
     )
     p_seed.add_argument("--quiet", action="store_true", help="no progress output")
+    p_seed.add_argument(
+        "--optional", action="store_true", help="exit 0 when the project has no demo any more"
+    )
 
-    p_live = sub.add_parser("live", help="keep adding orders to the open operation")
+    p_live = sub.add_parser("live", help="the demo: keep adding orders to the open operation")
     p_live.add_argument("--seconds", type=float, default=None, help="stop after this long")
     p_live.add_argument("--orders", type=int, default=None, help="stop after this many orders")
     p_live.add_argument("--interval", type=float, default=1.0, help="seconds between orders")
     p_live.add_argument("--quiet", action="store_true", help="no output per order")
+
+    p_inspect = sub.add_parser(
+        "inspect", help="propose a model.py from your database's tables (reads only)"
+    )
+    p_inspect.add_argument(
+        "--fact", default=None, help="the fact table (default: the largest usable one)"
+    )
+    p_inspect.add_argument(
+        "--write", action="store_true", help=f"write {db.PACKAGE}/model.py instead of printing"
+    )
+    p_inspect.add_argument(
+        "--force", action="store_true", help="with --write: replace an existing model.py"
+    )
+
+    p_sql = sub.add_parser("sql", help="print the SQL each loader runs for the default filters")
+    p_sql.add_argument("--mode", default=None, help="a view other than the model's default")
+
     sub.add_parser("bench", help="run the benchmark (python -m <package> bench --help)")
     sub.add_parser("serve", help="the production server (python -m <package> serve --help)")
 
     args = parser.parse_args(argv)
-    progress = None if args.quiet else seeding.print_progress
     url = None
     try:
         url = db.resolve_url()
-        if args.command == "seed":
-            print(f"Database: {db.describe(url)}", file=sys.stderr)
-            db.dialect_module(url).ensure_database(url)
-            engine = db.make_engine(url)
-            try:
-                seeding.seed(engine, args.rows, args.seed, args.anchor, args.force, progress)
-            finally:
-                engine.dispose()
-        else:
-            engine = db.make_engine(url)
-            try:
-                added = seeding.live(engine, args.seconds, args.orders, args.interval, progress)
-            except KeyboardInterrupt:
-                added = None
-            finally:
-                engine.dispose()
-            if added is not None:
-                print(f"Added {added} orders.", file=sys.stderr)
+        if args.command in ("seed", "live"):
+            return _demo(args, url)
+        if args.command == "inspect":
+            from . import inspection
+
+            return inspection.run(url, args.fact, args.write, args.force)
+        if args.command == "sql":
+            return _sql(url, args.mode)
     except (db.DatabaseUnavailable, store.NotOurs, SQLAlchemyError, ValueError) as exc:
         message = db.friendly_error(exc, url) if isinstance(exc, SQLAlchemyError) else exc
         print(f"ERROR: {message}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _demo(args: argparse.Namespace, url) -> int:
+    """seed and live: the demo's own commands (demo/ imported only here)."""
+    try:
+        from .demo import live as appender
+        from .demo import seed as seeding
+    except ImportError:
+        optional = getattr(args, "optional", False)
+        print(
+            f"{'Nothing to seed' if optional else 'ERROR'}: this project has no demo any more "
+            "(demo/ was removed or model.py was replaced): point DATABASE_URL at your "
+            "database instead.",
+            file=sys.stderr,
+        )
+        return 0 if optional else 1
+    progress = None if args.quiet else seeding.print_progress
+    engine = None
+    try:
+        if args.command == "seed":
+            print(f"Database: {db.describe(url)}", file=sys.stderr)
+            db.dialect_module(url).ensure_database(url)
+            engine = db.make_engine(url)
+            seeding.seed(
+                engine,
+                args.rows or seeding.DEFAULT_ROWS,
+                seeding.DEFAULT_SEED if args.seed is None else args.seed,
+                args.anchor,
+                args.force,
+                progress,
+            )
+            return 0
+        engine = db.make_engine(url)
+        try:
+            added = appender.live(engine, args.seconds, args.orders, args.interval, progress)
+        except KeyboardInterrupt:
+            return 0
+        print(f"Added {added} orders.", file=sys.stderr)
+        return 0
+    finally:
+        if engine is not None:
+            engine.dispose()
+
+
+def _sql(url, mode: str | None) -> int:
+    """Print each loader's statement for the default filters (bound parameters shown
+    apart: the statements never carry values in their text)."""
+    from . import queries
+    from .model import MODEL
+
+    engine = db.make_engine(url)
+    try:
+        with engine.connect() as c:
+            status = queries.fetch_status(c)
+            f = queries.default_filters(status)
+            if mode:
+                f = queries.Filters(**{**f.__dict__, "mode": mode})
+            problems = f.validate()
+            if problems:
+                raise ValueError(" ".join(problems))
+            print(f"-- {db.describe(url)}; view {f.mode!r}; model: fact {MODEL.fact.name!r}")
+            for name, stmt in queries.statements(c, f).items():
+                compiled = stmt.compile(
+                    dialect=engine.dialect, compile_kwargs={"render_postcompile": True}
+                )
+                print(f"\n-- {name}\n{compiled};")
+                if compiled.params:
+                    print(f"-- parameters: {compiled.params}")
+    finally:
+        engine.dispose()
     return 0
 
 

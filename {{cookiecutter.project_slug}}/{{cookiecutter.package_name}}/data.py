@@ -4,8 +4,8 @@ Every public loader returns ``Loaded(value, stale, error)``. The caching pattern
 guide each live in one place below, marked ``# Pattern: ...``:
 
 - TTL tier by mode: realtime reads fresh data on every run; the historical modes (ops,
-  dates) cache for ``settings.HISTORICAL_TTL_SECONDS``; the catalogue for an hour; the
-  static configuration forever.
+  dates) cache for ``settings.HISTORICAL_TTL_SECONDS``; filter options and the lookup
+  table for an hour; the static configuration forever.
 - Hashable primitives as cache keys: cached functions take ``Filters.cache_key()`` (a
   tuple of str/int), never DataFrames or connections.
 - Bounded caches: ``max_entries`` and ``max_size`` on every cached function.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import concurrent.futures
 import copy
 import dataclasses
+import functools
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -31,6 +32,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from . import db, queries, settings, stats, store
+from .model import MODEL
+from .modeling import Ranking, Section, Series
 from .queries import REALTIME, Filters
 
 T = TypeVar("T")
@@ -74,8 +77,10 @@ def _filters(key: tuple) -> Filters:
 
 
 # --- Cached functions (historical tier) ------------------------------------------------
-# Pattern: hashable primitives as cache keys (the filters' tuple, plus ints).
-# Pattern: TTL tier "historical": closed operations do not change, keep HISTORICAL_TTL.
+# One cached function per kind of statement; the page's sections and the model's names
+# are its arguments. Every argument is a plain value (a tuple, a str, an int).
+# Pattern: hashable primitives as cache keys (the filters' tuple, plus names and ints).
+# Pattern: TTL tier "historical": closed periods do not change, keep HISTORICAL_TTL.
 
 
 # Pattern: serve stale, refresh in the background: the two-period KPI scan is the slowest
@@ -87,28 +92,22 @@ def _filters(key: tuple) -> Filters:
     max_size="8MB",
     show_spinner=False,
 )
-def _kpis_cached(key: tuple) -> dict:
-    return _query("kpis", queries.fetch_kpis, _filters(key))
+def _totals_cached(key: tuple) -> dict:
+    return _query("totals", queries.fetch_totals, _filters(key))
+
+
+@st.cache_data(ttl=HISTORICAL_TTL, max_entries=512, max_size="32MB", show_spinner=False)
+def _breakdown_cached(
+    key: tuple, dimension: str, measures: tuple, limit: int | None, colour: str | None
+) -> pd.DataFrame:
+    return _query(
+        "breakdown", queries.fetch_breakdown, _filters(key), dimension, measures, limit, colour
+    )
 
 
 @st.cache_data(ttl=HISTORICAL_TTL, max_entries=256, max_size="16MB", show_spinner=False)
-def _margins_cached(key: tuple) -> pd.DataFrame:
-    return _query("margins_by_category", queries.fetch_margins_by_category, _filters(key))
-
-
-@st.cache_data(ttl=HISTORICAL_TTL, max_entries=256, max_size="16MB", show_spinner=False)
-def _sales_by_hour_cached(key: tuple) -> pd.DataFrame:
-    return _query("sales_by_hour", queries.fetch_sales_by_hour, _filters(key))
-
-
-@st.cache_data(ttl=HISTORICAL_TTL, max_entries=256, max_size="16MB", show_spinner=False)
-def _top_products_cached(key: tuple, limit: int) -> pd.DataFrame:
-    return _query("top_products", queries.fetch_top_products, _filters(key), limit)
-
-
-@st.cache_data(ttl=HISTORICAL_TTL, max_entries=256, max_size="16MB", show_spinner=False)
-def _sales_by_category_cached(key: tuple) -> pd.DataFrame:
-    return _query("sales_by_category", queries.fetch_sales_by_category, _filters(key))
+def _series_cached(key: tuple, grain: str, measures: tuple) -> pd.DataFrame:
+    return _query("series", queries.fetch_series, _filters(key), grain, measures)
 
 
 @st.cache_data(ttl=HISTORICAL_TTL, max_entries=512, max_size="64MB", show_spinner=False)
@@ -122,27 +121,31 @@ def _detail_count_cached(key: tuple) -> int:
 
 
 @st.cache_data(ttl=HISTORICAL_TTL, max_entries=1, show_spinner=False)
-def _operation_status_cached() -> dict:
-    return _query("operation_status", queries.fetch_operation_status)
+def _status_cached() -> dict:
+    return _query("status", queries.fetch_status)
 
 
-# Pattern: TTL tier "catalogue": products and prices change rarely, keep one hour.
+# Pattern: TTL tier "catalogue": a filter's options and the lookup table change rarely,
+# keep one hour.
+@st.cache_data(ttl=CATALOGUE_TTL, max_entries=64, max_size="16MB", show_spinner=False)
+def _members_cached(dimension: str) -> pd.DataFrame:
+    return _query("members", queries.fetch_members, dimension)
+
+
 @st.cache_data(ttl=CATALOGUE_TTL, max_entries=1, max_size="16MB", show_spinner=False)
-def _catalogue_cached() -> pd.DataFrame:
-    return _query("catalogue", queries.fetch_catalogue)
+def _lookup_cached() -> pd.DataFrame:
+    return _query("lookup", queries.fetch_lookup)
 
 
 HISTORICAL_LOADERS = {
-    "kpis": _kpis_cached,
-    "margins_by_category": _margins_cached,
-    "sales_by_hour": _sales_by_hour_cached,
-    "top_products": _top_products_cached,
-    "sales_by_category": _sales_by_category_cached,
+    "totals": _totals_cached,
+    "breakdown": _breakdown_cached,
+    "series": _series_cached,
     "detail_page": _detail_page_cached,
     "detail_count": _detail_count_cached,
-    "operation_status": _operation_status_cached,
+    "status": _status_cached,
 }
-LOADERS = {**HISTORICAL_LOADERS, "catalogue": _catalogue_cached}
+LOADERS = {**HISTORICAL_LOADERS, "members": _members_cached, "lookup": _lookup_cached}
 
 
 # --- Fallback to the last good result --------------------------------------------------
@@ -210,29 +213,30 @@ def _by_mode(
 # --- Public loaders --------------------------------------------------------------------
 
 
-def load_kpis(f: Filters) -> Loaded[dict]:
-    """{"current": {...}, "previous": {...}} with sales, orders, avg_ticket,
-    gross_margin, margin_pct and items; previous = the comparable period just before."""
-    return _by_mode("kpis", queries.fetch_kpis, _kpis_cached, f)
+def load_totals(f: Filters) -> Loaded[dict]:
+    """{"current": {...}, "previous": {...}}: the KPI measures for the filters and for the
+    comparable scope just before (for the deltas)."""
+    return _by_mode("totals", queries.fetch_totals, _totals_cached, f)
 
 
-def load_margins_by_category(f: Filters) -> Loaded[pd.DataFrame]:
-    return _by_mode("margins_by_category", queries.fetch_margins_by_category, _margins_cached, f)
+def section_call(section: Section, limit: int | None = None) -> tuple:
+    """(name, fetch, cached, arguments) of the loader that feeds a page section: the one
+    place that maps the model's sections to the cached functions above."""
+    measures = queries.section_measures(section)
+    if isinstance(section, Series):
+        return "series", queries.fetch_series, _series_cached, (section.grain, measures)
+    if isinstance(section, Ranking):
+        limit = max(1, min(int(limit or section.size), queries.MAX_TOP_LIMIT))
+        extra = (section.dimension, measures, limit, section.colour)
+    else:
+        extra = (section.dimension, measures, None, None)
+    return "breakdown", queries.fetch_breakdown, _breakdown_cached, extra
 
 
-def load_sales_by_hour(f: Filters) -> Loaded[pd.DataFrame]:
-    return _by_mode("sales_by_hour", queries.fetch_sales_by_hour, _sales_by_hour_cached, f)
-
-
-def load_top_products(f: Filters, limit: int = 10) -> Loaded[pd.DataFrame]:
-    limit = max(1, min(int(limit), queries.MAX_TOP_LIMIT))
-    return _by_mode("top_products", queries.fetch_top_products, _top_products_cached, f, limit)
-
-
-def load_sales_by_category(f: Filters) -> Loaded[pd.DataFrame]:
-    return _by_mode(
-        "sales_by_category", queries.fetch_sales_by_category, _sales_by_category_cached, f
-    )
+def load_section(f: Filters, section: Section, limit: int | None = None) -> Loaded[pd.DataFrame]:
+    """The rows a section draws (a ranking's ``limit``: its chosen N)."""
+    name, fetch, cached, extra = section_call(section, limit)
+    return _by_mode(name, fetch, cached, f, *extra)
 
 
 def load_detail_page(f: Filters, page: int, page_size: int) -> Loaded[pd.DataFrame]:
@@ -247,19 +251,20 @@ def load_detail_count(f: Filters) -> Loaded[int]:
     return _by_mode("detail_count", queries.fetch_detail_count, _detail_count_cached, f)
 
 
-def load_catalogue() -> Loaded[pd.DataFrame]:
-    return _serve("catalogue", (), _catalogue_cached)
+def load_members(dimension: str) -> Loaded[pd.DataFrame]:
+    """A filter's options: columns value, name (and within, for a narrower dimension)."""
+    return _serve("members", (dimension,), lambda: _members_cached(dimension))
 
 
-def load_operation_status(fresh: bool = False) -> Loaded[dict]:
-    """The latest operation and the filter bounds. ``fresh=True`` (realtime) skips the cache."""
+def load_lookup() -> Loaded[pd.DataFrame]:
+    return _serve("lookup", (), _lookup_cached)
+
+
+def load_status(fresh: bool = False) -> Loaded[dict]:
+    """The latest period and the filter bounds. ``fresh=True`` (realtime) skips the cache."""
     if fresh:
-        return _serve(
-            "operation_status",
-            (),
-            lambda: _query("operation_status", queries.fetch_operation_status),
-        )
-    return _serve("operation_status", (), _operation_status_cached)
+        return _serve("status", (), lambda: _query("status", queries.fetch_status))
+    return _serve("status", (), _status_cached)
 
 
 # Pattern: static configuration: computed once per process, never expires (no ttl).
@@ -321,27 +326,26 @@ def save_preset(user: str, name: str, filters_dict: dict) -> None:
 # --- Prefetch --------------------------------------------------------------------------
 
 
-def prefetch(f: Filters, top_limit: int = 10) -> list[str]:
+def prefetch(f: Filters, limits: dict[str, int] | None = None) -> list[str]:
     """Warm every section's cache in parallel; return the errors for the script thread.
 
-    Pattern: parallel prefetch. Workers never call st.* (no script context there): they
-    only fill the caches and the errors come back as strings. Realtime is not cached, so
-    there is nothing to warm.
+    ``limits``: the N each ranking shows (by section key). Pattern: parallel prefetch.
+    Workers never call st.* (no script context there): they only fill the caches and the
+    errors come back as strings. Realtime is not cached, so there is nothing to warm.
     """
     if f.mode == REALTIME or f.validate():
         return []
-    key = f.cache_key()
-    if _recently_prefetched(key + (top_limit,)):
+    key, limits = f.cache_key(), limits or {}
+    mark = key + tuple(sorted(limits.items()))
+    if _recently_prefetched(mark):
         return []  # already warm: the sections' own loaders hit the cache
-    jobs: dict[str, Callable[[], Any]] = {
-        "KPIs": lambda: _kpis_cached(key),
-        "Margins by category": lambda: _margins_cached(key),
-        "Sales by hour": lambda: _sales_by_hour_cached(key),
-        "Top products": lambda: _top_products_cached(key, top_limit),
-        "Sales by category": lambda: _sales_by_category_cached(key),
-        "Operation status": _operation_status_cached,
-        "Catalogue": _catalogue_cached,
-    }
+    jobs: dict[str, Callable[[], Any]] = {"totals": lambda: _totals_cached(key)}
+    for section in MODEL.page.sections:
+        _name, _fetch, cached, extra = section_call(section, limits.get(section.key))
+        jobs[section.key] = functools.partial(cached, key, *extra)
+    jobs["status"] = _status_cached
+    for dimension in MODEL.dimensions:
+        jobs[f"filter {dimension.name}"] = functools.partial(_members_cached, dimension.name)
     pool = concurrent.futures.ThreadPoolExecutor(PREFETCH_WORKERS, thread_name_prefix="prefetch")
     # stats.in_this_run: statements on the workers count for this script run.
     futures = {pool.submit(stats.in_this_run(job)): label for label, job in jobs.items()}
@@ -358,7 +362,7 @@ def prefetch(f: Filters, top_limit: int = 10) -> list[str]:
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     if not failures:
-        _mark_prefetched(key + (top_limit,))
+        _mark_prefetched(mark)
     order = list(jobs)
     return [
         f"{', '.join(sorted(labels, key=order.index))}: {message}"

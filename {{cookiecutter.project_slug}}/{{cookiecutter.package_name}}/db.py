@@ -7,6 +7,7 @@ the app store (``APP_STORE_URL``), the project's own, where it writes (see store
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import threading
 import time
@@ -20,12 +21,13 @@ import streamlit as st
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from . import queries, settings, stats, store
+from . import settings, stats, store
 
 PACKAGE = __name__.split(".")[0]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_COMMAND = f"python -m {PACKAGE} seed"
-OWN_DATA_GUIDE = 'README.md, "Pointing it at an existing database"'
+INSPECT_COMMAND = f"python -m {PACKAGE} inspect --write --force"
+OWN_DATA_GUIDE = 'README.md, "Your own data"'
 LIVENESS_CHECK_SECONDS = 30
 # The app's engine asks the database to stop any statement running longer than this
 # (MySQL/MariaDB per session, SQLite by a progress handler): a runaway query ends with a
@@ -39,12 +41,18 @@ class DatabaseUnavailable(RuntimeError):
     ``kind`` says what the fix is, for the error page: "unreachable" (server or URL),
     "empty" (no dashboard tables yet: seed), "incomplete" (some of the project's own tables
     are missing: seed --force), "foreign" (someone's existing database: never seed),
-    "timeout", or "error".
+    "model" (the demo is gone and the database lacks model.py's tables), "timeout", or
+    "error".
     """
 
     def __init__(self, message: str, kind: str = "error") -> None:
         super().__init__(message)
         self.kind = kind
+
+
+def demo_present() -> bool:
+    """The restaurant demo is still in the project (demo/ has not been deleted)."""
+    return importlib.util.find_spec(f"{PACKAGE}.demo") is not None
 
 
 # --- Where the URL comes from ----------------------------------------------------------
@@ -241,7 +249,7 @@ def friendly_error(exc: BaseException, url: URL | None = None) -> DatabaseUnavai
     if timed_out:
         return DatabaseUnavailable(
             f"The database {where} took longer than {STATEMENT_TIMEOUT_SECONDS:g} s to answer "
-            "and the query was stopped. Try a shorter range of operations or dates; if it "
+            "and the query was stopped. Try a shorter range of periods or dates; if it "
             "keeps happening, the database is overloaded.",
             "timeout",
         )
@@ -262,6 +270,8 @@ def missing_tables(url: URL) -> DatabaseUnavailable:
     Pattern: honest advice. Only an empty database, or one the project seeded itself, is
     sent to ``seed``; a database holding someone else's tables never is.
     """
+    from .model import MODEL  # here, not at the top: `inspect` works without a valid model
+
     where = describe(url)
     engine = make_engine(url)
     try:
@@ -270,7 +280,7 @@ def missing_tables(url: URL) -> DatabaseUnavailable:
         found = store.Survey(frozenset(), frozenset(), frozenset())
     finally:
         engine.dispose()
-    wanted = [table.name for table in queries.DEMO_TABLES]
+    wanted = [table.name for table in MODEL.tables]
     if found.ours:
         return DatabaseUnavailable(
             f"The database {where} lacks some of the dashboard's tables "
@@ -285,10 +295,17 @@ def missing_tables(url: URL) -> DatabaseUnavailable:
             f"yet, and it writes nothing there. See {OWN_DATA_GUIDE}.",
             "foreign",
         )
+    if demo_present():
+        return DatabaseUnavailable(
+            f"The database {where} is empty: it has none of the dashboard's tables yet. "
+            f"Create them with demo data: {SEED_COMMAND}",
+            "empty",
+        )
     return DatabaseUnavailable(
-        f"The database {where} is empty: it has none of the dashboard's tables yet. "
-        f"Create them with demo data: {SEED_COMMAND}",
-        "empty",
+        f"The database {where} has none of the tables model.py describes "
+        f"({', '.join(wanted)}). Point the URL at the database model.py was written for, "
+        f"or write a model of this one: {INSPECT_COMMAND}",
+        "model",
     )
 
 

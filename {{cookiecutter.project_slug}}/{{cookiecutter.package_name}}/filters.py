@@ -1,9 +1,10 @@
-"""Filter state: one mapping of defaults, keyed widgets, validation of ranges.
+"""Filter state: one mapping of defaults from the model, keyed widgets, validation.
 
-Every filter lives in ``st.session_state`` under a plain key. The widgets below
-only carry ``key=`` (never ``value=``): the value comes from session state, so a
-choice survives reruns and page switches, and ``bind="query-params"`` mirrors it
-in the URL so a filtered view can be shared as a link.
+Every filter lives in ``st.session_state`` under a plain key: ``mode``, ``op_start`` and
+``op_end`` (with a period), ``date_start`` and ``date_end``, and one key per dimension of
+the model (its name). The widgets below only carry ``key=`` (never ``value=``): the value
+comes from session state, so a choice survives reruns and page switches, and
+``bind="query-params"`` mirrors it in the URL so a filtered view can be shared as a link.
 """
 
 from __future__ import annotations
@@ -16,46 +17,46 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from .i18n import date, number, plain, t
-from .queries import Filters
+from . import data
+from .i18n import date, label, number, plain, t
+from .model import MODEL
+from .modeling import Breakdown, Ranking
+from .queries import DATES, OPS, REALTIME, Filters, default_filters
+from .sections import load
 
-MODES = ("realtime", "ops", "dates")  # labels: t("mode_<mode>")
+MODES = MODEL.modes  # labels: t("mode_<mode>"), or the period's name for "ops"
 
-# How many operations / days the default historical view covers.
-DEFAULT_SPAN = 7
 
-# Pattern: one mapping of filter defaults. Values that depend on the data
-# (operation and date bounds) are None here and filled by data_defaults().
-FILTER_DEFAULTS: dict[str, Any] = {
-    "mode": "ops",
-    "op_start": None,
-    "op_end": None,
-    "date_start": None,
-    "date_end": None,
-    "categories": [],
-    "products": [],
-    # View options of the sections (widgets inside fragments).
-    "top_n": 10,
-    "margins_view": "table",
-    "detail_load": False,
-    "detail_page": 1,
-    "detail_page_size": 50,
-}
+def _defaults() -> dict[str, Any]:
+    period_keys = {"op_start": None, "op_end": None} if MODEL.period else {}
+    detail = MODEL.page.detail
+    return {
+        "mode": MODEL.default_mode,
+        **period_keys,
+        "date_start": None,
+        "date_end": None,
+        **{dimension.name: [] for dimension in MODEL.dimensions},
+        # View options of the sections (widgets inside fragments).
+        **{s.size_key: s.size for s in MODEL.page.sections if isinstance(s, Ranking)},
+        **{s.view_key: "table" for s in MODEL.page.sections if isinstance(s, Breakdown)},
+        "detail_load": False,
+        "detail_page": 1,
+        "detail_page_size": detail.size if detail else 50,
+    }
+
+
+# Pattern: one mapping of filter defaults, derived from the model. Values that depend on
+# the data (period and date bounds) are None here and filled by data_defaults().
+FILTER_DEFAULTS: dict[str, Any] = _defaults()
 
 
 def data_defaults(status: dict) -> dict[str, Any]:
-    """FILTER_DEFAULTS completed with bounds from load_operation_status()."""
-    min_op, latest = int(status["min_op"]), int(status["latest_op"])
-    # Historical views end at the last closed operation: the open one is "Live".
-    op_end = latest - 1 if status.get("is_open") and latest > min_op else latest
-    min_date, max_date = _as_date(status["min_date"]), _as_date(status["max_date"])
-    date_start = max(min_date, max_date - dt.timedelta(days=DEFAULT_SPAN - 1))
-    return FILTER_DEFAULTS | {
-        "op_start": max(min_op, op_end - DEFAULT_SPAN + 1),
-        "op_end": op_end,
-        "date_start": date_start,
-        "date_end": max_date,
-    }
+    """FILTER_DEFAULTS completed with the bounds from load_status()."""
+    first = default_filters(status)
+    defaults = dict(FILTER_DEFAULTS)
+    if MODEL.period and first.op_end:
+        defaults |= {"op_start": first.op_start, "op_end": first.op_end}
+    return defaults | {"date_start": first.date_start, "date_end": first.date_end}
 
 
 def init_state(status: dict) -> None:
@@ -83,51 +84,86 @@ def _as_date(value: Any) -> dt.date:
 def _clamp_to_bounds(status: dict) -> None:
     """Keep stored values inside the widget bounds.
 
-    A value outside min/max (an old link, data re-seeded with fewer operations)
-    would make Streamlit raise instead of showing the widget.
+    A value outside min/max (an old link, data re-seeded with fewer periods) would
+    make Streamlit raise instead of showing the widget.
     """
     state = st.session_state
-    lo, hi = int(status["min_op"]), int(status["max_op"])
-    for key in ("op_start", "op_end"):
-        if isinstance(state.get(key), int):
-            state[key] = min(max(state[key], lo), hi)
-    lo_d, hi_d = _as_date(status["min_date"]), _as_date(status["max_date"])
-    for key in ("date_start", "date_end"):
-        if isinstance(state.get(key), dt.date):
-            state[key] = min(max(state[key], lo_d), hi_d)
+    if MODEL.period and status.get("max_op") is not None:
+        lo, hi = int(status["min_op"]), int(status["max_op"])
+        for key in ("op_start", "op_end"):
+            if isinstance(state.get(key), int):
+                state[key] = min(max(state[key], lo), hi)
+    if status.get("max_date") is not None:
+        lo_d, hi_d = _as_date(status["min_date"]), _as_date(status["max_date"])
+        for key in ("date_start", "date_end"):
+            if isinstance(state.get(key), dt.date):
+                state[key] = min(max(state[key], lo_d), hi_d)
     if state.get("mode") not in MODES:
         state["mode"] = FILTER_DEFAULTS["mode"]
 
 
-def render_sidebar(status: dict, catalogue) -> None:
+def mode_label(mode: str) -> str:
+    return label(MODEL.period.plural) if mode == OPS else t("mode_" + mode)
+
+
+def render_sidebar(status: dict) -> None:
     """Draw the filter widgets (the app places them in the sidebar, on every page)."""
-    state = st.session_state
+    state, period = st.session_state, MODEL.period
     st.subheader(t("filters_title"))
     # Pattern: keyed widget seeded from session-state defaults, bound to the URL.
     st.segmented_control(
         t("filters_view"),
         MODES,
-        format_func=lambda mode: t("mode_" + mode),
+        format_func=mode_label,
         key="mode",
         required=True,
         bind="query-params",
         width="stretch",
-        help=t("filters_view_help"),
+        help=(
+            t(
+                "filters_view_help_period",
+                period=label(period.label).lower(),
+                periods=label(period.plural),
+            )
+            if period
+            else t("filters_view_help")
+        ),
     )
     mode = state["mode"]
-    if mode == "realtime":
-        key = "filters_live_open" if status.get("is_open") else "filters_live_closed"
-        st.caption(t(key, op=status["latest_op"]))
-    elif mode == "ops":
+    if mode == REALTIME:
+        if period is None:
+            if status.get("max_date"):
+                st.caption(t("filters_live_day", date=date(_as_date(status["max_date"]))))
+        elif status.get("latest_op") is not None:
+            state_word = (
+                t("state_open_now")
+                if status.get("is_open")
+                else (label(period.closed) or t("state_closed"))
+            )
+            st.caption(
+                t(
+                    "filters_live_period",
+                    period=label(period.label),
+                    op=status["latest_op"],
+                    state=state_word,
+                )
+            )
+    elif mode == OPS and status.get("max_op") is not None:
         left, right = st.columns(2)
         bounds = {"min_value": int(status["min_op"]), "max_value": int(status["max_op"])}
         # persist_state keeps a hidden widget's value when the mode hides it.
         common = {"step": 1, "persist_state": "session", **bounds}
+        name = label(period.label).lower()
         left.number_input(
-            t("filters_op_from"), key="op_start", bind=_url_bind("op_start"), **common
+            t("filters_op_from", period=name),
+            key="op_start",
+            bind=_url_bind("op_start"),
+            **common,
         )
-        right.number_input(t("filters_op_to"), key="op_end", bind=_url_bind("op_end"), **common)
-    else:
+        right.number_input(
+            t("filters_op_to", period=name), key="op_end", bind=_url_bind("op_end"), **common
+        )
+    elif mode == DATES and status.get("max_date") is not None:
         left, right = st.columns(2)
         bounds = {
             "min_value": _as_date(status["min_date"]),
@@ -137,27 +173,20 @@ def render_sidebar(status: dict, catalogue) -> None:
         left.date_input(t("filters_date_from"), key="date_start", **common, **bounds)
         right.date_input(t("filters_date_to"), key="date_end", **common, **bounds)
 
-    categories = sorted(catalogue["category"].unique()) if catalogue is not None else []
-    # Options shrink when categories are chosen: drop picks that left the list
-    # before the widget is drawn (a value outside the options is an error).
-    _keep_only(state, "categories", categories)
-    st.multiselect(
-        t("filters_categories"),
-        categories,
-        key="categories",
-        placeholder=t("filters_all_categories"),
-        bind="query-params",
-    )
-    products = _product_options(catalogue, state["categories"])
-    _keep_only(state, "products", products)
-    st.multiselect(
-        t("filters_products"),
-        list(products),
-        format_func=lambda pid: products.get(pid, str(pid)),  # a forged id is shown as is
-        key="products",
-        placeholder=t("filters_all_products"),
-        bind="query-params",
-    )
+    for dimension in MODEL.dimensions:
+        options = _options(dimension)
+        # Options shrink when a broader filter is chosen: drop picks that left the list
+        # before the widget is drawn (a value outside the options is an error).
+        _keep_only(state, dimension.name, options)
+        plural = label(dimension.plural, dimension.name)
+        st.multiselect(
+            plural,
+            list(options),
+            format_func=lambda value, names=options: names.get(value, str(value)),
+            key=dimension.name,
+            placeholder=label(dimension.all) or t("filters_all", plural=plural.lower()),
+            bind="query-params",
+        )
     st.button(
         t("filters_reset"),
         on_click=reset_filters,
@@ -165,6 +194,23 @@ def render_sidebar(status: dict, catalogue) -> None:
         icon=":material/restart_alt:",
         width="stretch",
     )
+
+
+def _options(dimension) -> dict:
+    """{value: name} a dimension's filter offers: every value, or only those within the
+    broader dimension's chosen values. A forged value in the URL is shown as is."""
+    members = load(data.load_members, dimension.name)
+    if members is None:
+        return {}
+    within = st.session_state.get(dimension.within) if dimension.within else None
+    if within:
+        members = members[members["within"].isin(within)]
+    return {_plain_value(v): str(n) for v, n in zip(members["value"], members["name"], strict=True)}
+
+
+def _plain_value(value: Any) -> Any:
+    """numpy scalars become Python ints and strs (the URL and the cache keys hold them)."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def _url_bind(key: str) -> str | None:
@@ -191,27 +237,16 @@ def _keep_only(state, key: str, options) -> None:
         state[key] = kept
 
 
-def _product_options(catalogue, categories: list[str]) -> dict[int, str]:
-    if catalogue is None:
-        return {}
-    rows = catalogue
-    if categories:
-        rows = rows[rows["category"].isin(categories)]
-    rows = rows.sort_values("product")
-    return {int(pid): name for pid, name in zip(rows["product_id"], rows["product"], strict=True)}
-
-
 def current_filters() -> tuple[Filters | None, list[str]]:
     """Build the hashable Filters from session state, with validation messages."""
     state = st.session_state
     f = Filters(
         mode=state["mode"],
-        op_start=state["op_start"],
-        op_end=state["op_end"],
-        date_start=state["date_start"],
-        date_end=state["date_end"],
-        categories=tuple(state.get("categories", ())),
-        products=tuple(state.get("products", ())),
+        op_start=state.get("op_start") or 0,
+        op_end=state.get("op_end") or 0,
+        date_start=state.get("date_start"),
+        date_end=state.get("date_end"),
+        picks=tuple((d.name, tuple(state.get(d.name) or ())) for d in MODEL.dimensions),
     )
     # Pattern: validate before querying; a reversed or empty range is a message.
     messages = f.validate()
@@ -227,9 +262,10 @@ def _slips(f: Filters) -> list[str]:
     problems (hand-edited links) keep its message.
     """
     ops = (f.op_start, f.op_end)
-    if f.mode == "ops" and all(isinstance(op, int) for op in ops) and ops[0] > ops[1]:
-        return [t("filters_ops_reversed", first=f.op_start, last=f.op_end)]
-    if f.mode == "dates":
+    if f.mode == OPS and all(isinstance(op, int) for op in ops) and ops[0] > ops[1]:
+        name = label(MODEL.period.label).lower()
+        return [t("filters_ops_reversed", period=name, first=f.op_start, last=f.op_end)]
+    if f.mode == DATES:
         if not (isinstance(f.date_start, dt.date) and isinstance(f.date_end, dt.date)):
             return [t("filters_dates_required")]
         if f.date_start > f.date_end:
@@ -239,13 +275,17 @@ def _slips(f: Filters) -> list[str]:
 
 def describe(f: Filters, status: dict) -> str:
     """One line saying what the page shows, for the header (Markdown: names are data)."""
-    if f.mode == "realtime":
-        scope = t("scope_live", op=status.get("latest_op", ""))
-    elif f.mode == "ops":
+    period = MODEL.period
+    if f.mode == REALTIME and period is not None:
+        scope = t("scope_live", period=label(period.label).lower(), op=status.get("latest_op", ""))
+    elif f.mode == REALTIME:
+        latest = status.get("max_date")
+        scope = t("scope_live_day", date=date(_as_date(latest)) if latest else "")
+    elif f.mode == OPS:
         scope = (
-            t("scope_op", op=f.op_start)
+            t("scope_op", period=label(period.label), op=f.op_start)
             if f.op_start == f.op_end
-            else t("scope_ops", first=f.op_start, last=f.op_end)
+            else t("scope_ops", periods=label(period.plural), first=f.op_start, last=f.op_end)
         )
     else:
         scope = (
@@ -254,8 +294,13 @@ def describe(f: Filters, status: dict) -> str:
             else f"{date(f.date_start)} – {date(f.date_end)}"
         )
     parts = [scope]
-    if f.categories:
-        parts.append(", ".join(plain(name) for name in f.categories))
-    if f.products:
-        parts.append(t("scope_products", n=number(len(f.products))))
+    for dimension in MODEL.dimensions:
+        chosen = f.chosen(dimension.name)
+        if not chosen:
+            continue
+        if dimension.key is None:  # the values are the names: list them
+            parts.append(", ".join(plain(value) for value in chosen))
+        else:  # ids: say how many
+            plural = label(dimension.plural, dimension.name)
+            parts.append(t("scope_count", plural=plural, n=number(len(chosen))))
     return " · ".join(parts)

@@ -1,7 +1,8 @@
 """Visible text and number formatting, in the language chosen in settings.
 
 Pattern: one catalogue per language. The UI never writes visible text or a
-number format itself: it asks for text with ``t(key, **values)`` and formats
+number format itself: it asks for text with ``t(key, **values)`` (the names of the
+business, such as "Sales" or "Operation", come from model.py through ``label()``) and formats
 numbers with ``money()``, ``number()`` and ``percent()``; tables go through
 ``table()`` and charts through ``chart()``. Changing LANGUAGE, CURRENCY or
 NUMBER_FORMAT in settings.py changes the whole dashboard. Text that comes from the
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import altair as alt
 import pandas as pd
@@ -24,10 +25,6 @@ from . import settings
 EN = {
     # Pages and navigation
     "page_overview": "Overview",
-    "page_order_lines": "Order lines",
-    "subtitle_overview": "Sales overview",
-    "subtitle_order_lines": "Order lines",
-    "catalogue_title": "Product catalogue",
     # Start-up and database problems
     "app_seeding": "Creating the demo database (first run only)...",
     "app_db_error": "The dashboard cannot use its database. {error}",
@@ -44,12 +41,18 @@ EN = {
         "- Or point the URL (`DATABASE_URL`, or `[connections.{connection}]` in "
         "`.streamlit/secrets.toml`) at the database you meant."
     ),
+    "app_fix_model": (
+        "**How to fix it**\n\n"
+        "- Point the URL (`DATABASE_URL`, or `[connections.{connection}]` in "
+        "`.streamlit/secrets.toml`) at the database `model.py` describes.\n"
+        "- Or write a model of this database, `{command}`, and review it "
+        "(*Your own data* in `README.md`)."
+    ),
     "app_fix_foreign": (
         "**How to fix it**\n\n"
         "- This looks like someone's existing database. The dashboard does not know its "
         "schema yet, and it never writes to it.\n"
-        "- To show these tables, follow *Pointing it at an existing database* in "
-        "`README.md`.\n"
+        "- To show these tables, follow *Your own data* in `README.md`.\n"
         "- Or point the URL (`DATABASE_URL`, or `[connections.{connection}]` in "
         "`.streamlit/secrets.toml`) at the database you meant."
     ),
@@ -64,100 +67,73 @@ EN = {
     # Filters (sidebar)
     "filters_title": "Filters",
     "filters_view": "View",
-    "filters_view_help": (
-        "Live: the open operation, never cached. Operations / Dates: closed history, cached."
+    "filters_view_help_period": (
+        "Live: the open {period}, never cached. {periods} / Dates: closed history, cached."
     ),
+    "filters_view_help": "Live: the latest day, never cached. Dates: history, cached.",
     "mode_realtime": "Live",
-    "mode_ops": "Operations",
     "mode_dates": "Dates",
-    "filters_live_open": "Operation #{op} · open now",
-    "filters_live_closed": "Operation #{op} · closed",
-    "filters_op_from": "From operation",
-    "filters_op_to": "To operation",
+    "filters_live_period": "{period} #{op} · {state}",
+    "filters_live_day": "{date} · so far",
+    "filters_op_from": "From {period}",
+    "filters_op_to": "To {period}",
     "filters_date_from": "From",
     "filters_date_to": "To",
-    "filters_categories": "Categories",
-    "filters_all_categories": "All categories",
-    "filters_products": "Products",
-    "filters_all_products": "All products",
+    "filters_all": "All {plural}",
     "filters_reset": "Reset filters",
-    "filters_ops_reversed": "The first operation ({first}) is after the last ({last}).",
+    "filters_ops_reversed": "The first {period} ({first}) is after the last ({last}).",
     "filters_dates_reversed": "The start date ({start}) is after the end date ({end}).",
     "filters_dates_required": "Both dates are required.",
     "filters_adjust": "Adjust the filters in the sidebar to see the dashboard.",
     # What the page shows (header)
-    "scope_live": "Live · operation #{op}",
-    "scope_op": "Operation #{op}",
-    "scope_ops": "Operations #{first}–#{last}",
-    "scope_products": "{n} product(s)",
+    "scope_live": "Live · {period} #{op}",
+    "scope_live_day": "Live · {date}",
+    "scope_op": "{period} #{op}",
+    "scope_ops": "{periods} #{first}–#{last}",
+    "scope_count": "{plural}: {n}",
     "months": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
-    "badge_open": "Operation #{op} open",
-    "badge_open_since": "Operation #{op} open since {time}",
-    "badge_closed": "Operation #{op} closed",
-    "badge_totals": "{orders} orders · {sales}",
+    "state_open": "open",
+    "state_open_now": "open now",
+    "state_closed": "closed",
+    "badge_open_since": "{period} #{op} {state} since {time}",
+    "badge_period": "{period} #{op} {state}",
+    "badge_day": "Latest data: {date}",
+    "badge_count": "{value} {label}",
     # KPIs
-    "kpi_sales": "Sales",
-    "kpi_sales_help": "Revenue of the order lines in scope.",
-    "kpi_orders": "Orders",
-    "kpi_orders_help": "Distinct orders (tickets).",
-    "kpi_avg_ticket": "Average ticket",
-    "kpi_avg_ticket_help": "Sales divided by orders.",
-    "kpi_gross_margin": "Gross margin",
-    "kpi_gross_margin_help": "Sales minus the cost of goods.",
-    "kpi_margin_pct": "Margin %",
-    "kpi_margin_pct_help": "Gross margin as a share of sales.",
     "points": "{value} pp",
-    "vs_prev_op": "vs prev. op",
-    "vs_prev_ops": "vs prev. {n} ops",
+    "vs_prev_op": "vs prev. {period}",
+    "vs_prev_ops": "vs prev. {n} {periods}",
     "vs_prev_day": "vs prev. day",
     "vs_prev_days": "vs prev. {n} days",
-    "no_sales": "No sales in the selected range.",
-    # Charts
-    "sales_by_hour": "Sales by hour",
-    "sales_by_category": "Sales by category",
+    "no_data": "Nothing in the selected range.",
+    # Charts and sections
+    "title_by_hour": "{measure} by hour",
+    "title_by_day": "{measure} by day",
+    "title_by": "{measure} by {dimension}",
+    "title_top": "Top {n} {plural} by {measure}",
     "axis_hour": "Hour of day",
-    "axis_sales": "Sales ({currency})",
+    "axis_day": "Day",
+    "axis_money": "{measure} ({currency})",
     "axis_amount": "Amount ({currency})",
     "top_show": "Show",
     "top_choice": "Top {n}",
-    "top_title": "Top {n} products by sales",
-    "top_empty": "No products sold in the selected range.",
-    # Margins
-    "margins_title": "Margins by category",
-    "margins_view": "View",
+    "view_label": "View",
     "view_table": "Table",
     "view_chart": "Chart",
     # Live panel
     "live_badge": "LIVE",
-    "live_title": "Latest order lines",
+    "live_title": "{Detail}: the latest",
     "live_refresh": "refreshes every {seconds} s",
-    "live_empty": "No orders yet in the open operation.",
-    # Order lines
-    "detail_load": "Load order lines",
-    "detail_on_demand": "Order lines are loaded on demand, one page at a time.",
-    "detail_empty": "No order lines in the selected range.",
+    # Detail page
+    "detail_load": "Load {detail}",
+    "detail_on_demand": "Loaded on demand, one page at a time.",
     "detail_page_size": "Rows per page",
     "detail_page": "Page (of {pages})",
     "detail_rows": "Rows {first}–{last} of {total}",
     # Column names (tables and tooltips)
-    "col_time": "Time",
-    "col_order": "Order",
-    "col_product": "Product",
-    "col_category": "Category",
-    "col_qty": "Qty",
-    "col_units": "Units",
-    "col_unit_price": "Unit price",
-    "col_total": "Total",
-    "col_id": "ID",
-    "col_price": "Price",
-    "col_cost": "Cost",
-    "col_enabled": "Enabled",
-    "col_sales": "Sales",
-    "col_orders": "Orders",
     "col_share": "Share",
-    "col_margin": "Margin",
-    "col_margin_pct": "Margin %",
     "col_hour": "Hour",
+    "col_day": "Day",
     "col_section": "Section",
     "col_time_ms": "Time (ms)",
     # Operator panel
@@ -176,10 +152,6 @@ EN = {
 ES = {
     # Pages and navigation
     "page_overview": "Resumen",
-    "page_order_lines": "Líneas de pedido",
-    "subtitle_overview": "Resumen de ventas",
-    "subtitle_order_lines": "Líneas de pedido",
-    "catalogue_title": "Catálogo de productos",
     # Start-up and database problems
     "app_seeding": "Creando la base de datos de demostración (solo la primera vez)...",
     "app_db_error": "El tablero no puede usar su base de datos. {error}",
@@ -196,12 +168,18 @@ ES = {
         "- O apunte la URL (`DATABASE_URL`, o `[connections.{connection}]` en "
         "`.streamlit/secrets.toml`) a la base de datos correcta."
     ),
+    "app_fix_model": (
+        "**Cómo solucionarlo**\n\n"
+        "- Apunte la URL (`DATABASE_URL`, o `[connections.{connection}]` en "
+        "`.streamlit/secrets.toml`) a la base de datos que describe `model.py`.\n"
+        "- O escriba un modelo de esta base de datos, `{command}`, y revíselo "
+        "(*Your own data* en `README.md`)."
+    ),
     "app_fix_foreign": (
         "**Cómo solucionarlo**\n\n"
         "- Parece la base de datos existente de otra persona. El tablero todavía no conoce "
         "su esquema y nunca escribe en ella.\n"
-        "- Para mostrar esas tablas, siga *Pointing it at an existing database* en "
-        "`README.md`.\n"
+        "- Para mostrar esas tablas, siga *Your own data* en `README.md`.\n"
         "- O apunte la URL (`DATABASE_URL`, o `[connections.{connection}]` en "
         "`.streamlit/secrets.toml`) a la base de datos correcta."
     ),
@@ -218,103 +196,77 @@ ES = {
     # Filters (sidebar)
     "filters_title": "Filtros",
     "filters_view": "Vista",
-    "filters_view_help": (
-        "En vivo: la operación abierta, sin caché. "
-        "Operaciones / Fechas: historial cerrado, en caché."
+    "filters_view_help_period": (
+        "En vivo: {period} en curso, sin caché. {periods} / Fechas: historial cerrado, en caché."
     ),
+    "filters_view_help": "En vivo: el último día, sin caché. Fechas: historial, en caché.",
     "mode_realtime": "En vivo",
-    "mode_ops": "Operaciones",
     "mode_dates": "Fechas",
-    "filters_live_open": "Operación #{op} · abierta ahora",
-    "filters_live_closed": "Operación #{op} · cerrada",
-    "filters_op_from": "Desde la operación",
-    "filters_op_to": "Hasta la operación",
+    "filters_live_period": "{period} #{op} · {state}",
+    "filters_live_day": "{date} · hasta ahora",
+    "filters_op_from": "{period} desde",
+    "filters_op_to": "{period} hasta",
     "filters_date_from": "Desde",
     "filters_date_to": "Hasta",
-    "filters_categories": "Categorías",
-    "filters_all_categories": "Todas las categorías",
-    "filters_products": "Productos",
-    "filters_all_products": "Todos los productos",
+    "filters_all": "Sin filtro de {plural}",
     "filters_reset": "Restablecer filtros",
-    "filters_ops_reversed": "La primera operación ({first}) es posterior a la última ({last}).",
+    "filters_ops_reversed": (
+        "El inicio ({first}) es posterior al final ({last}) del rango de {period}."
+    ),
     "filters_dates_reversed": (
         "La fecha de inicio ({start}) es posterior a la fecha de fin ({end})."
     ),
     "filters_dates_required": "Se necesitan ambas fechas.",
     "filters_adjust": "Ajuste los filtros de la barra lateral para ver el tablero.",
     # What the page shows (header)
-    "scope_live": "En vivo · operación #{op}",
-    "scope_op": "Operación #{op}",
-    "scope_ops": "Operaciones #{first}–#{last}",
-    "scope_products": "{n} producto(s)",
+    "scope_live": "En vivo · {period} #{op}",
+    "scope_live_day": "En vivo · {date}",
+    "scope_op": "{period} #{op}",
+    "scope_ops": "{periods} #{first}–#{last}",
+    "scope_count": "{plural}: {n}",
     "months": "ene feb mar abr may jun jul ago sep oct nov dic",
-    "badge_open": "Operación #{op} abierta",
-    "badge_open_since": "Operación #{op} abierta desde las {time}",
-    "badge_closed": "Operación #{op} cerrada",
-    "badge_totals": "{orders} pedidos · {sales}",
+    "state_open": "en curso",
+    "state_open_now": "en curso",
+    "state_closed": "terminada",
+    "badge_open_since": "{period} #{op} {state} desde las {time}",
+    "badge_period": "{period} #{op} {state}",
+    "badge_day": "Últimos datos: {date}",
+    "badge_count": "{value} {label}",
     # KPIs
-    "kpi_sales": "Ventas",
-    "kpi_sales_help": "Ingresos de las líneas de pedido del período.",
-    "kpi_orders": "Pedidos",
-    "kpi_orders_help": "Pedidos distintos (tickets).",
-    "kpi_avg_ticket": "Ticket promedio",
-    "kpi_avg_ticket_help": "Ventas divididas entre pedidos.",
-    "kpi_gross_margin": "Margen bruto",
-    "kpi_gross_margin_help": "Ventas menos el costo de la mercadería.",
-    "kpi_margin_pct": "Margen %",
-    "kpi_margin_pct_help": "Margen bruto como porcentaje de las ventas.",
     "points": "{value} p. p.",
-    "vs_prev_op": "vs. op. ant.",
-    "vs_prev_ops": "vs. {n} ops. ant.",
+    "vs_prev_op": "vs. {period} ant.",
+    "vs_prev_ops": "vs. {n} {periods} ant.",
     "vs_prev_day": "vs. día ant.",
     "vs_prev_days": "vs. {n} días ant.",
-    "no_sales": "No hay ventas en el rango seleccionado.",
-    # Charts
-    "sales_by_hour": "Ventas por hora",
-    "sales_by_category": "Ventas por categoría",
+    "no_data": "No hay datos en el rango seleccionado.",
+    # Charts and sections
+    "title_by_hour": "{measure} por hora",
+    "title_by_day": "{measure} por día",
+    "title_by": "{measure} por {dimension}",
+    "title_top": "Top {n} {plural} por {measure}",
     "axis_hour": "Hora del día",
-    "axis_sales": "Ventas ({currency})",
+    "axis_day": "Día",
+    "axis_money": "{measure} ({currency})",
     "axis_amount": "Monto ({currency})",
     "top_show": "Mostrar",
     "top_choice": "Top {n}",
-    "top_title": "Los {n} productos más vendidos",
-    "top_empty": "No se vendieron productos en el rango seleccionado.",
-    # Margins
-    "margins_title": "Márgenes por categoría",
-    "margins_view": "Vista",
+    "view_label": "Vista",
     "view_table": "Tabla",
     "view_chart": "Gráfico",
     # Live panel
     "live_badge": "EN VIVO",
-    "live_title": "Últimas líneas de pedido",
+    "live_title": "{Detail}: lo más reciente",
     "live_refresh": "se actualiza cada {seconds} s",
-    "live_empty": "Todavía no hay pedidos en la operación abierta.",
-    # Order lines
-    "detail_load": "Cargar líneas de pedido",
-    "detail_on_demand": "Las líneas de pedido se cargan a pedido, una página a la vez.",
-    "detail_empty": "No hay líneas de pedido en el rango seleccionado.",
+    # Detail page
+    "detail_load": "Cargar {detail}",
+    "detail_on_demand": "Se cargan a pedido, una página a la vez.",
     "detail_page_size": "Filas por página",
     "detail_page": "Página (de {pages})",
     "detail_rows": "Filas {first}–{last} de {total}",
     # Column names (tables and tooltips)
-    "col_time": "Hora",
-    "col_order": "Pedido",
-    "col_product": "Producto",
-    "col_category": "Categoría",
-    "col_qty": "Cant.",
-    "col_units": "Unidades",
-    "col_unit_price": "Precio unitario",
-    "col_total": "Total",
-    "col_id": "ID",
-    "col_price": "Precio",
-    "col_cost": "Costo",
-    "col_enabled": "Activo",
-    "col_sales": "Ventas",
-    "col_orders": "Pedidos",
     "col_share": "Participación",
-    "col_margin": "Margen",
-    "col_margin_pct": "Margen %",
     "col_hour": "Hora",
+    "col_day": "Día",
     "col_section": "Sección",
     "col_time_ms": "Tiempo (ms)",
     # Operator panel
@@ -337,6 +289,13 @@ def t(key: str, **values) -> str:
     """The text for ``key`` in the configured language, with ``{placeholders}`` filled."""
     text = CATALOGUES[settings.LANGUAGE][key]
     return text.format(**values) if values else text
+
+
+def label(text: Mapping[str, str] | None, default: str = "") -> str:
+    """A text of model.py (a label per language) in the configured language."""
+    if not text:
+        return default
+    return text.get(settings.LANGUAGE) or text.get("en") or next(iter(text.values()))
 
 
 def date(value: dt.date) -> str:
@@ -396,6 +355,16 @@ def money(x, decimals: int = 2, sign: bool = False) -> str:
 def percent(x, decimals: int = 1, sign: bool = False) -> str:
     """A value already in percent: 34.56 -> "34.6%" (or "34,6%")."""
     return number(x, decimals, sign) + "%"
+
+
+def value(x, kind: str, decimals: int | None = None, sign: bool = False) -> str:
+    """A measure's or field's value written by its kind: money, percent or a number."""
+    if kind == "money":
+        return money(x, 2 if decimals is None else decimals, sign)
+    if kind == "percent":
+        return percent(x, 1 if decimals is None else decimals, sign)
+    whole = decimals is None and float(x).is_integer()
+    return number(x, (0 if whole else 2) if decimals is None else decimals, sign)
 
 
 # --- Tables and charts -----------------------------------------------------------------

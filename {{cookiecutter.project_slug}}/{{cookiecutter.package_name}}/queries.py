@@ -1,9 +1,11 @@
-"""Query store: the schema and every SQL statement of the dashboard.
+"""Statements built from the model: every SQL statement the dashboard runs.
 
 No Streamlit here, so this module is tested and reused without a running app.
-Rules: every value is a bound parameter, identifiers come only from the Table objects
-below (an allow-list), and aggregation happens in SQL (GROUP BY), never in pandas.
-SQLAlchemy Core compiles the same statements for SQLite and MySQL.
+Rules: every value is a bound parameter; every identifier comes from model.py (the
+allow-list: a table or column the model does not declare cannot appear); aggregation
+happens in SQL (GROUP BY), and only derived measures (a ratio, a difference) are computed
+in Python, from the aggregated rows. SQLAlchemy Core compiles the same statements for
+SQLite and MySQL.
 """
 
 from __future__ import annotations
@@ -14,109 +16,44 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
-    Boolean,
-    Column,
     Connection,
     Date,
     DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    Numeric,
+    FromClause,
     Select,
-    String,
-    Table,
     bindparam,
     extract,
     func,
     select,
 )
 
+from .model import MODEL
+from .modeling import (
+    COUNT,
+    FLAG,
+    HOUR,
+    MONEY,
+    NUMBER,
+    PERCENT,
+    Difference,
+    Dimension,
+    Field,
+    Measure,
+    Ratio,
+    tables_of,
+)
+
 REALTIME, OPS, DATES = "realtime", "ops", "dates"
-MODES = (REALTIME, OPS, DATES)
-HISTORICAL_MODES = (OPS, DATES)
+MODES = MODEL.modes
+HISTORICAL_MODES = tuple(mode for mode in MODES if mode != REALTIME)
 
 MAX_PAGE_SIZE = 1000
 MAX_TOP_LIMIT = 100
 MAX_FILTER_VALUES = 500
-MAX_ID = 2**31 - 1  # operation and product ids are INT columns; larger numbers are input errors
+MAX_ID = 2**31 - 1  # period ids and integer keys are INT columns; larger numbers are input errors
 MAX_OFFSET = 2**31 - 1
-
-# --- Schema: the single place where tables and indexes are declared -------------------
-
-metadata = MetaData()
-
-
-def _money(name: str, nullable: bool = False) -> Column:
-    # asdecimal=False: floats in Python on both backends (SQLite has no DECIMAL type).
-    return Column(name, Numeric(12, 2, asdecimal=False), nullable=nullable)
-
-
-operations = Table(
-    "operations",
-    metadata,
-    Column("op_id", Integer, primary_key=True, autoincrement=False),
-    Column("business_date", Date, nullable=False),
-    Column("opened_at", DateTime, nullable=False),
-    Column("closed_at", DateTime, nullable=True),  # NULL while the operation is open
-    Index("ix_operations_business_date", "business_date"),
-)
-
-categories = Table(
-    "categories",
-    metadata,
-    Column("category_id", Integer, primary_key=True, autoincrement=False),
-    Column("name", String(80), nullable=False, unique=True),
-)
-
-products = Table(
-    "products",
-    metadata,
-    Column("product_id", Integer, primary_key=True, autoincrement=False),
-    Column("name", String(120), nullable=False),
-    Column("category_id", Integer, ForeignKey("categories.category_id"), nullable=False),
-    _money("price"),
-    _money("cost"),
-    Column("enabled", Boolean, nullable=False, default=True),
-)
-
-orders = Table(
-    "orders",
-    metadata,
-    Column("order_id", Integer, primary_key=True),
-    Column("op_id", Integer, ForeignKey("operations.op_id"), nullable=False),
-    Column("created_at", DateTime, nullable=False),
-    Column("table_no", Integer, nullable=False),
-    Index("ix_orders_op_id", "op_id"),
-    Index("ix_orders_created_at", "created_at"),
-)
-
-order_items = Table(
-    "order_items",
-    metadata,
-    Column("item_id", Integer, primary_key=True),
-    Column("order_id", Integer, ForeignKey("orders.order_id"), nullable=False),
-    Column("product_id", Integer, ForeignKey("products.product_id"), nullable=False),
-    Column("qty", Integer, nullable=False),
-    _money("unit_price"),
-    _money("unit_cost"),
-    Column("created_at", DateTime, nullable=False),
-    Index("ix_order_items_order_id", "order_id"),
-    Index("ix_order_items_product_id", "product_id"),
-    Index("ix_order_items_created_at", "created_at"),
-)
-
-# What the seeder wrote (rows, random seed, anchor date): makes seeding idempotent.
-seed_info = Table(
-    "seed_info",
-    metadata,
-    Column("key", String(40), primary_key=True),
-    Column("value", String(200), nullable=False),
-)
-
-# Demo tables in creation order (parents first).
-DEMO_TABLES = (operations, categories, products, orders, order_items, seed_info)
+MAX_TEXT = 500  # a chosen text value longer than this matches nothing anyway
+DEFAULT_SPAN = 7  # periods (or days) the default historical view covers
 
 
 # --- Filters ---------------------------------------------------------------------------
@@ -124,15 +61,21 @@ DEMO_TABLES = (operations, categories, products, orders, order_items, seed_info)
 
 @dataclasses.dataclass(frozen=True)
 class Filters:
-    """The dashboard filters: plain, hashable values (safe as cache keys)."""
+    """The dashboard filters: plain, hashable values (safe as cache keys).
+
+    ``picks`` holds the chosen values per dimension, ``((name, values), ...)`` in the
+    model's order; an absent or empty entry means "every value".
+    """
 
     mode: str
-    op_start: int
-    op_end: int
-    date_start: dt.date
-    date_end: dt.date
-    categories: tuple[str, ...] = ()
-    products: tuple[int, ...] = ()
+    op_start: int = 0
+    op_end: int = 0
+    date_start: dt.date | None = None
+    date_end: dt.date | None = None
+    picks: tuple[tuple[str, tuple], ...] = ()
+
+    def chosen(self, name: str) -> tuple:
+        return dict(self.picks).get(name, ())
 
     def validate(self) -> list[str]:
         """Human-readable problems; an empty list means the filters are valid."""
@@ -141,10 +84,10 @@ class Filters:
             problems.append(f"Unknown mode {self.mode!r}: use one of {', '.join(MODES)}.")
         if self.mode == OPS:
             if not (_is_id(self.op_start) and _is_id(self.op_end)):
-                problems.append(f"Operation numbers must be whole numbers up to {MAX_ID}.")
+                problems.append(f"Period numbers must be whole numbers up to {MAX_ID}.")
             elif self.op_start > self.op_end:
                 problems.append(
-                    f"The first operation ({self.op_start}) is after the last ({self.op_end})."
+                    f"The first period ({self.op_start}) is after the last ({self.op_end})."
                 )
         if self.mode == DATES:
             if not (_is_date(self.date_start) and _is_date(self.date_end)):
@@ -153,12 +96,14 @@ class Filters:
                 problems.append(
                     f"The start date ({self.date_start}) is after the end date ({self.date_end})."
                 )
-        if not all(isinstance(c, str) for c in self.categories):
-            problems.append("Categories must be names.")
-        if not all(_is_id(p) for p in self.products):
-            problems.append("Products must be product ids.")
-        if len(self.categories) > MAX_FILTER_VALUES or len(self.products) > MAX_FILTER_VALUES:
-            problems.append(f"Select at most {MAX_FILTER_VALUES} categories or products.")
+        names = {dimension.name for dimension in MODEL.dimensions}
+        for name, values in self.picks:
+            if name not in names:
+                problems.append(f"Unknown filter {name!r}: use one of {', '.join(names)}.")
+            elif not isinstance(values, tuple) or not all(_is_value(v) for v in values):
+                problems.append(f"The values chosen for {name} must be names or whole numbers.")
+            elif len(values) > MAX_FILTER_VALUES:
+                problems.append(f"Choose at most {MAX_FILTER_VALUES} values for {name}.")
         return problems
 
     def cache_key(self) -> tuple:
@@ -169,25 +114,21 @@ class Filters:
             if self.mode == DATES
             else ("", "")
         )
-        return (
-            self.mode,
-            *ops,
-            *dates,
-            tuple(sorted(self.categories)),
-            tuple(sorted(int(p) for p in self.products)),
+        picks = tuple(
+            (name, tuple(sorted(values, key=repr))) for name, values in self.picks if values
         )
+        return (self.mode, *ops, *dates, picks)
 
     @classmethod
     def from_cache_key(cls, key: tuple) -> Filters:
-        mode, op_start, op_end, d0, d1, cats, prods = key
+        mode, op_start, op_end, d0, d1, picks = key
         return cls(
             mode=mode,
             op_start=op_start,
             op_end=op_end,
-            date_start=dt.date.fromisoformat(d0) if d0 else dt.date.min,
-            date_end=dt.date.fromisoformat(d1) if d1 else dt.date.min,
-            categories=tuple(cats),
-            products=tuple(prods),
+            date_start=dt.date.fromisoformat(d0) if d0 else None,
+            date_end=dt.date.fromisoformat(d1) if d1 else None,
+            picks=picks,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -196,25 +137,26 @@ class Filters:
             "mode": self.mode,
             "op_start": int(self.op_start),
             "op_end": int(self.op_end),
-            "date_start": self.date_start.isoformat(),
-            "date_end": self.date_end.isoformat(),
-            "categories": list(self.categories),
-            "products": [int(p) for p in self.products],
+            "date_start": self.date_start.isoformat() if self.date_start else None,
+            "date_end": self.date_end.isoformat() if self.date_end else None,
+            "picks": {name: list(values) for name, values in self.picks if values},
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Filters:
-        def as_date(v: Any) -> dt.date:
-            return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
+        def as_date(v: Any) -> dt.date | None:
+            if v is None or isinstance(v, dt.date):
+                return v
+            return dt.date.fromisoformat(str(v))
 
+        picks = d.get("picks") or {}
         return cls(
             mode=str(d["mode"]),
-            op_start=int(d["op_start"]),
-            op_end=int(d["op_end"]),
-            date_start=as_date(d["date_start"]),
-            date_end=as_date(d["date_end"]),
-            categories=tuple(str(c) for c in d.get("categories", ())),
-            products=tuple(int(p) for p in d.get("products", ())),
+            op_start=int(d.get("op_start") or 0),
+            op_end=int(d.get("op_end") or 0),
+            date_start=as_date(d.get("date_start")),
+            date_end=as_date(d.get("date_end")),
+            picks=tuple((str(name), tuple(values)) for name, values in picks.items()),
         )
 
 
@@ -227,59 +169,91 @@ def _is_id(v: Any) -> bool:
     return _is_int(v) and -MAX_ID <= v <= MAX_ID
 
 
+def _is_value(v: Any) -> bool:
+    return _is_id(v) or (isinstance(v, str) and len(v) <= MAX_TEXT)
+
+
 def _is_date(v: Any) -> bool:
     return isinstance(v, dt.date) and not isinstance(v, dt.datetime)
 
 
-# --- Periods: what rows a filter covers ---------------------------------------------
+def default_filters(status: dict) -> Filters:
+    """The first view: the model's default mode over the last DEFAULT_SPAN closed periods
+    (or days), from the bounds that fetch_status() read."""
+    values: dict[str, Any] = {"mode": MODEL.default_mode}
+    if MODEL.period and status.get("latest_op") is not None:
+        min_op, latest = int(status["min_op"]), int(status["latest_op"])
+        # Historical views end at the last closed period: the open one is "Live".
+        op_end = latest - 1 if status.get("is_open") and latest > min_op else latest
+        values |= {"op_start": max(min_op, op_end - DEFAULT_SPAN + 1), "op_end": op_end}
+    if status.get("max_date") is not None:
+        last = status["max_date"]
+        first = max(status["min_date"], last - dt.timedelta(days=DEFAULT_SPAN - 1))
+        values |= {"date_start": first, "date_end": last}
+    return Filters(**values)
+
+
+# --- Scopes: what rows a filter covers ---------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True)
-class Period:
-    """A concrete scope: the latest operation, an operation range or a date range.
-
-    ``until`` optionally cuts items off at a timestamp (realtime comparison).
-    """
+class Scope:
+    """A concrete set of fact rows: the latest period, a period range, a date range, or
+    a span of time. ``until`` cuts rows off at a moment (the realtime comparison)."""
 
     latest: bool = False
     op_start: int | None = None
     op_end: int | None = None
     date_start: dt.date | None = None
     date_end: dt.date | None = None
+    since: dt.datetime | None = None
     until: dt.datetime | None = None
 
 
-NOTHING = Period(op_start=0, op_end=-1)  # an empty range: matches no rows
+NOTHING = Scope(op_start=0, op_end=-1) if MODEL.period else Scope(since=dt.datetime.max)
 
 
-def current_period(f: Filters) -> Period:
-    """What the filters cover. Realtime = the latest operation (resolved inside the SQL)."""
+def current_scope(c: Connection, f: Filters) -> Scope:
+    """What the filters cover. Realtime: the latest period (or, without one, the day of
+    the latest fact row), read fresh."""
     if f.mode == OPS:
-        return Period(op_start=f.op_start, op_end=f.op_end)
+        return Scope(op_start=f.op_start, op_end=f.op_end)
     if f.mode == DATES:
-        return Period(date_start=f.date_start, date_end=f.date_end)
-    return Period(latest=True)
+        return Scope(date_start=f.date_start, date_end=f.date_end)
+    if MODEL.period:
+        return Scope(latest=True)
+    last = _latest_time(c)
+    if last is None:
+        return NOTHING
+    return Scope(since=dt.datetime.combine(last.date(), dt.time()))
 
 
-def previous_period(c: Connection, f: Filters) -> Period:
-    """The previous comparable period: same length, immediately before.
+def previous_scope(c: Connection, f: Filters) -> Scope:
+    """The previous comparable scope: the same length, immediately before.
 
-    Realtime compares the open operation with the previous operation cut at the same
-    elapsed time since opening, so a half-finished day is not compared with a full one.
+    Realtime compares the open period with the previous one cut at the same elapsed time,
+    so a half-finished day is not compared with a full one.
     """
     if f.mode == OPS:
         n = f.op_end - f.op_start + 1
-        return Period(op_start=f.op_start - n, op_end=f.op_start - 1)
+        return Scope(op_start=f.op_start - n, op_end=f.op_start - 1)
     if f.mode == DATES:
         shift = dt.timedelta(days=(f.date_end - f.date_start).days + 1)
         try:
-            return Period(date_start=f.date_start - shift, date_end=f.date_end - shift)
+            return Scope(date_start=f.date_start - shift, date_end=f.date_end - shift)
         except OverflowError:  # the range starts near year 1: nothing comes before it
             return NOTHING
+    period = MODEL.period
+    if period is None:
+        last = _latest_time(c)
+        if last is None:
+            return NOTHING
+        day = dt.datetime.combine(last.date(), dt.time()) - dt.timedelta(days=1)
+        return Scope(since=day, until=day + (last - day - dt.timedelta(days=1)))
     last_two = (
         c.execute(
-            select(operations.c.op_id, operations.c.opened_at)
-            .order_by(operations.c.op_id.desc())
+            select(period.id.label("id"), period.opened_at.label("opened_at"))
+            .order_by(period.id.desc())
             .limit(bindparam("n", 2))
         )
         .mappings()
@@ -288,278 +262,404 @@ def previous_period(c: Connection, f: Filters) -> Period:
     if len(last_two) < 2:
         return NOTHING
     latest, previous = last_two
-    last_order = c.execute(
-        select(func.max(orders.c.created_at)).where(
-            orders.c.op_id == bindparam("op", latest["op_id"])
-        )
+    last = c.execute(
+        select(func.max(MODEL.time))
+        .select_from(source(MODEL.time, period.key))
+        .where(period.key == bindparam("op", latest["id"]))
     ).scalar()
-    elapsed = (last_order or latest["opened_at"]) - latest["opened_at"]
-    op = previous["op_id"]
-    return Period(op_start=op, op_end=op, until=previous["opened_at"] + elapsed)
+    elapsed = (_as_datetime(last) or latest["opened_at"]) - latest["opened_at"]
+    op = previous["id"]
+    return Scope(op_start=op, op_end=op, until=previous["opened_at"] + elapsed)
 
 
-def _scope(stmt: Select, p: Period, f: Filters, *, need_catalogue: bool) -> Select:
-    """Join what the filters need and add the WHERE clauses, all values bound."""
-    src = order_items.join(orders, order_items.c.order_id == orders.c.order_id)
-    if need_catalogue or f.categories:
-        src = src.join(products, order_items.c.product_id == products.c.product_id).join(
-            categories, products.c.category_id == categories.c.category_id
-        )
-    stmt = stmt.select_from(src)
-    if p.latest:
-        stmt = stmt.where(orders.c.op_id == select(func.max(operations.c.op_id)).scalar_subquery())
-    if p.op_start is not None:
-        stmt = stmt.where(
-            orders.c.op_id.between(bindparam("op_start", p.op_start), bindparam("op_end", p.op_end))
-        )
-    if p.date_start is not None:
-        ops_in_range = select(operations.c.op_id).where(
-            operations.c.business_date.between(
-                bindparam("date_start", p.date_start, type_=Date),
-                bindparam("date_end", p.date_end, type_=Date),
+def _latest_time(c: Connection) -> dt.datetime | None:
+    last = c.execute(select(func.max(MODEL.time)).select_from(source(MODEL.time))).scalar()
+    return _as_datetime(last)
+
+
+def _as_datetime(value: Any) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    return dt.datetime.fromisoformat(str(value))
+
+
+# --- Building statements from the model -------------------------------------------------
+
+
+def source(*expressions, start=None) -> FromClause:
+    """``start`` (the fact) joined with just the tables these expressions read.
+
+    The joins come from MODEL.joins, in their order; a join's own ON clause may need an
+    earlier join (categories are reached through products), so those are added too.
+    """
+    start = MODEL.fact if start is None else start
+    needed = set().union(*(tables_of(e) for e in expressions)) - {start}
+    for join in reversed(MODEL.joins):
+        if join.table in needed:
+            needed |= tables_of(join.on) - {start, join.table}
+    if MODEL.fact in needed:  # reached only through the fact: start from it
+        return source(*expressions)
+    joined = start
+    for join in MODEL.joins:
+        if join.table in needed:
+            joined = joined.join(join.table, join.on)
+    return joined
+
+
+def scoped(columns: list, scope: Scope, f: Filters) -> Select:
+    """SELECT ``columns`` FROM the joins they and the filters need, WHERE the scope and
+    the chosen values hold (every value a bound parameter)."""
+    period = MODEL.period
+    conditions, compared = [], []  # compared: the columns the conditions read
+    if period is not None and scope.latest:
+        newest = select(func.max(period.id)).scalar_subquery()
+        conditions.append(period.key == newest)
+        compared.append(period.key)
+    elif period is not None and scope.op_start is not None:
+        start, end = bindparam("op_start", scope.op_start), bindparam("op_end", scope.op_end)
+        conditions.append(period.key.between(start, end))
+        compared.append(period.key)
+    elif period is not None and scope.date_start is not None:
+        in_range = select(period.id).where(
+            period.date.between(
+                bindparam("date_start", scope.date_start, type_=Date),
+                bindparam("date_end", scope.date_end, type_=Date),
             )
         )
-        stmt = stmt.where(orders.c.op_id.in_(ops_in_range))
-    if p.until is not None:
-        stmt = stmt.where(order_items.c.created_at <= bindparam("until", p.until, type_=DateTime))
-    if f.categories:
-        # Pattern: expanding bind parameter for IN lists (one placeholder per value).
-        stmt = stmt.where(
-            categories.c.name.in_(bindparam("categories", list(f.categories), expanding=True))
+        conditions.append(period.key.in_(in_range))
+        compared.append(period.key)
+    elif scope.date_start is not None:  # no period: the calendar days of the time column
+        start = dt.datetime.combine(scope.date_start, dt.time())
+        last = scope.date_end
+        # Up to the start of the next day (year 9999 has none: the end of time instead).
+        end = (
+            dt.datetime.combine(last, dt.time()) + dt.timedelta(days=1)
+            if last < dt.date.max
+            else dt.datetime.max
         )
-    if f.products:
-        stmt = stmt.where(
-            order_items.c.product_id.in_(
-                bindparam("products", [int(x) for x in f.products], expanding=True)
-            )
-        )
-    return stmt
+        conditions.append(MODEL.time >= bindparam("date_start", start, type_=DateTime))
+        conditions.append(MODEL.time < bindparam("date_end", end, type_=DateTime))
+        compared.append(MODEL.time)
+    if scope.since is not None:
+        conditions.append(MODEL.time >= bindparam("since", scope.since, type_=DateTime))
+        compared.append(MODEL.time)
+    if scope.until is not None:
+        conditions.append(MODEL.time <= bindparam("until", scope.until, type_=DateTime))
+        compared.append(MODEL.time)
+    for index, dimension in enumerate(MODEL.dimensions):
+        values = f.chosen(dimension.name)
+        if values:
+            # Pattern: expanding bind parameter for IN lists (one placeholder per value).
+            chosen = bindparam(f"pick_{index}", list(values), expanding=True)
+            conditions.append(dimension.match.in_(chosen))
+            compared.append(dimension.match)
+    return select(*columns).select_from(source(*columns, *compared)).where(*conditions)
 
 
-_SALES = func.sum(order_items.c.qty * order_items.c.unit_price)
-_COST = func.sum(order_items.c.qty * order_items.c.unit_cost)
-_ORDERS = func.count(order_items.c.order_id.distinct())
+def aggregates(names) -> list:
+    """The labelled SQL aggregates these measures need (derived ones are computed later)."""
+    return [measure.formula.sql().label(measure.name) for measure in MODEL.aggregates(names)]
 
 
-def _num(v: Any) -> float:
-    return float(v) if v is not None else 0.0
+def derive(frame: pd.DataFrame, names) -> pd.DataFrame:
+    """Add the derived measures (ratios, differences) and round every measure for display;
+    the frame holds the aggregates of the same rows."""
+    done: set[str] = set(frame.columns)
 
+    def add(measure: Measure) -> None:
+        if measure.name in done:
+            return
+        for part in measure.parts:
+            add(MODEL.measure(part))
+        formula = measure.formula
+        if isinstance(formula, Ratio):
+            top, bottom = frame[formula.numerator], frame[formula.denominator]
+            ratio = top.astype(float) / bottom.astype(float).where(bottom != 0)
+            frame[measure.name] = (ratio * formula.scale).fillna(0.0)
+        elif isinstance(formula, Difference):
+            frame[measure.name] = frame[formula.minuend] - frame[formula.subtrahend]
+        done.add(measure.name)
 
-def _pct(part: float, whole: float) -> float:
-    return round(part / whole * 100, 2) if whole else 0.0
-
-
-# --- Statements ----------------------------------------------------------------------
-
-
-def kpi_statement(p: Period, f: Filters) -> Select:
-    stmt = select(
-        _SALES.label("sales"),
-        _COST.label("cost"),
-        _ORDERS.label("orders"),
-        func.sum(order_items.c.qty).label("items"),
-    )
-    return _scope(stmt, p, f, need_catalogue=False)
-
-
-def _kpi_values(c: Connection, p: Period, f: Filters) -> dict[str, float | int]:
-    row = c.execute(kpi_statement(p, f)).mappings().one()
-    sales, cost, n_orders = _num(row["sales"]), _num(row["cost"]), int(row["orders"] or 0)
-    margin = sales - cost
-    return {
-        "sales": round(sales, 2),
-        "orders": n_orders,
-        "avg_ticket": round(sales / n_orders, 2) if n_orders else 0.0,
-        "gross_margin": round(margin, 2),
-        "margin_pct": _pct(margin, sales),
-        "items": int(row["items"] or 0),
-    }
-
-
-def fetch_kpis(c: Connection, f: Filters) -> dict[str, dict]:
-    """KPIs for the filters and for the previous comparable period (for deltas)."""
-    return {
-        "current": _kpi_values(c, current_period(f), f),
-        "previous": _kpi_values(c, previous_period(c, f), f),
-    }
-
-
-def fetch_margins_by_category(c: Connection, f: Filters) -> pd.DataFrame:
-    current = current_period(f)
-    stmt = _scope(
-        select(categories.c.name.label("category"), _SALES.label("sales"), _COST.label("cost")),
-        current,
-        f,
-        need_catalogue=True,
-    ).group_by(categories.c.name)
-    df = _frame(c, stmt, ["category", "sales", "cost"])
-    df["margin"] = (df["sales"] - df["cost"]).round(2)
-    df["margin_pct"] = [_pct(m, s) for m, s in zip(df["margin"], df["sales"], strict=True)]
-    return df.sort_values(["sales", "category"], ascending=[False, True], ignore_index=True)
-
-
-def fetch_sales_by_hour(c: Connection, f: Filters) -> pd.DataFrame:
-    """Sales and orders per hour of day; all 24 hours, zero where nothing was sold."""
-    current = current_period(f)
-    hour = extract("hour", order_items.c.created_at)
-    stmt = _scope(
-        select(hour.label("hour"), _SALES.label("sales"), _ORDERS.label("orders")),
-        current,
-        f,
-        need_catalogue=False,
-    ).group_by(hour)
-    df = _frame(c, stmt, ["hour", "sales", "orders"])
-    df["hour"] = df["hour"].astype(int)
-    df = df.set_index("hour").reindex(range(24), fill_value=0).rename_axis("hour").reset_index()
-    return df.astype({"sales": float, "orders": int})
-
-
-def fetch_top_products(c: Connection, f: Filters, limit: int = 10) -> pd.DataFrame:
-    limit = max(1, min(int(limit), MAX_TOP_LIMIT))
-    current = current_period(f)
-    sales = _SALES.label("sales")
-    stmt = (
-        _scope(
-            select(
-                products.c.name.label("product"),
-                categories.c.name.label("category"),
-                func.sum(order_items.c.qty).label("qty"),
-                sales,
-            ),
-            current,
-            f,
-            need_catalogue=True,
-        )
-        .group_by(products.c.product_id, products.c.name, categories.c.name)
-        .order_by(sales.desc(), products.c.product_id)
-        .limit(bindparam("limit", limit))
-    )
-    df = _frame(c, stmt, ["product", "category", "qty", "sales"])
-    return df.astype({"qty": int})
-
-
-def fetch_sales_by_category(c: Connection, f: Filters) -> pd.DataFrame:
-    current = current_period(f)
-    stmt = _scope(
-        select(categories.c.name.label("category"), _SALES.label("sales"), _ORDERS.label("orders")),
-        current,
-        f,
-        need_catalogue=True,
-    ).group_by(categories.c.name)
-    df = _frame(c, stmt, ["category", "sales", "orders"]).astype({"orders": int})
-    return df.sort_values(["sales", "category"], ascending=[False, True], ignore_index=True)
-
-
-DETAIL_COLUMNS = ["created_at", "order_id", "product", "category", "qty", "unit_price", "total"]
-
-
-def fetch_detail_page(c: Connection, f: Filters, page: int, page_size: int) -> pd.DataFrame:
-    """One page of item lines, newest first (bound LIMIT/OFFSET)."""
-    page = max(0, int(page))
-    page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
-    current = current_period(f)
-    stmt = (
-        _scope(
-            select(
-                order_items.c.created_at,
-                order_items.c.order_id,
-                products.c.name.label("product"),
-                categories.c.name.label("category"),
-                order_items.c.qty,
-                order_items.c.unit_price,
-                (order_items.c.qty * order_items.c.unit_price).label("total"),
-            ),
-            current,
-            f,
-            need_catalogue=True,
-        )
-        .order_by(order_items.c.created_at.desc(), order_items.c.item_id.desc())
-        .limit(bindparam("page_size", page_size))
-        .offset(bindparam("offset", min(page * page_size, MAX_OFFSET)))
-    )
-    return _frame(c, stmt, DETAIL_COLUMNS)
-
-
-def fetch_detail_count(c: Connection, f: Filters) -> int:
-    current = current_period(f)
-    stmt = _scope(select(func.count()), current, f, need_catalogue=bool(f.categories))
-    return int(c.execute(stmt).scalar() or 0)
-
-
-def fetch_catalogue(c: Connection) -> pd.DataFrame:
-    stmt = (
-        select(
-            products.c.product_id,
-            products.c.name.label("product"),
-            categories.c.name.label("category"),
-            products.c.price,
-            products.c.cost,
-            products.c.enabled,
-        )
-        .select_from(products.join(categories))
-        .order_by(categories.c.name, products.c.name, products.c.product_id)
-    )
-    df = _frame(c, stmt, ["product_id", "product", "category", "price", "cost", "enabled"])
-    return df.astype({"product_id": int, "enabled": bool})
-
-
-def fetch_operation_status(c: Connection) -> dict[str, Any]:
-    """The latest operation (open or not) and the bounds for the filter widgets."""
-    bounds = (
-        c.execute(
-            select(
-                func.min(operations.c.op_id).label("min_op"),
-                func.max(operations.c.op_id).label("max_op"),
-                func.min(operations.c.business_date).label("min_date"),
-                func.max(operations.c.business_date).label("max_date"),
-            )
-        )
-        .mappings()
-        .one()
-    )
-    status: dict[str, Any] = {
-        "latest_op": None,
-        "is_open": False,
-        "opened_at": None,
-        "orders": 0,
-        "sales": 0.0,
-        **dict(bounds),
-    }
-    if bounds["max_op"] is None:
-        return status
-    latest = (
-        c.execute(
-            select(operations.c.op_id, operations.c.opened_at, operations.c.closed_at).where(
-                operations.c.op_id == bindparam("op", bounds["max_op"])
-            )
-        )
-        .mappings()
-        .one()
-    )
-    totals = (
-        c.execute(
-            select(_SALES.label("sales"), _ORDERS.label("orders"))
-            .select_from(order_items.join(orders))
-            .where(orders.c.op_id == bindparam("op", latest["op_id"]))
-        )
-        .mappings()
-        .one()
-    )
-    status.update(
-        latest_op=latest["op_id"],
-        is_open=latest["closed_at"] is None,
-        opened_at=latest["opened_at"],
-        orders=int(totals["orders"] or 0),
-        sales=round(_num(totals["sales"]), 2),
-    )
-    return status
+    for name in names:
+        add(MODEL.measure(name))
+    for name in names:
+        measure = MODEL.measure(name)
+        values = frame[name].astype(float).fillna(0.0)
+        counts = measure.kind == COUNT and not measure.parts
+        frame[name] = values.round().astype(int) if counts else values.round(2)
+    return frame
 
 
 def _frame(c: Connection, stmt: Select, columns: list[str]) -> pd.DataFrame:
     """Run a statement into a DataFrame with known columns (also when there are no rows)."""
     rows = c.execute(stmt).all()
-    df = pd.DataFrame([tuple(r) for r in rows], columns=columns)
-    for col in ("sales", "cost", "unit_price", "total", "price"):
-        if col in df:
-            df[col] = df[col].astype(float).round(2)
-    return df
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+
+def _names(columns) -> list[str]:
+    return [column.name for column in columns]
+
+
+# --- Statements -------------------------------------------------------------------------
+
+
+def totals_statement(scope: Scope, f: Filters, measures) -> Select:
+    return scoped(aggregates(measures), scope, f)
+
+
+def breakdown_statement(
+    scope: Scope,
+    f: Filters,
+    dimension: str,
+    measures,
+    limit: int | None = None,
+    colour: str | None = None,
+) -> Select:
+    """Measures per value of a dimension, best first (the top ``limit`` when given)."""
+    dim = MODEL.dimension(dimension)
+    groups = [dim.column.label(dim.name)]
+    if colour is not None:
+        groups.append(MODEL.dimension(colour).column.label(colour))
+    columns = [*groups, *aggregates(measures)]
+    keys = [dim.match, *(g.element for g in groups)]
+    stmt = scoped(columns, scope, f).group_by(*dict.fromkeys(keys))
+    if limit is not None:
+        first = MODEL.aggregates([measures[0]])[0]
+        stmt = stmt.order_by(first.formula.sql().desc(), dim.match).limit(bindparam("limit", limit))
+    return stmt
+
+
+def _bucket(grain: str):
+    if grain == HOUR:
+        return extract("hour", MODEL.time)
+    return func.date(MODEL.time)
+
+
+def series_statement(scope: Scope, f: Filters, grain: str, measures) -> Select:
+    bucket = _bucket(grain).label("bucket")
+    return scoped([bucket, *aggregates(measures)], scope, f).group_by(bucket.element)
+
+
+def detail_columns(fields) -> list:
+    """Labelled expressions of a listing's fields (a Field, or a dimension's name)."""
+    columns = []
+    for field in fields:
+        if isinstance(field, Field):
+            columns.append(field.expression.label(field.name))
+        else:
+            columns.append(MODEL.dimension(field).column.label(field))
+    return columns
+
+
+def detail_statement(scope: Scope, f: Filters, page: int, size: int) -> Select:
+    detail = MODEL.page.detail
+    return (
+        scoped(detail_columns(detail.fields), scope, f)
+        .order_by(*detail.order_by)
+        .limit(bindparam("page_size", size))
+        .offset(bindparam("offset", min(page * size, MAX_OFFSET)))
+    )
+
+
+def count_statement(scope: Scope, f: Filters) -> Select:
+    return scoped([func.count().label("rows")], scope, f)
+
+
+def members_statement(dimension: Dimension) -> Select:
+    """The values a filter offers (and, for a narrower dimension, each one's broader value)."""
+    columns = [dimension.match.label("value"), dimension.column.label("name")]
+    if dimension.within is not None:
+        columns.append(MODEL.dimension(dimension.within).match.label("within"))
+    start = next(iter(tables_of(dimension.column)))
+    return (
+        select(*columns)
+        .select_from(source(*columns, start=start))
+        .distinct()
+        .order_by(*dict.fromkeys([dimension.column, dimension.match]))
+    )
+
+
+def lookup_statement() -> Select:
+    lookup = MODEL.page.lookup
+    columns = detail_columns(lookup.fields)
+    return (
+        select(*columns)
+        .select_from(source(*columns, *lookup.order_by, start=lookup.table))
+        .order_by(*lookup.order_by)
+    )
+
+
+# --- Fetching: statements run, rows shaped for the sections ------------------------------
+
+
+def fetch_totals(c: Connection, f: Filters, measures=None) -> dict[str, dict]:
+    """The measures for the filters and for the previous comparable scope (for deltas)."""
+    measures = tuple(measures or MODEL.page.kpis)
+
+    def values(scope: Scope) -> dict:
+        stmt = totals_statement(scope, f, measures)
+        frame = derive(_frame(c, stmt, _names(stmt.selected_columns)), measures)
+        return {name: frame[name].iloc[0].item() for name in measures}
+
+    return {"current": values(current_scope(c, f)), "previous": values(previous_scope(c, f))}
+
+
+def fetch_breakdown(
+    c: Connection,
+    f: Filters,
+    dimension: str,
+    measures,
+    limit: int | None = None,
+    colour: str | None = None,
+) -> pd.DataFrame:
+    measures = tuple(measures)
+    if limit is not None:
+        limit = max(1, min(int(limit), MAX_TOP_LIMIT))
+    stmt = breakdown_statement(current_scope(c, f), f, dimension, measures, limit, colour)
+    frame = derive(_frame(c, stmt, _names(stmt.selected_columns)), measures)
+    keep = [dimension, *([colour] if colour else []), *measures]
+    return frame[keep].sort_values(
+        [measures[0], dimension], ascending=[False, True], ignore_index=True
+    )
+
+
+def fetch_series(c: Connection, f: Filters, grain: str, measures) -> pd.DataFrame:
+    """Measures per hour of the day (all 24, zero where nothing happened) or per day."""
+    measures = tuple(measures)
+    stmt = series_statement(current_scope(c, f), f, grain, measures)
+    frame = _frame(c, stmt, _names(stmt.selected_columns))
+    if grain == HOUR:
+        frame["bucket"] = frame["bucket"].astype(int)
+        frame = frame.set_index("bucket").reindex(range(24)).rename_axis("bucket").reset_index()
+    else:
+        frame["bucket"] = pd.to_datetime(frame["bucket"]).dt.date
+        frame = frame.sort_values("bucket", ignore_index=True)
+    return derive(frame, measures)[["bucket", *measures]]
+
+
+def fetch_detail_page(c: Connection, f: Filters, page: int, size: int) -> pd.DataFrame:
+    """One page of fact rows in the detail's order (bound LIMIT/OFFSET)."""
+    page, size = max(0, int(page)), max(1, min(int(size), MAX_PAGE_SIZE))
+    stmt = detail_statement(current_scope(c, f), f, page, size)
+    return _shown(_frame(c, stmt, _names(stmt.selected_columns)), MODEL.page.detail.fields)
+
+
+def fetch_detail_count(c: Connection, f: Filters) -> int:
+    return int(c.execute(count_statement(current_scope(c, f), f)).scalar() or 0)
+
+
+def fetch_members(c: Connection, dimension: str) -> pd.DataFrame:
+    """Columns value, name (and within): the options of a dimension's filter."""
+    stmt = members_statement(MODEL.dimension(dimension))
+    return _frame(c, stmt, _names(stmt.selected_columns))
+
+
+def fetch_lookup(c: Connection) -> pd.DataFrame:
+    stmt = lookup_statement()
+    return _shown(_frame(c, stmt, _names(stmt.selected_columns)), MODEL.page.lookup.fields)
+
+
+def _shown(frame: pd.DataFrame, fields) -> pd.DataFrame:
+    """Money and numbers as floats, flags as booleans (drivers return Decimals and ints)."""
+    for field in fields:
+        if isinstance(field, Field) and field.kind in (MONEY, NUMBER, PERCENT):
+            frame[field.name] = frame[field.name].astype(float).round(2)
+        elif isinstance(field, Field) and field.kind == FLAG:
+            frame[field.name] = frame[field.name].astype(bool)
+    return frame
+
+
+def fetch_status(c: Connection) -> dict[str, Any]:
+    """The latest period (open or not), its totals, and the bounds of the filter widgets."""
+    period = MODEL.period
+    status: dict[str, Any] = {
+        "min_op": None,
+        "max_op": None,
+        "latest_op": None,
+        "is_open": False,
+        "opened_at": None,
+        "totals": {name: 0 for name in MODEL.page.status},
+    }
+    if period is None:
+        first, last = c.execute(
+            select(func.min(MODEL.time), func.max(MODEL.time)).select_from(source(MODEL.time))
+        ).one()
+        status.update(min_date=_as_date(first), max_date=_as_date(last))
+        scope = current_scope(c, Filters(REALTIME)) if last is not None else NOTHING
+    else:
+        bounds = c.execute(
+            select(
+                func.min(period.id),
+                func.max(period.id),
+                func.min(period.date),
+                func.max(period.date),
+            )
+        ).one()
+        status.update(min_op=bounds[0], max_op=bounds[1])
+        status.update(min_date=_as_date(bounds[2]), max_date=_as_date(bounds[3]))
+        if bounds[1] is None:
+            return status
+        columns = [period.id, period.opened_at]
+        if period.closed_at is not None:
+            columns.append(period.closed_at)
+        latest = c.execute(select(*columns).where(period.id == bindparam("op", bounds[1]))).one()
+        status.update(
+            latest_op=latest[0],
+            opened_at=_as_datetime(latest[1]),
+            is_open=period.closed_at is not None and latest[2] is None,
+        )
+        scope = Scope(op_start=latest[0], op_end=latest[0])
+    if MODEL.page.status and status.get("max_date") is not None:
+        measures = MODEL.page.status
+        stmt = totals_statement(scope, Filters(REALTIME), measures)
+        frame = derive(_frame(c, stmt, _names(stmt.selected_columns)), measures)
+        status["totals"] = {name: frame[name].iloc[0].item() for name in measures}
+    return status
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    return _as_datetime(value).date()
+
+
+# --- What each loader runs, for `python -m <package> sql` --------------------------------
+
+
+def statements(c: Connection, f: Filters) -> dict[str, Select]:
+    """Every statement the page runs for these filters, by loader and section."""
+    current, previous = current_scope(c, f), previous_scope(c, f)
+    out = {
+        "status": None,  # several small statements: fetch_status()
+        "totals (KPIs)": totals_statement(current, f, MODEL.page.kpis),
+        "totals (KPIs), previous period": totals_statement(previous, f, MODEL.page.kpis),
+    }
+    for section in MODEL.page.sections:
+        out[f"section {section.key}"] = section_statement(current, f, section)
+    if MODEL.page.detail:
+        out["detail count"] = count_statement(current, f)
+        out["detail page 1"] = detail_statement(current, f, 0, MODEL.page.detail.size)
+    for dimension in MODEL.dimensions:
+        out[f"filter options: {dimension.name}"] = members_statement(dimension)
+    if MODEL.page.lookup:
+        out["lookup"] = lookup_statement()
+    return {name: stmt for name, stmt in out.items() if stmt is not None}
+
+
+def section_statement(scope: Scope, f: Filters, section) -> Select:
+    """The statement a page section's loader runs (see data.section_call)."""
+    measures = section_measures(section)
+    if hasattr(section, "grain"):
+        return series_statement(scope, f, section.grain, measures)
+    limit = getattr(section, "size", None)
+    return breakdown_statement(
+        scope, f, section.dimension, measures, limit, getattr(section, "colour", None)
+    )
+
+
+def section_measures(section) -> tuple[str, ...]:
+    """The measures a section shows: its main one(s), then its tooltip's."""
+    main = getattr(section, "measures", None) or (section.measure,)
+    return tuple(dict.fromkeys((*main, *getattr(section, "tooltip", ()))))

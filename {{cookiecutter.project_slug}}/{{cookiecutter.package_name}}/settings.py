@@ -13,7 +13,6 @@ HISTORICAL_TTL_SECONDS = {{ cookiecutter.cache_ttl_seconds | int }}  # historica
 CATALOGUE_TTL_SECONDS = 3600  # products and categories change rarely
 SQLITE_PATH = "data/dashboard.db"  # relative to the project root (default database)
 APP_STORE_PATH = "data/app_store.db"  # the project's own state, unless APP_STORE_URL is set
-DEFAULT_SEED_ROWS = 100_000  # order items created by `python -m <package> seed`
 LANGUAGE = "{{ cookiecutter.language }}"  # visible text: "en" (English) or "es" (Spanish)
 CURRENCY = "{{ cookiecutter.currency_symbol }}"  # shown before amounts
 NUMBER_FORMAT = "{{ cookiecutter.number_format }}"  # thousands and decimal separators

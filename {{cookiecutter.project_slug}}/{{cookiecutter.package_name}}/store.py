@@ -100,6 +100,13 @@ class Survey:
     def missing(self, names: Iterable[str]) -> list[str]:
         return [name for name in names if name not in self.tables]
 
+    def fillable(self, names: Iterable[str]) -> bool:
+        """Creating these tables would help and harm nothing: some are missing, none is
+        someone else's, and the database is empty or already the project's."""
+        names = list(names)
+        allowed = self.empty or (self.ours and not self.in_the_way(names))
+        return allowed and bool(self.missing(names))
+
 
 def _columns(found, name: str) -> str:
     return ",".join(sorted(column["name"] for column in found.get_columns(name)))

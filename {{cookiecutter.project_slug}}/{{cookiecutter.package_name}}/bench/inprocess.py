@@ -11,11 +11,14 @@ pages, same caches), without a browser or a network. Two details make the number
 
 The same script runs on three data layers, swapped in for the duration of a measurement
 by replacing the loader functions of the data module (the sections look them up on each
-call, ``data.load_kpis(f)``):
+call, ``data.load_section(f, section)``):
 
 - ``cached``: the real ``data`` module (Streamlit caches in front of SQL);
 - ``floor``: the results of those same calls, already in memory: no database, no cache;
 - ``naive``: ``naive.py``, the way the seed warns against (no cache, SELECT *, pandas).
+
+The filter that moves for cold keys is the model's: the period range with a period,
+else the date range (keys.py).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 from .. import data, db, stats
-from . import naive
+from . import keys, naive
 
 APP_PATH = str(db.PROJECT_ROOT / "streamlit_app.py")
 RUN_TIMEOUT_SECONDS = 600
@@ -78,6 +81,8 @@ class InProcessApp:
         context_log.setLevel(logging.ERROR)
         try:
             self.at = AppTest.from_file(str(self.entry), default_timeout=RUN_TIMEOUT_SECONDS)
+            # The page opens in the bench's mode (the filters keep a value already chosen).
+            self.at.session_state["mode"] = keys.MODE
         finally:
             context_log.setLevel(level)
 
@@ -100,17 +105,22 @@ class InProcessApp:
             raise RuntimeError(f"The app raised: {self.at.exception[0].value}")
         return sum(_last_run_ms), stats.total()["sql_statements"] - before
 
-    def set_ops(self, op_start: int, op_end: int) -> None:
-        """Choose an operation range in the sidebar (the widgets, as a user would)."""
-        self.at.number_input(key="op_start").set_value(op_start)
-        self.at.number_input(key="op_end").set_value(op_end)
+    def set_window(self, window: keys.Window) -> None:
+        """Choose a period range (number inputs) or a date range (date inputs) in the
+        sidebar: the widgets, as a user would."""
+        widget = getattr(self.at, keys.WIDGET)
+        for key, value in keys.widget_values(window).items():
+            widget(key=key).set_value(value)
 
 
 # --- Swapping the data layer -----------------------------------------------------------
 
 
 def loader_names() -> list[str]:
-    """The data module's public loaders, plus prefetch (what the UI calls)."""
+    """The data module's public loaders, plus prefetch (what the UI calls): load_totals,
+    load_section, load_detail_page, load_detail_count, load_members, load_lookup,
+    load_status, and the two that do not read the dashboard database (load_app_config,
+    load_presets)."""
     return [n for n in dir(data) if n.startswith("load_")] + ["prefetch"]
 
 
@@ -128,7 +138,9 @@ def swapped(replacements: dict[str, Callable[..., Any]]) -> Iterator[None]:
 
 
 def _call_key(name: str, args: tuple, kwargs: dict) -> tuple:
-    return (name, args, tuple(sorted(kwargs.items())))
+    """A dictionary key for one loader call. The arguments include model sections (frozen
+    dataclasses holding dicts: not hashable), so the key is their repr."""
+    return (name, repr(args), repr(sorted(kwargs.items())))
 
 
 def recording_loaders(memory: dict[tuple, Any]) -> dict[str, Callable[..., Any]]:
@@ -212,15 +224,15 @@ def measure_warm_and_floor(app: InProcessApp, repeats: int) -> dict[str, float]:
     }
 
 
-def measure_cold(app: InProcessApp, keys: list[tuple[int, int]]) -> dict[str, float]:
+def measure_cold(app: InProcessApp, windows: list[keys.Window]) -> dict[str, float]:
     """cold_ms: a rerun on a filter key never seen before; queries_per_cold_run.
 
-    Each run moves the operation range to a new window of the same width (a cache
-    miss for every filter-dependent loader; the catalogue and status stay cached).
+    Each run moves the period (or date) range to a new window of the same width (a cache
+    miss for every filter-dependent loader; the filter options and status stay cached).
     """
     runs = []
-    for op_start, op_end in keys:
-        app.set_ops(op_start, op_end)
+    for window in windows:
+        app.set_window(window)
         runs.append(app.run())
     return {
         "cold_ms": round(statistics.median(ms for ms, _ in runs), 1),

@@ -16,17 +16,19 @@ import os
 import subprocess
 import sys
 
+from . import keys as filter_keys
 from .servers import PROJECT_ROOT, rss_mb
 
 
-def measure_memory(database_url: str, keys: list[tuple[int, int]]) -> dict[str, float]:
+def measure_memory(database_url: str, keys: list[filter_keys.Window]) -> dict[str, float]:
     """memory: RSS after len(keys) distinct filter keys, and after half of them.
 
     ``rss_growth_pct`` compares the two: a bounded cache keeps it small (target: 20 %).
     """
+    job = {"url": database_url, "keys": [filter_keys.to_json(window) for window in keys]}
     # A clean interpreter (not a fork of ours) that prints its result as JSON.
     done = subprocess.run(
-        [sys.executable, "-m", __name__, json.dumps({"url": database_url, "keys": keys})],
+        [sys.executable, "-m", __name__, json.dumps(job)],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -37,29 +39,22 @@ def measure_memory(database_url: str, keys: list[tuple[int, int]]) -> dict[str, 
     return json.loads(done.stdout)
 
 
-def _child(database_url: str, keys: list[tuple[int, int]]) -> dict[str, float]:
-    """Runs in the child: the overview page's loaders for every key, RSS at the midpoint."""
+def _child(database_url: str, keys: list[filter_keys.Window]) -> dict[str, float]:
+    """Runs in the child: the overview page's loaders (the KPIs and every section of the
+    model) for every key, RSS at the midpoint."""
     os.environ["DATABASE_URL"] = database_url
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # "no runtime" warnings
     from .. import data
-    from ..queries import Filters
+    from ..model import MODEL
 
-    status = data.load_operation_status().value
+    data.load_status()
     half = len(keys) // 2
     rss_half = 0.0
-    for i, (op_start, op_end) in enumerate(keys, start=1):
-        f = Filters(
-            mode="ops",
-            op_start=op_start,
-            op_end=op_end,
-            date_start=status["min_date"],
-            date_end=status["max_date"],
-        )
-        data.load_kpis(f)
-        data.load_margins_by_category(f)
-        data.load_sales_by_hour(f)
-        data.load_top_products(f, limit=10)
-        data.load_sales_by_category(f)
+    for i, window in enumerate(keys, start=1):
+        f = filter_keys.filters(window)
+        data.load_totals(f)
+        for section in MODEL.page.sections:
+            data.load_section(f, section)
         if i == half:
             gc.collect()
             rss_half = rss_mb()
@@ -75,4 +70,5 @@ def _child(database_url: str, keys: list[tuple[int, int]]) -> dict[str, float]:
 
 if __name__ == "__main__":
     job = json.loads(sys.argv[1])
-    print(json.dumps(_child(job["url"], [tuple(k) for k in job["keys"]])))
+    windows = [filter_keys.from_json(values) for values in job["keys"]]
+    print(json.dumps(_child(job["url"], windows)))

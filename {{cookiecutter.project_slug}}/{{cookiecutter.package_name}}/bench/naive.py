@@ -1,11 +1,12 @@
 """The naive data layer: how NOT to feed a dashboard (the benchmark's baseline).
 
 This is the style the caching guide warns against, written carefully so the comparison
-is fair: nothing is cached across runs, every table is read whole (``SELECT *``) into
-pandas, and filtering and aggregation happen in pandas. The tables are read once per
-script run and shared by the sections of that run (a kinder version than one read per
-section). The functions have the names and results of ``data.py``, so the bench can
-swap them in and draw the very same page.
+is fair: nothing is cached across runs, every table of the model is read whole
+(``SELECT *``) into pandas, joined, filtered and aggregated in pandas. The tables are read
+once per script run and shared by the sections of that run (a kinder version than one
+read per section). The functions have the names and results of ``data.py``, so the bench
+can swap them in and draw the very same page; everything comes from model.py, like the
+real data layer.
 
 Do not copy this module into an app: it is here to be measured.
 """
@@ -13,203 +14,407 @@ Do not copy this module into an app: it is here to be measured.
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import Column, Connection, Date, Table, select
+from sqlalchemy.sql import elements, operators
 
-from .. import db, stats
+from .. import db, queries, stats
 from ..data import Loaded
+from ..model import MODEL
+from ..modeling import (
+    FLAG,
+    HOUR,
+    MONEY,
+    NUMBER,
+    PERCENT,
+    Count,
+    CountDistinct,
+    Field,
+    Ranking,
+    Series,
+    Sum,
+    tables_of,
+)
 from ..queries import DATES, OPS, Filters
 
-# Anti-pattern: whole tables, every run.
-SELECT_ALL = {
-    "operations": "SELECT * FROM operations",
-    "categories": "SELECT * FROM categories",
-    "products": "SELECT * FROM products",
-    "orders": "SELECT * FROM orders",
-    "order_items": "SELECT * FROM order_items",
-}
-DATE_COLUMNS = {
-    "operations": ["business_date", "opened_at", "closed_at"],
-    "orders": ["created_at"],
-    "order_items": ["created_at"],
-}
+_this_run: dict[str, Any] = {"run_id": None, "tables": {}, "joined": {}}
 
-_this_run: dict = {"run_id": None, "tables": None, "lines": None}
+
+# --- Whole tables, every run ----------------------------------------------------------
+
+
+def _name(column: Column) -> str:
+    """A column's name in the joined frames: "<table>.<column>" (names repeat across
+    tables: two tables may both have a "name")."""
+    return f"{column.table.name}.{column.name}"
+
+
+def _model_tables() -> list[Table]:
+    tables = list(MODEL.tables)
+    if MODEL.period and MODEL.period.table not in tables:
+        tables.append(MODEL.period.table)  # read for its dates, even when not joined
+    return tables
 
 
 def _tables() -> dict[str, pd.DataFrame]:
-    """Every table, read with SELECT * at the first call of each script run."""
+    """Every model table, read with SELECT * at the first call of each script run."""
     run_id = stats.last_run()["run_id"]
     if _this_run["run_id"] != run_id:
+        # Anti-pattern: whole tables, every run (the filters are applied afterwards).
         with db.get_engine().connect() as c:
-            tables = {
-                name: pd.read_sql(text(sql), c, parse_dates=DATE_COLUMNS.get(name))
-                for name, sql in SELECT_ALL.items()
-            }
-        _this_run.update(run_id=run_id, tables=tables, lines=None)
+            tables = {table.name: _read(c, table) for table in _model_tables()}
+        _this_run.update(run_id=run_id, tables=tables, joined={})
     return _this_run["tables"]
 
 
-def _lines() -> pd.DataFrame:
-    """Order items joined in pandas with their order, operation, product and category."""
-    t = _tables()
-    if _this_run["lines"] is None:
-        products = t["products"].merge(
-            t["categories"].rename(columns={"name": "category"}), on="category_id"
-        )
-        lines = (
-            t["order_items"]
-            .merge(t["orders"][["order_id", "op_id"]], on="order_id")
-            .merge(t["operations"][["op_id", "business_date"]], on="op_id")
-            .merge(
-                products[["product_id", "name", "category"]].rename(columns={"name": "product"}),
-                on="product_id",
-            )
-        )
-        lines["sales"] = lines["qty"] * lines["unit_price"]
-        lines["cost"] = lines["qty"] * lines["unit_cost"]
-        _this_run["lines"] = lines
-    return _this_run["lines"]
+def _read(c: Connection, table: Table) -> pd.DataFrame:
+    frame = pd.read_sql(select(table), c)
+    for column in table.columns:
+        if isinstance(column.type, Date):  # Python dates: compare them as timestamps
+            frame[column.name] = pd.to_datetime(frame[column.name])
+    return frame.rename(columns={column.name: _name(column) for column in table.columns})
 
 
-def _periods(f: Filters) -> tuple[pd.Series, pd.Series]:
-    """Row masks of the filter's period and of the previous comparable period."""
-    lines = _lines()
+def _pairs(on) -> list[tuple[Column, Column]]:
+    """The column pairs of a join's ON: ``a == b``, or ``a == b AND c == d``."""
+    if isinstance(on, elements.BooleanClauseList) and on.operator is operator.and_:
+        return [pair for clause in on.clauses for pair in _pairs(clause)]
+    if (
+        isinstance(on, elements.BinaryExpression)
+        and on.operator is operator.eq
+        and isinstance(on.left, Column)
+        and isinstance(on.right, Column)
+    ):
+        return [(on.left, on.right)]
+    raise NotImplementedError(
+        f"naive.py joins only on equal columns (a == b, or several AND-ed): {on}"
+    )
+
+
+def _joined(start: Table | None = None) -> pd.DataFrame:
+    """``start`` (the fact) merged in pandas with every table its joins reach.
+
+    From another table (a filter's options, the lookup) only the joins that do not need
+    the fact are followed, as queries.source() does in SQL.
+    """
+    start = MODEL.fact if start is None else start
+    tables = _tables()  # first: a new script run forgets the last run's joins
+    done = _this_run["joined"]
+    if start.name in done:
+        return done[start.name]
+    rows, reached = tables[start.name], {start}
+    for join in MODEL.joins:
+        if join.table in reached or not tables_of(join.on) <= reached | {join.table}:
+            continue
+        left, right = [], []
+        for a, b in _pairs(join.on):
+            ours, theirs = (a, b) if a.table is not join.table else (b, a)
+            left.append(_name(ours))
+            right.append(_name(theirs))
+        # Anti-pattern: a join of whole tables in pandas (SQL would join only the rows
+        # in scope, using the indexes).
+        rows = rows.merge(tables[join.table.name], left_on=left, right_on=right, how="inner")
+        reached.add(join.table)
+    done[start.name] = rows
+    return rows
+
+
+# --- A measure's expression over a DataFrame --------------------------------------------
+
+ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv}
+
+
+def evaluate(expression, rows: pd.DataFrame):
+    """The value of an SQL expression of the model over the joined rows: a column is that
+    column, a literal its value, and + - * / apply to those (a Series or a number)."""
+    if isinstance(expression, Column):
+        return rows[_name(expression)]
+    if isinstance(expression, elements.BindParameter):
+        return expression.value  # a literal, e.g. the 100 of "x * 100"
+    if isinstance(expression, elements.Grouping | elements.Label):
+        return evaluate(expression.element, rows)  # parentheses, or a name given to it
+    if isinstance(expression, elements.BinaryExpression) and expression.operator in ARITHMETIC:
+        left, right = evaluate(expression.left, rows), evaluate(expression.right, rows)
+        return expression.operator(left, right)
+    raise NotImplementedError(f"naive.py cannot evaluate {expression!r} in pandas.")
+
+
+def _column(expression, rows: pd.DataFrame) -> pd.Series:
+    """evaluate(), always a Series (a literal repeated on every row)."""
+    value = evaluate(expression, rows)
+    return value if isinstance(value, pd.Series) else pd.Series(value, index=rows.index)
+
+
+# --- Scopes: which rows the filters cover ---------------------------------------------
+
+
+def _in_dates(rows: pd.DataFrame, start: dt.date, end: dt.date) -> pd.Series:
+    """Rows of these business dates: the periods of those dates, or, without a period,
+    the calendar days of the time column."""
+    period = MODEL.period
+    if period is None:
+        times = _column(MODEL.time, rows)
+        first = pd.Timestamp(start)
+        return (times >= first) & (times < pd.Timestamp(end) + pd.Timedelta(days=1))
+    periods = _tables()[period.table.name]
+    dates = periods[_name(period.date)]
+    ids = periods.loc[dates.between(pd.Timestamp(start), pd.Timestamp(end)), _name(period.id)]
+    return _column(period.key, rows).isin(ids)
+
+
+def _periods_newest_first() -> pd.DataFrame:
+    period = MODEL.period
+    return _tables()[period.table.name].sort_values(_name(period.id), ascending=False)
+
+
+def _realtime(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The latest period against the previous one cut at the same elapsed time (without a
+    period: the latest day against the day before, up to the same time of day)."""
+    nothing = pd.Series(False, index=rows.index)
+    times = _column(MODEL.time, rows)
+    period = MODEL.period
+    if period is None:
+        last = times.max()
+        if pd.isna(last):
+            return nothing, nothing
+        day = last.normalize()
+        before = day - pd.Timedelta(days=1)
+        return times >= day, (times >= before) & (times <= last - pd.Timedelta(days=1))
+    periods = _periods_newest_first()
+    if periods.empty:
+        return nothing, nothing
+    keys = _column(period.key, rows)
+    latest = periods.iloc[0]
+    current = keys == latest[_name(period.id)]
+    if len(periods) < 2:
+        return current, nothing
+    previous = periods.iloc[1]
+    opened = latest[_name(period.opened_at)]
+    last = times[current].max()
+    elapsed = (last - opened) if pd.notna(last) else pd.Timedelta(0)
+    until = previous[_name(period.opened_at)] + elapsed
+    return current, (keys == previous[_name(period.id)]) & (times <= until)
+
+
+def _scopes(f: Filters, rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Row masks of the filters and of the previous comparable scope (queries.previous_scope)."""
     if f.mode == OPS:
+        keys = _column(MODEL.period.key, rows)
         n = f.op_end - f.op_start + 1
-        current = lines["op_id"].between(f.op_start, f.op_end)
-        previous = lines["op_id"].between(f.op_start - n, f.op_start - 1)
+        current = keys.between(f.op_start, f.op_end)
+        previous = keys.between(f.op_start - n, f.op_start - 1)
     elif f.mode == DATES:
-        shift = pd.Timedelta(days=(f.date_end - f.date_start).days + 1)
-        start, end = pd.Timestamp(f.date_start), pd.Timestamp(f.date_end)
-        current = lines["business_date"].between(start, end)
-        previous = lines["business_date"].between(start - shift, end - shift)
-    else:  # realtime: the latest operation against the previous one, cut at the same time
-        ops = _tables()["operations"].sort_values("op_id")
-        latest = ops.iloc[-1]
-        current = lines["op_id"] == latest["op_id"]
-        previous = lines["op_id"] < 0
-        if len(ops) > 1:
-            before = ops.iloc[-2]
-            last_at = lines.loc[current, "created_at"].max()
-            elapsed = (last_at - latest["opened_at"]) if pd.notna(last_at) else dt.timedelta(0)
-            previous = (lines["op_id"] == before["op_id"]) & (
-                lines["created_at"] <= before["opened_at"] + elapsed
-            )
-    chosen = pd.Series(True, index=lines.index)
-    if f.categories:
-        chosen &= lines["category"].isin(f.categories)
-    if f.products:
-        chosen &= lines["product_id"].isin(f.products)
+        shift = dt.timedelta(days=(f.date_end - f.date_start).days + 1)
+        current = _in_dates(rows, f.date_start, f.date_end)
+        try:
+            previous = _in_dates(rows, f.date_start - shift, f.date_end - shift)
+        except OverflowError:  # the range starts near year 1: nothing comes before it
+            previous = pd.Series(False, index=rows.index)
+    else:
+        current, previous = _realtime(rows)
+    chosen = pd.Series(True, index=rows.index)
+    for dimension in MODEL.dimensions:
+        values = f.chosen(dimension.name)
+        if values:
+            chosen &= _column(dimension.match, rows).isin(values)
     return current & chosen, previous & chosen
 
 
-def _scope(f: Filters) -> pd.DataFrame:
-    return _lines()[_periods(f)[0]]
+def _in_scope(f: Filters) -> pd.DataFrame:
+    rows = _joined()
+    return rows[_scopes(f, rows)[0]]
 
 
-def _pct(part: float, whole: float) -> float:
-    return round(part / whole * 100, 2) if whole else 0.0
+# --- Aggregating in pandas ------------------------------------------------------------
 
 
-def _kpi(rows: pd.DataFrame) -> dict:
-    sales, cost = float(rows["sales"].sum()), float(rows["cost"].sum())
-    n_orders = int(rows["order_id"].nunique())
-    return {
-        "sales": round(sales, 2),
-        "orders": n_orders,
-        "avg_ticket": round(sales / n_orders, 2) if n_orders else 0.0,
-        "gross_margin": round(sales - cost, 2),
-        "margin_pct": _pct(sales - cost, sales),
-        "items": int(rows["qty"].sum()),
-    }
+def _aggregate(rows: pd.DataFrame, measures, by: dict[str, pd.Series] | None = None):
+    """The SQL aggregates of these measures over ``rows``, per group of ``by`` (name ->
+    the group's values per row): Sum -> .sum(), CountDistinct -> .nunique(), Count -> rows."""
+    by = by or {}
+    values = pd.DataFrame(by, index=rows.index)
+    how = {}
+    for measure in MODEL.aggregates(measures):
+        formula = measure.formula
+        if isinstance(formula, Sum | CountDistinct):
+            values[measure.name] = _column(formula.expression, rows)
+            how[measure.name] = "sum" if isinstance(formula, Sum) else "nunique"
+        elif isinstance(formula, Count):
+            values[measure.name] = 1
+            how[measure.name] = "count"
+    if not by:
+        return pd.DataFrame([{name: values[name].agg(how[name]) for name in how}])
+    # dropna=False: a NULL value is a group of its own, as in SQL's GROUP BY.
+    return values.groupby(list(by), as_index=False, sort=False, dropna=False).agg(how)
+
+
+def _totals(rows: pd.DataFrame, measures) -> dict:
+    frame = queries.derive(_aggregate(rows, measures), measures)
+    return {name: frame[name].iloc[0].item() for name in measures}
+
+
+def _breakdown(f: Filters, section, limit: int | None) -> pd.DataFrame:
+    """Like queries.fetch_breakdown: measures per value of the section's dimension."""
+    measures = queries.section_measures(section)
+    dimension = MODEL.dimension(section.dimension)
+    colour = getattr(section, "colour", None)
+    rows = _in_scope(f)
+    by = {"__key": _column(dimension.match, rows), dimension.name: _column(dimension.column, rows)}
+    if colour:
+        by[colour] = _column(MODEL.dimension(colour).column, rows)
+    frame = _aggregate(rows, measures, by)
+    if limit is not None:  # the top N by the first measure's aggregate, as the SQL does
+        first = MODEL.aggregates(measures[:1])[0].name
+        frame = frame.sort_values([first, "__key"], ascending=[False, True]).head(limit)
+    frame = queries.derive(frame.reset_index(drop=True), measures)
+    keep = [dimension.name, *([colour] if colour else []), *measures]
+    return frame[keep].sort_values(
+        [measures[0], dimension.name], ascending=[False, True], ignore_index=True
+    )
+
+
+def _series(f: Filters, section: Series) -> pd.DataFrame:
+    """Like queries.fetch_series: per hour of the day (all 24) or per day."""
+    measures = queries.section_measures(section)
+    rows = _in_scope(f)
+    times = _column(MODEL.time, rows)
+    hour = section.grain == HOUR
+    bucket = times.dt.hour if hour else times.dt.date
+    frame = _aggregate(rows, measures, {"bucket": bucket})
+    if hour:
+        frame["bucket"] = frame["bucket"].astype(int)
+        frame = frame.set_index("bucket").reindex(range(24)).rename_axis("bucket").reset_index()
+    else:
+        frame = frame.sort_values("bucket", ignore_index=True)
+    return queries.derive(frame, measures)[["bucket", *measures]]
+
+
+def _fields(rows: pd.DataFrame, fields) -> pd.DataFrame:
+    """The columns of a listing (detail, lookup), written as queries._shown() does."""
+    out = pd.DataFrame(index=rows.index)
+    for field in fields:
+        if isinstance(field, Field):
+            out[field.name] = _column(field.expression, rows)
+            if field.kind in (MONEY, NUMBER, PERCENT):
+                out[field.name] = out[field.name].astype(float).round(2)
+            elif field.kind == FLAG:
+                out[field.name] = out[field.name].astype(bool)
+        else:
+            out[field] = _column(MODEL.dimension(field).column, rows)
+    return out.reset_index(drop=True)
+
+
+def _sorted(rows: pd.DataFrame, order_by) -> pd.DataFrame:
+    """Rows in a listing's ORDER BY (each an expression, or its .desc())."""
+    keys, ascending = {}, []
+    for i, term in enumerate(order_by):
+        descending = getattr(term, "modifier", None) is operators.desc_op
+        expression = term.element if isinstance(term, elements.UnaryExpression) else term
+        keys[f"__order_{i}"] = _column(expression, rows)
+        ascending.append(not descending)
+    ordered = rows.assign(**keys).sort_values(list(keys), ascending=ascending, kind="stable")
+    return ordered.drop(columns=list(keys))
 
 
 # --- The loaders, with data.py's names and results -------------------------------------
 
 
-def load_kpis(f: Filters) -> Loaded[dict]:
-    current, previous = _periods(f)
-    lines = _lines()
-    return Loaded({"current": _kpi(lines[current]), "previous": _kpi(lines[previous])})
+def load_totals(f: Filters) -> Loaded[dict]:
+    rows = _joined()
+    current, previous = _scopes(f, rows)
+    kpis = MODEL.page.kpis
+    totals = {"current": _totals(rows[current], kpis), "previous": _totals(rows[previous], kpis)}
+    return Loaded(totals)
 
 
-def load_margins_by_category(f: Filters) -> Loaded[pd.DataFrame]:
-    df = _scope(f).groupby("category", as_index=False)[["sales", "cost"]].sum()
-    df["margin"] = (df["sales"] - df["cost"]).round(2)
-    df["margin_pct"] = [_pct(m, s) for m, s in zip(df["margin"], df["sales"], strict=True)]
-    df = df.sort_values(["sales", "category"], ascending=[False, True], ignore_index=True)
-    return Loaded(df.round({"sales": 2, "cost": 2}))
-
-
-def load_sales_by_hour(f: Filters) -> Loaded[pd.DataFrame]:
-    rows = _scope(f).assign(hour=lambda d: d["created_at"].dt.hour)
-    df = rows.groupby("hour").agg(sales=("sales", "sum"), orders=("order_id", "nunique"))
-    df = df.reindex(range(24), fill_value=0).rename_axis("hour").reset_index()
-    return Loaded(df.astype({"sales": float, "orders": int}).round({"sales": 2}))
-
-
-def load_top_products(f: Filters, limit: int = 10) -> Loaded[pd.DataFrame]:
-    df = (
-        _scope(f)
-        .groupby(["product_id", "product", "category"], as_index=False)
-        .agg(qty=("qty", "sum"), sales=("sales", "sum"))
-        .sort_values(["sales", "product_id"], ascending=[False, True])
-        .head(limit)
-    )
-    return Loaded(df[["product", "category", "qty", "sales"]].reset_index(drop=True))
-
-
-def load_sales_by_category(f: Filters) -> Loaded[pd.DataFrame]:
-    df = (
-        _scope(f)
-        .groupby("category", as_index=False)
-        .agg(sales=("sales", "sum"), orders=("order_id", "nunique"))
-        .sort_values(["sales", "category"], ascending=[False, True], ignore_index=True)
-    )
-    return Loaded(df.round({"sales": 2}))
+def load_section(f: Filters, section, limit: int | None = None) -> Loaded[pd.DataFrame]:
+    if isinstance(section, Series):
+        return Loaded(_series(f, section))
+    if isinstance(section, Ranking):
+        limit = max(1, min(int(limit or section.size), queries.MAX_TOP_LIMIT))
+        return Loaded(_breakdown(f, section, limit))
+    return Loaded(_breakdown(f, section, None))
 
 
 def load_detail_page(f: Filters, page: int, page_size: int) -> Loaded[pd.DataFrame]:
-    rows = _scope(f).sort_values(["created_at", "item_id"], ascending=False)
-    rows = rows.iloc[page * page_size : (page + 1) * page_size]
-    rows = rows.assign(total=rows["qty"] * rows["unit_price"])
-    columns = ["created_at", "order_id", "product", "category", "qty", "unit_price", "total"]
-    return Loaded(rows[columns].reset_index(drop=True))
+    detail = MODEL.page.detail
+    page, size = max(0, int(page)), max(1, min(int(page_size), queries.MAX_PAGE_SIZE))
+    rows = _sorted(_in_scope(f), detail.order_by).iloc[page * size : (page + 1) * size]
+    return Loaded(_fields(rows, detail.fields))
 
 
 def load_detail_count(f: Filters) -> Loaded[int]:
-    return Loaded(len(_scope(f)))
+    return Loaded(len(_in_scope(f)))
 
 
-def load_catalogue() -> Loaded[pd.DataFrame]:
-    t = _tables()
-    df = t["products"].merge(t["categories"].rename(columns={"name": "category"}), on="category_id")
-    df = df.rename(columns={"name": "product"}).sort_values(["category", "product", "product_id"])
-    columns = ["product_id", "product", "category", "price", "cost", "enabled"]
-    return Loaded(df[columns].astype({"enabled": bool}).reset_index(drop=True))
+def load_members(dimension: str) -> Loaded[pd.DataFrame]:
+    """A filter's options (value, name and within), from the dimension's own table."""
+    chosen = MODEL.dimension(dimension)
+    rows = _joined(next(iter(tables_of(chosen.column))))
+    columns = {"value": chosen.match, "name": chosen.column}
+    if chosen.within is not None:
+        columns["within"] = MODEL.dimension(chosen.within).match
+    if not set().union(*(tables_of(e) for e in columns.values())) <= _reached(rows):
+        rows = _joined()  # a column only the fact reaches: start from the fact, like SQL
+    frame = pd.DataFrame({name: _column(e, rows) for name, e in columns.items()})
+    frame = frame.drop_duplicates().sort_values(["name", "value"], ignore_index=True)
+    return Loaded(frame)
 
 
-def load_operation_status(fresh: bool = False) -> Loaded[dict]:  # noqa: ARG001
-    ops, lines = _tables()["operations"], _lines()
-    latest = ops.sort_values("op_id").iloc[-1]
-    in_latest = lines[lines["op_id"] == latest["op_id"]]
-    return Loaded(
-        {
-            "latest_op": int(latest["op_id"]),
-            "is_open": pd.isna(latest["closed_at"]),
-            "opened_at": latest["opened_at"].to_pydatetime(),
-            "orders": int(in_latest["order_id"].nunique()),
-            "sales": round(float(in_latest["sales"].sum()), 2),
-            "min_op": int(ops["op_id"].min()),
-            "max_op": int(ops["op_id"].max()),
-            "min_date": ops["business_date"].min().date(),
-            "max_date": ops["business_date"].max().date(),
-        }
-    )
+def _reached(rows: pd.DataFrame) -> set[Table]:
+    names = {name.split(".", 1)[0] for name in rows.columns}
+    return {table for table in _model_tables() if table.name in names}
 
 
-def prefetch(f: Filters, top_limit: int = 10) -> list[str]:  # noqa: ARG001
+def load_lookup() -> Loaded[pd.DataFrame]:
+    lookup = MODEL.page.lookup
+    rows = _sorted(_joined(lookup.table), lookup.order_by)
+    return Loaded(_fields(rows, lookup.fields))
+
+
+def load_status(fresh: bool = False) -> Loaded[dict]:  # noqa: ARG001
+    """Like queries.fetch_status: the latest period, its totals and the filter bounds."""
+    period, rows = MODEL.period, _joined()
+    status: dict[str, Any] = {
+        "min_op": None,
+        "max_op": None,
+        "latest_op": None,
+        "is_open": False,
+        "opened_at": None,
+        "totals": {name: 0 for name in MODEL.page.status},
+    }
+    if period is None:
+        times = _column(MODEL.time, rows)
+        status.update(min_date=_date(times.min()), max_date=_date(times.max()))
+        in_latest = _realtime(rows)[0]
+    else:
+        periods = _periods_newest_first()
+        dates = periods[_name(period.date)]
+        status.update(min_date=_date(dates.min()), max_date=_date(dates.max()))
+        if periods.empty:
+            return Loaded(status)
+        latest = periods.iloc[0]
+        closed = latest[_name(period.closed_at)] if period.closed_at is not None else True
+        status.update(
+            min_op=int(periods[_name(period.id)].min()),
+            max_op=int(latest[_name(period.id)]),
+            latest_op=int(latest[_name(period.id)]),
+            opened_at=pd.Timestamp(latest[_name(period.opened_at)]).to_pydatetime(),
+            is_open=bool(pd.isna(closed)),
+        )
+        in_latest = _column(period.key, rows) == latest[_name(period.id)]
+    if MODEL.page.status and status["max_date"] is not None:
+        status["totals"] = _totals(rows[in_latest], MODEL.page.status)
+    return Loaded(status)
+
+
+def _date(value) -> dt.date | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date()
+
+
+def prefetch(f: Filters, limits: dict[str, int] | None = None) -> list[str]:  # noqa: ARG001
     """A naive app has no prefetch: each section loads when it is drawn."""
     return []

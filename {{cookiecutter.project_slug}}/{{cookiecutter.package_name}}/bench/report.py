@@ -17,9 +17,16 @@ def _ratio(value: Any) -> str:
 def table(result: dict[str, Any]) -> str:
     """A plain-text report: environment, medians with ratios, latency, memory, targets."""
     env, r = result["environment"], result
+    fill = r["bench_database"]
+    how = {
+        "filled": f"synthetic, filled now in {fill['fill_seconds']} s",
+        "reused": "synthetic, filled on an earlier run",
+    }.get(fill["fill"], "as found")
+    window = " / ".join(r["filter_window"]["keys"])
     lines = [
         f"Benchmark of the dashboard ({'quick' if r['quick'] else 'full'} mode)",
-        f"  database     {env['database']} ({r['rows']:,} order items)",
+        f"  database     {env['database']} ({r['rows']:,} rows of {r['fact']}, {how})",
+        f"  filter keys  mode {r['filter_window']['mode']!r}, moving {window}",
         "  versions     " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
         f"  machine      {env['cpu_count']} CPU(s), {env['platform']}",
         "",
@@ -35,7 +42,11 @@ def table(result: dict[str, Any]) -> str:
         "Real server (production mode)",
         f"  full_ms      {_ms(r['full_ms']):>12}   whole page rerun",
         f"  fragment_ms  {_ms(r['fragment_ms']):>12}   one fragment's rerun "
-        f"({_ratio(r['ratios']['full_over_fragment'])} faster)",
+        + (
+            f"({_ratio(r['ratios']['full_over_fragment'])} faster)"
+            if r["fragment_ms"] is not None
+            else "(no control inside a fragment on this page)"
+        ),
         f"  stampede     {r['stampede_sessions']} tabs at once on a cold key: "
         f"{r['stampede_queries']} SQL statements (one tab alone: {r['queries_per_cold_run']})",
         "",
@@ -93,7 +104,7 @@ def chart(result: dict[str, Any], path: Path) -> Path | None:
     ax.set_xticks(sorted({int(n) for levels in result["latency"].values() for n in levels}))
     ax.set_xlabel("concurrent sessions changing filters")
     ax.set_ylabel("latency until the page is complete (ms)")
-    ax.set_title(f"Dashboard latency, {result['rows']:,} order items")
+    ax.set_title(f"Dashboard latency, {result['rows']:,} rows of {result['fact']}")
     ax.grid(True, alpha=0.3)
     ax.legend()
     fig.tight_layout()

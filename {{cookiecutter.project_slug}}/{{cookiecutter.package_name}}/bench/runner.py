@@ -8,7 +8,8 @@ Order of the run (each step is one function in inprocess.py, live.py or memory.p
 3. a child process: memory after N distinct filter keys.
 
 Then the targets are checked and the result printed as a table (or JSON with --json)
-and drawn as a PNG chart.
+and drawn as a PNG chart. The database: ``data/bench-<rows>.db``, synthetic rows made from
+model.py (synthetic.py), unless --url names another (see bench_database).
 """
 
 from __future__ import annotations
@@ -30,13 +31,13 @@ from typing import Any
 
 from sqlalchemy import URL, func, make_url, select, text
 
-from .. import db, queries, settings, store
-from .. import seed as seeding
-from . import inprocess, live, memory, report, servers
+from .. import db, queries, store, synthetic
+from ..model import MODEL
+from . import inprocess, keys, live, memory, report, servers
 
 FULL_ROWS = 1_000_000
 LATENCY_KEYS = 4  # filter keys the latency test cycles through (cached first)
-QUICK_ROWS = 40_000  # 14 operations: enough distinct filter keys
+QUICK_ROWS = 40_000  # 13 synthetic periods (or days): enough distinct filter keys
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Plan:
     session_counts: tuple[int, ...]
     samples_per_level: int  # latency samples per session count (at least 4 per tab)
     memory_keys: int
-    span: int = 7  # operations per filter window (the dashboard's default view)
+    span: int = 7  # periods (or days) per filter window (the dashboard's default view)
 
 
 FULL = Plan(11, 5, 3, 20, (1, 10, 25), 60, 500)
@@ -62,13 +63,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog=f"python -m {db.PACKAGE} bench",
         description="Benchmark the dashboard: cached against the render floor and a naive "
         "version, fragments, a stampede, latency under concurrent sessions for "
-        "`streamlit run` and the production server, and memory.",
+        "`streamlit run` and the production server, and memory. Without --url it runs on "
+        "data/bench-<rows>.db, synthetic rows made from model.py (filled on first use).",
     )
     parser.add_argument("--quick", action="store_true", help="small data, few sessions")
-    parser.add_argument("--rows", type=int, help="order items in the scratch database")
-    parser.add_argument("--url", help="database URL (default: DATABASE_URL, secrets.toml)")
-    parser.add_argument("--seed", action="store_true", help="seed the database first")
-    parser.add_argument("--drop", action="store_true", help="drop the database after (MySQL)")
+    parser.add_argument(
+        "--rows", type=int, help=f"fact rows ({MODEL.fact.name}) in the scratch database"
+    )
+    parser.add_argument("--url", help="measure this database instead of the scratch file")
+    parser.add_argument(
+        "--seed",
+        action="store_true",
+        help="fill the database with synthetic rows first (never over someone else's tables)",
+    )
+    parser.add_argument("--drop", action="store_true", help="drop the --url database after (MySQL)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--chart", type=Path, default=db.PROJECT_ROOT / "data" / "bench-latency.png"
@@ -79,36 +87,81 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 # --- The database ----------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def bench_database(args: argparse.Namespace, say: Any) -> Iterator[URL]:
-    """The database to measure, seeded when asked (or when it is the bench's own file).
+def bench_file(rows: int) -> Path:
+    """The scratch SQLite file of the bench: never the project's own database."""
+    return db.PROJECT_ROOT / "data" / f"bench-{rows}.db"
 
-    Without --url, a SQLite project measures ``data/bench-<rows>.db`` (seeded on first
-    use, then reused): the bench never rewrites the demo database of the project.
+
+@contextlib.contextmanager
+def bench_database(args: argparse.Namespace, say: Any) -> Iterator[tuple[URL, dict]]:
+    """The database to measure, and how it got its rows: ``{"where", "fill",
+    "fill_seconds"}`` with fill "filled", "reused" or "as found".
+
+    Without --url: ``data/bench-<rows>.db``, synthetic rows from model.py (synthetic.py),
+    filled on first use and reused after. With --url: that database as it is, or filled
+    with synthetic rows first (--seed); synthetic.fill() refuses someone else's tables.
     """
     rows = args.rows or (QUICK_ROWS if args.quick else FULL_ROWS)
-    url = make_url(args.url) if args.url else db.resolve_url()
-    seed_it = args.seed
-    default_file = (db.PROJECT_ROOT / settings.SQLITE_PATH).resolve()
-    if url.get_backend_name() == "sqlite" and Path(url.database or "").resolve() == default_file:
-        url = url.set(database=str(default_file.parent / f"bench-{rows}.db"))
-        seed_it = True
-    if seed_it:
-        say(f"Bench database {db.describe(url)}: {rows:,} order items, seeded on first use")
-        if url.get_backend_name() == "sqlite":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        module = db.dialect_module(url)
-        module.ensure_database(url)
+    if args.url:
+        url, fill_it = make_url(args.url), args.seed
+    else:
+        path = bench_file(rows)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        url = make_url(f"sqlite:///{path}")
+        fill_it = args.seed or not _filled(url, rows)
+        if fill_it:
+            _forget_stale(url)
+    info: dict[str, Any] = {"where": db.describe(url), "fill": "as found", "fill_seconds": None}
+    if fill_it:
+        say(f"Bench database {db.describe(url)}: {rows:,} synthetic rows of {MODEL.fact.name}")
+        db.dialect_module(url).ensure_database(url)
         engine = db.make_engine(url)
         try:
-            seeding.seed(engine, rows, progress=say)
+            filled = synthetic.fill(engine, rows, progress=say)
         finally:
             engine.dispose()
+        info |= {"fill": "filled", "fill_seconds": round(filled.seconds, 1)}
+    elif not args.url:
+        say(f"Bench database {db.describe(url)}: reused (filled on an earlier run)")
+        info["fill"] = "reused"
     try:
-        yield url
+        yield url, info
     finally:
         if args.drop and url.get_backend_name() != "sqlite":
             _drop_database(url)
+
+
+def _filled(url: URL, rows: int) -> bool:
+    """The scratch file holds the model's tables, the bench's own, with ``rows`` fact rows
+    (a fill cut short, or a model.py changed since, is filled again)."""
+    if not Path(url.database).exists():
+        return False
+    engine = db.make_engine(url)
+    try:
+        found = store.survey(engine)
+        if not all(table.name in found.owned for table in MODEL.tables):
+            return False
+        with engine.connect() as c:
+            return c.execute(select(func.count()).select_from(MODEL.fact)).scalar() == rows
+    finally:
+        engine.dispose()
+
+
+def _forget_stale(url: URL) -> None:
+    """Delete the scratch file when everything in it is the project's (by the register),
+    e.g. tables of an earlier model.py: synthetic.fill() would refuse a changed table as
+    someone else's. A file holding anything else is left for fill() to refuse."""
+    path = Path(url.database)
+    if not path.exists():
+        return
+    engine = db.make_engine(url)
+    try:
+        found = store.survey(engine)
+    finally:
+        engine.dispose()
+    if found.tables <= found.registered | {store.register.name}:
+        for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            stale.unlink(missing_ok=True)
 
 
 def _drop_database(url: URL) -> None:
@@ -133,52 +186,19 @@ def _drop_database(url: URL) -> None:
 
 
 def describe_database(url: URL) -> tuple[int, str, dict]:
-    """(order items, version of the server, operation bounds)."""
+    """(fact rows, version of the server, status: the period and date bounds)."""
     engine = db.make_engine(url)
     try:
         with engine.connect() as c:
-            rows = c.execute(select(func.count()).select_from(queries.order_items)).scalar()
+            rows = c.execute(select(func.count()).select_from(MODEL.fact)).scalar()
             if url.get_backend_name() == "sqlite":
                 version = "SQLite " + sqlite3.sqlite_version
             else:
                 version = str(c.execute(text("SELECT VERSION()")).scalar())
-            status = queries.fetch_operation_status(c)
+            status = queries.fetch_status(c)
     finally:
         engine.dispose()
     return int(rows or 0), version, status
-
-
-# --- Filter keys -----------------------------------------------------------------------
-
-
-def windows(status: dict, span: int, count: int) -> list[tuple[int, int]]:
-    """``count`` distinct operation ranges of ``span`` operations, newest first.
-
-    They end before the dashboard's default view (the latest closed operations), so
-    none of them is cached by merely opening the page.
-    """
-    last_closed = status["latest_op"] - (1 if status["is_open"] else 0)
-    span = max(1, min(span, (last_closed - status["min_op"]) // 2))
-    end = last_closed - 1
-    out = []
-    while len(out) < count and end - span + 1 >= status["min_op"]:
-        out.append((end - span + 1, end))
-        end -= 1
-    if len(out) < count:
-        raise ValueError(f"The database has too few operations for {count} filter keys.")
-    return out
-
-
-def distinct_keys(status: dict, count: int) -> list[tuple[int, int]]:
-    """``count`` distinct operation ranges, narrow ones first (cheap to compute)."""
-    lo, hi = status["min_op"], status["latest_op"]
-    keys = []
-    for width in range(1, hi - lo + 2):
-        for start in range(lo, hi - width + 2):
-            keys.append((start, start + width - 1))
-            if len(keys) == count:
-                return keys
-    raise ValueError(f"The database has too few operations for {count} filter keys.")
 
 
 # --- One run of everything -------------------------------------------------------------
@@ -186,15 +206,17 @@ def distinct_keys(status: dict, count: int) -> list[tuple[int, int]]:
 
 def run(args: argparse.Namespace, say: Any) -> dict[str, Any]:
     plan = QUICK if args.quick else FULL
-    with bench_database(args, say) as url:
+    with bench_database(args, say) as (url, bench_db):
         database_url = url.render_as_string(hide_password=False)
         rows, version, status = describe_database(url)
         # Distinct windows: the cold runs, the stampede and the latency test each get
         # keys that no earlier step has cached.
-        keys = windows(status, plan.span, plan.cold_keys + 1 + LATENCY_KEYS)
-        cold_keys, stampede_key = keys[: plan.cold_keys], keys[plan.cold_keys]
-        latency_keys = keys[plan.cold_keys + 1 :]
-        result: dict[str, Any] = {"quick": args.quick, "rows": rows}
+        windows = keys.windows(status, plan.span, plan.cold_keys + 1 + LATENCY_KEYS)
+        cold_keys, stampede_key = windows[: plan.cold_keys], windows[plan.cold_keys]
+        latency_keys = windows[plan.cold_keys + 1 :]
+        result: dict[str, Any] = {"quick": args.quick, "rows": rows, "fact": MODEL.fact.name}
+        result["bench_database"] = bench_db
+        result["filter_window"] = {"mode": keys.MODE, "keys": [keys.START, keys.END]}
         result["environment"] = environment(url, version)
         result["server_settings"] = server_settings()
 
@@ -227,7 +249,7 @@ def run(args: argparse.Namespace, say: Any) -> dict[str, Any]:
 
         say(f"Memory: {plan.memory_keys} distinct filter keys in a fresh process ...")
         result["memory"] = memory.measure_memory(
-            database_url, distinct_keys(status, plan.memory_keys)
+            database_url, keys.distinct_keys(status, plan.memory_keys)
         )
     result["ratios"] = ratios(result)
     result["targets"] = targets(result)

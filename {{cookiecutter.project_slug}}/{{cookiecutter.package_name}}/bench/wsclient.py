@@ -18,6 +18,7 @@ sends every widget state back on each rerun, keeps the message cache and reports
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -60,7 +61,7 @@ class BrowserSession:
 
     >>> async with BrowserSession("http://127.0.0.1:8501") as tab:
     ...     await tab.open()
-    ...     run = await tab.set_widgets(op_start=10, op_end=16)
+    ...     run = await tab.set_widgets(date_start=dt.date(2024, 3, 1))
     """
 
     def __init__(self, base_url: str, query_string: str = "") -> None:
@@ -114,6 +115,8 @@ class BrowserSession:
         state = WidgetState(id=widget.id)
         if isinstance(value, bool):
             state.bool_value = value
+        elif isinstance(value, dt.date):  # date_input's wire type: ["YYYY-MM-DD"]
+            state.string_array_value.data.append(value.isoformat())
         elif isinstance(value, int | float):
             state.double_value = float(value)  # number_input's wire type
         elif isinstance(value, str):

@@ -1,9 +1,9 @@
-"""Sections of the dashboard, each an ``@st.fragment`` with a key.
+"""Sections of the dashboard, each an ``@st.fragment``, drawn from the model's page.
 
-A widget inside a fragment reruns only that fragment, so changing "Top 10" in
-one chart does not recompute the KPIs. Every section reads its data through
-``load()`` below, which turns a ``Loaded`` result into what the user sees, and
-draws its charts through ``chart()``.
+A widget inside a fragment reruns only that fragment, so changing "Top 10" in one chart
+does not recompute the KPIs. Every section reads its data through ``load()`` below, which
+turns a ``Loaded`` result into what the user sees, and draws its charts through
+``chart()``. The overview page draws the model's rows of sections (model.py: ``Page``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from collections.abc import Callable
 import altair as alt
 import streamlit as st
 
-from .. import i18n, settings
+from .. import data, i18n, settings
 from ..db import DatabaseUnavailable
-from ..i18n import plain, t
+from ..i18n import label, plain, t
+from ..model import MODEL
+from ..modeling import COUNT, FLAG, ID, MONEY, PERCENT, TIME, Field, Section
 
 
 def load(loader, *args, **kwargs):
@@ -45,22 +47,82 @@ def updated_caption() -> None:
     st.caption(t("updated", time=f"{dt.datetime.now():%H:%M:%S}"), text_alignment="right")
 
 
-def order_lines_table(rows, time_format: str) -> None:
-    """Order lines as a table (the detail page and the live panel show the same columns)."""
-    col = st.column_config.NumberColumn  # no format=: i18n.table() writes the cells
+# --- Names of the model, in the page's language ------------------------------------------
+
+
+def measure_label(name: str) -> str:
+    return label(MODEL.measure(name).label, name)
+
+
+def dimension_label(name: str, many: bool = False) -> str:
+    dimension = MODEL.dimension(name)
+    return label(dimension.plural if many else dimension.label, name)
+
+
+def title(section: Section) -> str:
+    """The heading of a section: the model's title, or one composed from its names."""
+    if section.title:
+        return label(section.title)
+    measure = measure_label(getattr(section, "measure", None) or section.measures[0])
+    if hasattr(section, "grain"):
+        return t("title_by_hour" if section.grain == "hour" else "title_by_day", measure=measure)
+    dimension = dimension_label(section.dimension, many=hasattr(section, "sizes"))
+    if hasattr(section, "sizes"):  # a ranking: "Top {n} products by sales"
+        return t("title_top", n="{n}", plural=dimension.lower(), measure=measure.lower())
+    return t("title_by", measure=measure, dimension=dimension.lower())
+
+
+def field_label(field: Field | str) -> str:
+    return label(field.label, field.name) if isinstance(field, Field) else dimension_label(field)
+
+
+def field_name(field: Field | str) -> str:
+    return field.name if isinstance(field, Field) else field
+
+
+def field_kind(field: Field | str) -> str:
+    return field.kind if isinstance(field, Field) else "text"
+
+
+# --- Tables ------------------------------------------------------------------------------
+
+
+def listing(rows, fields, time_format: str) -> None:
+    """Rows of model fields as a table (the detail, the live panel, the lookup)."""
+    kinds = {field_name(f): field_kind(f) for f in fields}
+    number = st.column_config.NumberColumn  # no format=: i18n.table() writes the cells
+    config = {}
+    for field in fields:
+        name, kind, text = field_name(field), field_kind(field), field_label(field)
+        if kind == TIME:
+            config[name] = st.column_config.DatetimeColumn(text, format=time_format)
+        elif kind == ID:
+            config[name] = number(text, format="%d")
+        elif kind == FLAG:
+            config[name] = st.column_config.CheckboxColumn(text)
+        elif kind in (MONEY, COUNT, PERCENT, "number"):
+            config[name] = number(text)
+        else:
+            config[name] = st.column_config.TextColumn(text)
     st.dataframe(
-        i18n.table(rows, money_columns=("unit_price", "total")),
+        styled(rows, kinds),
         hide_index=True,
-        column_config={
-            "created_at": st.column_config.DatetimeColumn(t("col_time"), format=time_format),
-            "order_id": col(t("col_order"), format="%d"),
-            "product": t("col_product"),
-            "category": t("col_category"),
-            "qty": col(t("col_qty"), format="%d"),
-            "unit_price": col(t("col_unit_price")),
-            "total": col(t("col_total")),
-        },
+        column_order=list(kinds),
+        column_config=config,
     )
+
+
+def styled(rows, kinds: dict[str, str]):
+    """The frame with its number cells written by i18n (money, counts, percents)."""
+    return i18n.table(
+        rows,
+        money_columns=[n for n, k in kinds.items() if k == MONEY and n in rows],
+        count_columns=[n for n, k in kinds.items() if k in (COUNT, "number") and n in rows],
+        percent_columns=[n for n, k in kinds.items() if k == PERCENT and n in rows],
+    )
+
+
+# --- Charts ------------------------------------------------------------------------------
 
 
 def chart(data, build: Callable[..., alt.Chart], *args, height: int) -> None:
@@ -88,3 +150,33 @@ def chart_spec(build: Callable[..., alt.Chart], args: tuple, language: tuple) ->
     spec.pop("data", None)  # st.vega_lite_chart gets the data on every run
     spec.pop("datasets", None)
     return json.dumps(spec)
+
+
+def tooltip(name: str) -> alt.Tooltip:
+    """A measure in a chart's tooltip, written by its kind."""
+    measure = MODEL.measure(name)
+    formats = {MONEY: i18n.CHART_MONEY, PERCENT: ",.1f"}
+    count = i18n.CHART_COUNT if not measure.parts else ",.2f"
+    kind = formats.get(measure.kind, count)
+    return alt.Tooltip(f"{name}:Q", title=measure_label(name), format=kind)
+
+
+def axis_title(name: str) -> str:
+    """A measure on an axis: "Sales ($)" for money."""
+    if MODEL.measure(name).kind == MONEY:
+        return t("axis_money", measure=measure_label(name), currency=settings.CURRENCY)
+    return measure_label(name)
+
+
+def domain(dimension: str) -> tuple:
+    """Every value of a dimension, sorted: the colour domain, so a value keeps its colour
+    in every chart (the colours themselves, the range, come from the theme)."""
+    try:
+        return tuple(sorted(data.load_members(dimension).value["name"].astype(str).unique()))
+    except DatabaseUnavailable:
+        return ()  # colours may then differ between charts; never fail for that
+
+
+def colour(dimension: str, values: tuple, legend: alt.Legend) -> alt.Color:
+    scale = alt.Scale(domain=list(values)) if values else alt.Undefined
+    return alt.Color(f"{dimension}:N", scale=scale, legend=legend)

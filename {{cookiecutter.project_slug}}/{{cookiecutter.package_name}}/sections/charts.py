@@ -1,4 +1,5 @@
-"""Charts: sales by hour, sales by category, top products.
+"""Charts: a measure along the hours (Series), shares of a dimension (Share), the top N
+of a dimension (Ranking). Each is a fragment; the sections come from model.py.
 
 No colour is written here: Streamlit paints Vega-Lite charts with the theme's
 chartCategoricalColors / chartSequentialColors from .streamlit/config.toml.
@@ -9,141 +10,153 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from .. import data, i18n, settings, stats
-from ..db import DatabaseUnavailable
+from .. import data, i18n, stats
 from ..i18n import t
+from ..model import MODEL
+from ..modeling import HOUR, Ranking, Series, Share
 from ..queries import Filters
-from . import chart, load, updated_caption
-
-TOP_CHOICES = (5, 10, 15)
-
-
-@st.fragment(key="sales_charts")
-def sales_charts(f: Filters) -> None:
-    """Sales by hour (bars) and share by category (donut), side by side."""
-    with stats.section_timer("sales_charts"):
-        left, right = st.columns([3, 2], gap="medium")
-        with left.container(border=True, height="stretch"):
-            st.markdown(f"**{t('sales_by_hour')}**")
-            by_hour = load(data.load_sales_by_hour, f)
-            if by_hour is not None:
-                chart(_open_hours(by_hour), _by_hour, height=300)
-        with right.container(border=True, height="stretch"):
-            st.markdown(f"**{t('sales_by_category')}**")
-            by_cat = load(data.load_sales_by_category, f)
-            if by_cat is not None and not by_cat.empty:
-                chart(_with_share(by_cat), _donut, _categories(), height=300)
-        updated_caption()
+from . import (
+    axis_title,
+    chart,
+    colour,
+    dimension_label,
+    domain,
+    load,
+    title,
+    tooltip,
+    updated_caption,
+)
 
 
-def _categories() -> tuple[str, ...]:
-    """Every category, sorted: the colour domain, so a category keeps its colour in every
-    chart (the colours themselves, the range, come from the theme)."""
-    try:
-        return tuple(sorted(data.load_catalogue().value["category"].unique()))
-    except DatabaseUnavailable:
-        return ()  # colours may then differ between charts; never fail for that
+@st.fragment
+def series(section: Series, f: Filters) -> None:
+    """One bar per hour of the day (only the hours with activity), or per day."""
+    with stats.section_timer(section.key), st.container(border=True, height="stretch"):
+        st.markdown(f"**{title(section)}**")
+        rows = load(data.load_section, f, section)
+        if rows is not None:
+            if section.grain == HOUR:
+                rows = _active_hours(rows, section.measure)
+            chart(rows, _bars_over_time, section.key, height=300)
+    updated_caption()
 
 
-def _open_hours(df):
-    """Only the span of hours with sales (a restaurant closed at 4 am has no bars there)."""
-    df = df.assign(hour=df["hour"].astype(int))
-    busy = df.loc[df["sales"] > 0, "hour"]
+def _active_hours(rows, measure: str):
+    """Only the span of hours with activity (a restaurant closed at 4 am has no bars)."""
+    busy = rows.loc[rows[measure] > 0, "bucket"]
     if busy.empty:
-        return df
-    return df[(df["hour"] >= busy.min()) & (df["hour"] <= busy.max())]
+        return rows
+    return rows[(rows["bucket"] >= busy.min()) & (rows["bucket"] <= busy.max())]
 
 
-def _with_share(df):
-    """Each category's share of the sales, for the donut's tooltip."""
-    total = float(df["sales"].sum()) or 1.0
-    return df.assign(share=df["sales"].astype(float) / total)
+@st.fragment
+def share(section: Share, f: Filters) -> None:
+    """Each value's share of the measure, as a donut."""
+    with stats.section_timer(section.key), st.container(border=True, height="stretch"):
+        st.markdown(f"**{title(section)}**")
+        rows = load(data.load_section, f, section)
+        if rows is not None and not rows.empty:
+            total = float(rows[section.measure].sum()) or 1.0
+            rows = rows.assign(share=rows[section.measure].astype(float) / total)
+            chart(rows, _donut, section.key, domain(section.dimension), height=300)
+        elif rows is not None:
+            st.info(t("no_data"))
+    updated_caption()
 
 
-# The chart builders describe a chart without its data: chart() builds each spec once.
+@st.fragment
+def ranking(section: Ranking, f: Filters) -> None:
+    """The best N; the N control reruns only this fragment."""
+    with stats.section_timer(section.key), st.container(border=True):
+        head, control = st.columns([1, 1], vertical_alignment="center")
+        # Pattern: keyed widget inside a fragment (reruns only this section).
+        control.segmented_control(
+            t("top_show"),
+            section.sizes,
+            format_func=lambda n: t("top_choice", n=n),
+            key=section.size_key,
+            required=True,
+            persist_state="session",
+            label_visibility="collapsed",
+            width="stretch",
+        )
+        limit = st.session_state[section.size_key]
+        head.markdown(f"**{title(section).format(n=limit)}**")
+        rows = load(data.load_section, f, section, limit=limit)
+        if rows is not None and not rows.empty:
+            colours = domain(section.colour) if section.colour else ()
+            chart(rows, _ranking, section.key, colours, height=max(240, 30 * len(rows) + 60))
+        elif rows is not None:
+            st.info(t("no_data"))
+    updated_caption()
 
 
-def _by_hour() -> alt.Chart:
-    """One bar per hour of the day (Altair, not st.bar_chart: it needs i18n.chart())."""
+# The chart builders describe a chart without its data: chart() builds each spec once,
+# keyed by plain values (the section's key, the colour domain).
+
+
+def _bars_over_time(key: str) -> alt.Chart:
+    """Altair, not st.bar_chart: it needs i18n.chart() for the number locale."""
+    section = MODEL.section(key)
+    hourly = section.grain == HOUR
+    name = t("col_hour") if hourly else t("col_day")
+    if hourly:
+        x = alt.X("bucket:O", title=t("axis_hour"), axis=alt.Axis(labelAngle=0))
+        when = alt.Tooltip("bucket:O", title=name)
+    else:  # a day as a time unit: each bar as wide as its day
+        day = "yearmonthdate(bucket):T"
+        x = alt.X(day, title=t("axis_day"), axis=alt.Axis(format="%d %b", labelAngle=0))
+        when = alt.Tooltip(day, title=name, format="%d %b %Y")
     return (
         alt.Chart()
         .mark_bar()
         .encode(
-            x=alt.X("hour:O", title=t("axis_hour"), axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("sales:Q", title=t("axis_sales", currency=settings.CURRENCY)),
+            x=x,
+            y=alt.Y(f"{section.measure}:Q", title=axis_title(section.measure)),
             tooltip=[
-                alt.Tooltip("hour:O", title=t("col_hour")),
-                alt.Tooltip("sales:Q", title=t("col_sales"), format=i18n.CHART_MONEY),
-                alt.Tooltip("orders:Q", title=t("col_orders"), format=i18n.CHART_COUNT),
+                when,
+                tooltip(section.measure),
+                *(tooltip(m) for m in section.tooltip),
             ],
         )
     )
 
 
-def _category_colour(categories: tuple[str, ...], legend: alt.Legend) -> alt.Color:
-    scale = alt.Scale(domain=list(categories)) if categories else alt.Undefined
-    return alt.Color("category:N", scale=scale, legend=legend)
-
-
-def _donut(categories: tuple[str, ...]) -> alt.Chart:
-    """Share of sales per category; the colour scale comes from the theme."""
+def _donut(key: str, values: tuple) -> alt.Chart:
+    """Share of the measure per value; the colour scale comes from the theme."""
+    section = MODEL.section(key)
     base = alt.Chart().encode(
-        theta=alt.Theta("sales:Q", stack=True),
-        color=_category_colour(categories, alt.Legend(title=None)),
-        order=alt.Order("sales:Q", sort="descending"),
+        theta=alt.Theta(f"{section.measure}:Q", stack=True),
+        color=colour(section.dimension, values, alt.Legend(title=None)),
+        order=alt.Order(f"{section.measure}:Q", sort="descending"),
         tooltip=[
-            alt.Tooltip("category:N", title=t("col_category")),
-            alt.Tooltip("sales:Q", title=t("col_sales"), format=i18n.CHART_MONEY),
+            alt.Tooltip(f"{section.dimension}:N", title=dimension_label(section.dimension)),
+            tooltip(section.measure),
             alt.Tooltip("share:Q", title=t("col_share"), format=i18n.CHART_SHARE),
-            alt.Tooltip("orders:Q", title=t("col_orders"), format=i18n.CHART_COUNT),
+            *(tooltip(m) for m in section.tooltip),
         ],
     )
     return base.mark_arc(innerRadius=70, padAngle=0.01)
 
 
-def _ranking(categories: tuple[str, ...]) -> alt.Chart:
-    """Horizontal bars, best seller on top, coloured by category (theme colours)."""
-    legend = alt.Legend(title=None, orient="bottom", columns=5)
-    return (
-        alt.Chart()
-        .mark_bar(cornerRadiusEnd=3)
-        .encode(
-            x=alt.X("sales:Q", title=t("axis_sales", currency=settings.CURRENCY)),
-            y=alt.Y("product:N", sort="-x", title=None),
-            color=_category_colour(categories, legend),
-            tooltip=[
-                alt.Tooltip("product:N", title=t("col_product")),
-                alt.Tooltip("category:N", title=t("col_category")),
-                alt.Tooltip("qty:Q", title=t("col_units"), format=i18n.CHART_COUNT),
-                alt.Tooltip("sales:Q", title=t("col_sales"), format=i18n.CHART_MONEY),
-            ],
-        )
-    )
-
-
-@st.fragment(key="top_products")
-def top_products(f: Filters) -> None:
-    """Best sellers; the Top-N control reruns only this fragment."""
-    with stats.section_timer("top_products"):
-        with st.container(border=True):
-            head, control = st.columns([1, 1], vertical_alignment="center")
-            # Pattern: keyed widget inside a fragment (reruns only this section).
-            control.segmented_control(
-                t("top_show"),
-                TOP_CHOICES,
-                format_func=lambda n: t("top_choice", n=n),
-                key="top_n",
-                required=True,
-                persist_state="session",
-                label_visibility="collapsed",
-                width="stretch",
-            )
-            limit = st.session_state["top_n"]
-            head.markdown(f"**{t('top_title', n=limit)}**")
-            top = load(data.load_top_products, f, limit=limit)
-            if top is not None and not top.empty:
-                height = max(240, 30 * len(top) + 60)
-                chart(top, _ranking, _categories(), height=height)
-            elif top is not None:
-                st.info(t("top_empty"))
-        updated_caption()
+def _ranking(key: str, values: tuple) -> alt.Chart:
+    """Horizontal bars, the best on top, coloured by the broader dimension if any."""
+    section = MODEL.section(key)
+    encoding = {
+        "x": alt.X(f"{section.measure}:Q", title=axis_title(section.measure)),
+        "y": alt.Y(f"{section.dimension}:N", sort="-x", title=None),
+        "tooltip": [
+            alt.Tooltip(f"{section.dimension}:N", title=dimension_label(section.dimension)),
+            *(
+                [alt.Tooltip(f"{section.colour}:N", title=dimension_label(section.colour))]
+                if section.colour
+                else []
+            ),
+            *(tooltip(m) for m in section.tooltip),
+            tooltip(section.measure),
+        ],
+    }
+    if section.colour:
+        legend = alt.Legend(title=None, orient="bottom", columns=5)
+        encoding["color"] = colour(section.colour, values, legend)
+    return alt.Chart().mark_bar(cornerRadiusEnd=3).encode(**encoding)

@@ -1,4 +1,4 @@
-"""Order lines: loaded on demand, one page at a time."""
+"""The detail rows: loaded on demand, one page at a time; the lookup table below them."""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ import math
 
 import streamlit as st
 
-from .. import data, i18n, stats
-from ..i18n import number, t
+from .. import data, stats
+from ..i18n import label, number, t
+from ..model import MODEL
 from ..queries import Filters
-from . import load, order_lines_table, updated_caption
-
-PAGE_SIZES = (25, 50, 100)
+from . import listing, load, updated_caption
 
 
 @st.fragment(key="detail")
 def detail(f: Filters) -> None:
+    listing_of = MODEL.page.detail
     with stats.section_timer("detail"):
         # Pattern: lazy loading; nothing is queried until the user asks.
-        st.toggle(t("detail_load"), key="detail_load", persist_state="session")
+        noun = label(listing_of.label).lower()
+        st.toggle(t("detail_load", detail=noun), key="detail_load", persist_state="session")
         if not st.session_state["detail_load"]:
             st.caption(t("detail_on_demand"))
             return
@@ -26,11 +27,14 @@ def detail(f: Filters) -> None:
         if total is None:
             return
         if total == 0:
-            st.info(t("detail_empty"))
+            st.info(t("no_data"))
             return
         size_col, page_col, info_col = st.columns([1, 1, 2], vertical_alignment="bottom")
         size_col.selectbox(
-            t("detail_page_size"), PAGE_SIZES, key="detail_page_size", persist_state="session"
+            t("detail_page_size"),
+            listing_of.sizes,
+            key="detail_page_size",
+            persist_state="session",
         )
         pages = max(1, math.ceil(total / st.session_state["detail_page_size"]))
         # Filters or page size changed: keep the page number inside the new bounds.
@@ -52,27 +56,14 @@ def detail(f: Filters) -> None:
         )
         rows = load(data.load_detail_page, f, page - 1, size)  # the loader counts from 0
         if rows is not None:
-            order_lines_table(rows, time_format="YYYY-MM-DD HH:mm")
+            listing(rows, listing_of.fields, time_format="YYYY-MM-DD HH:mm")
         updated_caption()
 
 
-@st.fragment(key="catalogue")
-def catalogue() -> None:
-    """Products and prices (a slow-changing table, cached for an hour)."""
-    with stats.section_timer("catalogue"):
-        df = load(data.load_catalogue)
-        if df is None:
-            return
-        col = st.column_config.NumberColumn  # no format=: i18n.table() writes the cells
-        st.dataframe(
-            i18n.table(df, money_columns=("price", "cost")),
-            hide_index=True,
-            column_config={
-                "product_id": col(t("col_id"), format="%d"),
-                "product": t("col_product"),
-                "category": t("col_category"),
-                "price": col(t("col_price")),
-                "cost": col(t("col_cost")),
-                "enabled": st.column_config.CheckboxColumn(t("col_enabled")),
-            },
-        )
+@st.fragment(key="lookup")
+def lookup() -> None:
+    """Reference rows (a slow-changing table, cached for an hour)."""
+    with stats.section_timer("lookup"):
+        rows = load(data.load_lookup)
+        if rows is not None:
+            listing(rows, MODEL.page.lookup.fields, time_format="YYYY-MM-DD HH:mm")

@@ -2,81 +2,80 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import streamlit as st
 
 from .. import data, stats
-from ..i18n import money, number, percent, t
+from ..i18n import label, number, t, value
+from ..model import MODEL
+from ..modeling import DOWN, MONEY, PERCENT, UP
 from ..queries import Filters
-from . import load, updated_caption
+from . import load, measure_label, updated_caption
 
-# Pattern: delta_color chosen per measure ("normal": up is good; a cost would
-# use "inverse": up is bad; a count with no good direction would use "off").
-KPIS = (
-    # key (label "kpi_<key>", help "kpi_<key>_help"), format, delta_color
-    ("sales", partial(money, decimals=0), "normal"),
-    ("orders", number, "normal"),
-    ("avg_ticket", money, "normal"),
-    ("gross_margin", partial(money, decimals=0), "normal"),
-)
+# Pattern: delta_color chosen per measure: "normal" when up is good, "inverse" when down
+# is good (a cost), "off" for a measure with no good direction (model.py: ``good``).
+DELTA_COLOURS = {UP: "normal", DOWN: "inverse", None: "off"}
 
 
 def _period_label(f: Filters) -> str:
-    if f.mode == "realtime":
-        return t("vs_prev_op")
-    if f.mode == "ops":
-        n = f.op_end - f.op_start + 1
-        return t("vs_prev_op") if n == 1 else t("vs_prev_ops", n=number(n))
+    period = MODEL.period
+    if f.mode == "realtime" or f.mode == "ops":
+        n = 1 if f.mode == "realtime" else f.op_end - f.op_start + 1
+        if period is None:  # realtime without a period: the latest day
+            return t("vs_prev_day")
+        one = label(period.short) or label(period.label).lower()
+        many = label(period.shorts) or label(period.plural).lower()
+        if n == 1:
+            return t("vs_prev_op", period=one)
+        return t("vs_prev_ops", n=number(n), periods=many)
     n = (f.date_end - f.date_start).days + 1
     return t("vs_prev_day") if n == 1 else t("vs_prev_days", n=number(n))
 
 
-def _delta_style(change: str | None, color: str) -> dict:
+def _delta_style(change: str | None, colour: str) -> dict:
     """st.metric reads the direction from the text: "-..." is down, anything else up.
     A change that rounds to zero has no sign, so it gets grey and no arrow."""
     if change and change[0] not in "+-":
         return {"delta_color": "off", "delta_arrow": "off"}
-    return {"delta_color": color}
+    return {"delta_color": colour}
 
 
-@st.fragment(key="kpis")
+def _width(measure) -> float:
+    """Whole amounts of money get the most room, then cents and percents, then counts."""
+    if measure.kind == MONEY:
+        return 1.2 if measure.decimals == 0 else 1.1
+    return 1.1 if measure.kind == PERCENT else 1.0
+
+
+@st.fragment
 def kpis(f: Filters) -> None:
     with stats.section_timer("kpis"):
-        value = load(data.load_kpis, f)
-        if value is None:
+        totals = load(data.load_totals, f)
+        if totals is None:
             return
-        cur, prev = value["current"], value["previous"]
+        current, previous = totals["current"], totals["previous"]
         compare = _period_label(f)
-        has_previous = bool(prev.get("orders"))
-        # Money cards get more room than counts and percentages.
-        cols = st.columns([1.2, 1, 1.1, 1.2, 1.1])
-        # Value and delta are text from i18n: st.metric's printf `format` always
-        # writes "1,234.56", whatever NUMBER_FORMAT says.
-        for col, (key, fmt, color) in zip(cols, KPIS, strict=False):
-            value = cur[key] or 0
-            change = fmt(value - (prev[key] or 0), sign=True) if has_previous else None
-            col.metric(
-                t("kpi_" + key),
-                fmt(value),
+        # A comparison needs a previous scope with data: its first measure is not zero.
+        has_previous = any(previous.get(name) for name in MODEL.page.kpis)
+        widths = [_width(MODEL.measure(name)) for name in MODEL.page.kpis]
+        # Value and delta are text from i18n: st.metric's printf `format` always writes
+        # "1,234.56", whatever NUMBER_FORMAT says.
+        for column, name in zip(st.columns(widths), MODEL.page.kpis, strict=True):
+            measure = MODEL.measure(name)
+            now, before = current[name] or 0, previous[name] or 0
+            change = None
+            if has_previous and measure.kind == PERCENT:  # points, not percent
+                change = t("points", value=number(now - before, 1, sign=True))
+            elif has_previous:
+                change = value(now - before, measure.kind, measure.decimals, sign=True)
+            column.metric(
+                measure_label(name),
+                value(now, measure.kind, measure.decimals),
                 delta=change,
-                **_delta_style(change, color),
+                **_delta_style(change, DELTA_COLOURS[measure.good]),
                 delta_description=compare if has_previous else None,
-                help=t("kpi_" + key + "_help"),
+                help=label(measure.help) or None,
                 border=True,
             )
-        # Percent points, not percent: the delta carries its own unit.
-        points = (cur["margin_pct"] or 0) - (prev["margin_pct"] or 0)
-        change = t("points", value=number(points, 1, sign=True)) if has_previous else None
-        cols[-1].metric(
-            t("kpi_margin_pct"),
-            percent(cur["margin_pct"] or 0),
-            delta=change,
-            **_delta_style(change, "normal"),
-            delta_description=compare if has_previous else None,
-            help=t("kpi_margin_pct_help"),
-            border=True,
-        )
-        if not cur.get("orders"):
-            st.info(t("no_sales"), icon=":material/info:")
+        if not any(current.get(name) for name in MODEL.page.kpis):
+            st.info(t("no_data"), icon=":material/info:")
         updated_caption()

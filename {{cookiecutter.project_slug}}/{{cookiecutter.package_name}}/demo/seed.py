@@ -1,32 +1,30 @@
-"""Demo data: a restaurant's sales by operation (one operation = one business day).
+"""The demo's data: a restaurant's sales by operation (one operation = one business day).
 
-``python -m <package> seed --rows N`` creates the schema and N order items, deterministic
+``python -m <package> seed --rows N`` creates the demo's tables (model.py) and N order
+items, deterministic
 for a given --rows, --seed and --anchor (numpy's seeded generator, vectorised). Rows are
 inserted with executemany of Core inserts in one transaction; the indexes are built after
 the load (faster than maintaining them row by row). Idempotent: when ``seed_info`` says the
 same data is already there, nothing changes (``--force`` rebuilds).
-
-``python -m <package> live`` keeps appending orders to the open (latest) operation so the
-realtime mode has moving data.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import random
 import sys
 import time
 from collections.abc import Callable, Iterator
 
 import numpy as np
-from sqlalchemy import Connection, Engine, bindparam, func, select
+from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, func, select
 
-from . import db, queries, settings, store
-from .queries import categories, operations, order_items, orders, products, seed_info
+from .. import db, settings, store
+from ..model import categories, operations, order_items, orders, products
 
 SEED_VERSION = "1"
 DEFAULT_SEED = 42
+DEFAULT_ROWS = 100_000  # order items created by `python -m <package> seed`
 ITEMS_PER_OPERATION = 3_000  # a busy restaurant: ~1,000 orders a day
 BATCH_ROWS = 20_000
 OPEN_HOUR, CLOSE_HOUR = 10, 23  # business hours of an operation
@@ -135,6 +133,18 @@ SPANISH_NAMES = {
     "Latte": "Café con leche",
     "Tea": "Té",
 }
+
+
+# What the seeder wrote (rows, random seed, anchor date): makes seeding idempotent.
+seed_info = Table(
+    "seed_info",
+    MetaData(),
+    Column("key", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
+# The demo's tables in creation order (parents first).
+DEMO_TABLES = (operations, categories, products, orders, order_items, seed_info)
 
 
 def local_name(name: str) -> str:
@@ -289,19 +299,10 @@ def check_ownership(engine: Engine) -> store.Survey:
     """The survey of a database the seeder may write; NotOurs (with the fix) otherwise."""
     found = store.survey(engine)
     try:
-        store.refuse_foreign(found, [t.name for t in queries.DEMO_TABLES], db.describe(engine.url))
+        store.refuse_foreign(found, [t.name for t in DEMO_TABLES], db.describe(engine.url))
     except store.NotOurs as exc:
         raise store.NotOurs(refusal(str(exc))) from None
     return found
-
-
-def unseeded(engine: Engine) -> bool:
-    """True when seeding would help: the database is empty, or the seeder's own with demo
-    tables missing (a seed that did not finish). Never for someone else's database."""
-    found = store.survey(engine)
-    names = [table.name for table in queries.DEMO_TABLES]
-    mine = found.empty or (found.ours and not found.in_the_way(names))
-    return mine and bool(found.missing(names))
 
 
 def seed(
@@ -339,8 +340,8 @@ def seed(
     dialect = db.dialect_module(engine.url)
 
     say("Creating tables ...")
-    store.drop_owned(engine, queries.DEMO_TABLES, found)  # only what the register says is ours
-    store.create_owned(engine, queries.DEMO_TABLES)  # marked first; indexes after the load
+    store.drop_owned(engine, DEMO_TABLES, found)  # only what the register says is ours
+    store.create_owned(engine, DEMO_TABLES)  # marked first; indexes after the load
 
     with engine.connect() as c:
         dialect.begin_bulk_load(c)
@@ -364,10 +365,10 @@ def seed(
 
     say("Creating indexes ...")
     with engine.begin() as c:
-        for table in queries.DEMO_TABLES:
+        for table in DEMO_TABLES:
             for index in sorted(table.indexes, key=lambda i: i.name):
                 index.create(c)
-        dialect.update_statistics(c, [table.name for table in queries.DEMO_TABLES])
+        dialect.update_statistics(c, [table.name for table in DEMO_TABLES])
         info = {
             **wanted,
             "anchor": anchor.isoformat(),
@@ -381,82 +382,6 @@ def seed(
     n_ops, n_orders = len(data.operations["op_id"]), len(data.orders["order_id"])
     say(f"Seeded {rows:,} order items, {n_orders:,} orders, {n_ops} operations in {seconds:.1f} s.")
     return SeedResult(rows, n_ops, n_orders, seconds, skipped=False)
-
-
-def live(
-    engine: Engine,
-    seconds: float | None = None,
-    max_orders: int | None = None,
-    interval: float = 1.0,
-    progress: Callable[[str], None] | None = None,
-) -> int:
-    """Append an order (1-5 items) to the open operation every ``interval`` seconds.
-
-    Stops after ``seconds`` or ``max_orders`` (whichever comes first; Ctrl+C also stops).
-    Returns the number of orders added.
-    """
-    say = progress or (lambda _msg: None)
-    rng = random.Random()
-    found = store.survey(engine)
-    foreign = found.in_the_way(t.name for t in queries.DEMO_TABLES)
-    if foreign or found.missing(t.name for t in queries.DEMO_TABLES):
-        problem = (
-            f"{', '.join(foreign)} in {db.describe(engine.url)} were not created by the seeder"
-            if foreign
-            else f"{db.describe(engine.url)} has no demo data (seed it first: {db.SEED_COMMAND})"
-        )
-        raise store.NotOurs(f"live only adds orders to the demo's own tables: {problem}.")
-    with engine.connect() as c:
-        op = c.execute(
-            select(operations.c.op_id)
-            .where(operations.c.closed_at.is_(None))
-            .order_by(operations.c.op_id.desc())
-            .limit(bindparam("one", 1))
-        ).scalar()
-        menu = c.execute(
-            select(products.c.product_id, products.c.price, products.c.cost).where(
-                products.c.enabled.is_(True)
-            )
-        ).all()
-    if op is None or not menu:
-        raise db.DatabaseUnavailable(
-            f"There is no open operation to add orders to. Seed first: {db.SEED_COMMAND}"
-        )
-    deadline = time.monotonic() + seconds if seconds is not None else None
-    added = 0
-    while (max_orders is None or added < max_orders) and (
-        deadline is None or time.monotonic() < deadline
-    ):
-        with engine.begin() as c:
-            last = c.execute(
-                select(func.max(orders.c.created_at)).where(orders.c.op_id == bindparam("op", op))
-            ).scalar()
-            now = dt.datetime.now().replace(microsecond=0)
-            created = max(now, last + dt.timedelta(seconds=1)) if last else now
-            order_id = c.execute(
-                orders.insert().values(op_id=op, created_at=created, table_no=rng.randint(1, 30))
-            ).inserted_primary_key[0]
-            lines = [rng.choice(menu) for _ in range(rng.randint(1, 5))]
-            c.execute(
-                order_items.insert(),
-                [
-                    {
-                        "order_id": order_id,
-                        "product_id": pid,
-                        "qty": rng.choice((1, 1, 1, 2, 3)),
-                        "unit_price": price,
-                        "unit_cost": cost,
-                        "created_at": created,
-                    }
-                    for pid, price, cost in lines
-                ],
-            )
-        added += 1
-        say(f"operation {op}: order {order_id} with {len(lines)} items at {created:%H:%M:%S}")
-        if max_orders is not None and added >= max_orders:
-            break
-        time.sleep(interval)
-    return added
 
 
 def print_progress(message: str) -> None:

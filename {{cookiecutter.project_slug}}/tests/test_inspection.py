@@ -1,0 +1,389 @@
+"""``inspect`` proposes a model.py from someone's database, and only reads it.
+
+Generic: the database is a made-up clinic (patients, doctors, wards and visits) that shares
+no table or column name with the demo, built in a scratch database of the backend under
+test. The proposal must pass the project's ruff as written and build a valid Model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import BACKEND, scratch_database
+from faultkit import fingerprint
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    create_engine,
+    make_url,
+    text,
+)
+
+from {{ cookiecutter.package_name }} import db, inspection, modeling
+
+ROOT = Path(__file__).resolve().parent.parent
+RUFF = Path(sys.executable).parent / "ruff"
+VISITS = 360
+START = dt.datetime(2024, 2, 1, 8, 0)
+KINDS = ("checkup", "urgent", "follow-up")
+
+
+def clinic(keys: bool = True) -> MetaData:
+    """The clinic's tables; ``keys=False``: the same without foreign key constraints."""
+    metadata = MetaData()
+
+    def refers(target: str) -> list:
+        return [ForeignKey(target)] if keys else []
+
+    Table(
+        "wards",
+        metadata,
+        Column("ward_id", Integer, primary_key=True, autoincrement=False),
+        Column("ward_name", String(40), nullable=False),
+    )
+    Table(
+        "doctors",
+        metadata,
+        Column("doctor_id", Integer, primary_key=True, autoincrement=False),
+        Column("surname", String(60), nullable=False),
+        Column("ward_id", Integer, *refers("wards.ward_id"), nullable=False),
+    )
+    Table(
+        "patients",
+        metadata,
+        Column("patient_id", Integer, primary_key=True, autoincrement=False),
+        Column("full_name", String(80), nullable=False),
+        Column("city", String(40)),
+    )
+    Table(
+        "visits",
+        metadata,
+        Column("visit_id", Integer, primary_key=True, autoincrement=False),
+        Column("patient_id", Integer, *refers("patients.patient_id"), nullable=False),
+        Column("doctor_id", Integer, *refers("doctors.doctor_id"), nullable=False),
+        Column("visited_at", DateTime, nullable=False),
+        Column("fee", Numeric(10, 2), nullable=False),
+        Column("minutes", Integer, nullable=False),
+        Column("kind", String(20), nullable=False),
+    )
+    return metadata
+
+
+def build(url: str, metadata: MetaData) -> None:
+    """Create the tables and a few hundred deterministic rows."""
+    rows = {
+        "wards": [{"ward_id": i, "ward_name": f"Ward {i}"} for i in range(1, 5)],
+        "doctors": [
+            {"doctor_id": i, "surname": f"Doctor {i}", "ward_id": i % 4 + 1} for i in range(1, 13)
+        ],
+        "patients": [
+            {"patient_id": i, "full_name": f"Patient {i}", "city": f"Town {i % 6}"}
+            for i in range(1, 121)
+        ],
+        "visits": [
+            {
+                "visit_id": i,
+                "patient_id": i * 7 % 120 + 1,
+                "doctor_id": i % 12 + 1,
+                "visited_at": START + dt.timedelta(minutes=97 * i),
+                "fee": 25 + i % 40 + 0.5,
+                "minutes": 10 + i % 35,
+                "kind": KINDS[i % 3],
+            }
+            for i in range(1, VISITS + 1)
+        ],
+    }
+    engine = create_engine(url)
+    try:
+        metadata.create_all(engine)
+        with engine.begin() as c:
+            for table in metadata.sorted_tables:
+                if rows.get(table.name):
+                    c.execute(table.insert(), rows[table.name])
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def clinic_url(tmp_path):
+    with scratch_database(tmp_path, "clinic") as url:
+        build(url, clinic())
+        yield url
+
+
+@pytest.fixture
+def loose_url(tmp_path):
+    """The clinic without a single foreign key constraint (keys only by name)."""
+    with scratch_database(tmp_path, "loose") as url:
+        build(url, clinic(keys=False))
+        yield url
+
+
+def propose(url: str, fact: str | None = None) -> inspection.Proposal:
+    return inspection.inspect_database(make_url(url), fact)
+
+
+def load(source: str) -> modeling.Model:
+    """Run the proposed model.py as the package would import it; its MODEL."""
+    package = modeling.__name__.rsplit(".", 1)[0]
+    code = source.replace("from .modeling import", f"from {package}.modeling import")
+    namespace: dict = {}
+    exec(compile(code, "model.py", "exec"), namespace)  # Model() checks itself when built
+    return namespace["MODEL"]
+
+
+def assert_ruff_passes(source: str, tmp_path: Path) -> None:
+    """ruff check and ruff format --check, with the project's settings, on the file as is."""
+    if not RUFF.exists():
+        pytest.fail(f"ruff is not installed next to {sys.executable}: pip install -e '.[dev]'")
+    path = tmp_path / "model.py"
+    path.write_text(source, encoding="utf-8")
+    config = str(ROOT / "pyproject.toml")
+    for args in (["check", "--no-cache"], ["format", "--check", "--diff", "--no-cache"]):
+        out = subprocess.run(
+            [str(RUFF), *args, "--config", config, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode == 0, f"ruff {args[0]}:\n{out.stdout}{out.stderr}"
+
+
+def command(url: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", db.PACKAGE, "inspect", *args],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def error_line(out: subprocess.CompletedProcess) -> str:
+    assert out.returncode == 1, out.stderr
+    assert "Traceback" not in out.stderr, out.stderr
+    lines = [line for line in out.stderr.splitlines() if line.startswith("ERROR:")]
+    assert len(lines) == 1, out.stderr  # one plain message
+    assert out.stdout == ""
+    return lines[0]
+
+
+def journal_mode(url: str) -> str:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            return c.execute(text("PRAGMA journal_mode")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+# --- The proposal ------------------------------------------------------------------------
+
+
+def test_the_proposal_is_a_valid_model_that_passes_ruff(clinic_url, tmp_path):
+    before = fingerprint(clinic_url)
+    mode = journal_mode(clinic_url) if BACKEND == "sqlite" else None
+    proposal = propose(clinic_url)
+    assert fingerprint(clinic_url) == before  # read only
+    if mode is not None:
+        assert journal_mode(clinic_url) == mode  # not even switched to WAL
+
+    assert_ruff_passes(proposal.source, tmp_path)
+    model = load(proposal.source)
+    assert model.fact.name == "visits" and model.time.name == "visited_at"
+    assert model.period is None and model.modes == ("realtime", "dates")
+    assert [t.name for t in model.tables] == ["visits", "patients", "doctors", "wards"]
+    # The model declares only the tables it uses, with the keys the database declares.
+    assert set(model.fact.metadata.tables) == {"visits", "patients", "doctors", "wards"}
+    assert {fk.target_fullname for fk in model.fact.foreign_keys} == {
+        "patients.patient_id",
+        "doctors.doctor_id",
+    }
+
+    dimensions = {d.name: d for d in model.dimensions}
+    assert {"patient", "doctor", "ward", "kind"} <= set(dimensions)
+    assert dimensions["doctor"].within == "ward"
+    assert dimensions["doctor"].column.name == "surname"
+    assert dimensions["doctor"].key.name == "doctor_id"
+    assert dimensions["ward"].column.name == "ward_name"
+    assert dimensions["patient"].column.name == "full_name"
+    assert dimensions["kind"].column.table is model.fact and dimensions["kind"].key is None
+    for name in dimensions:
+        assert name.isidentifier() and name not in inspection.TAKEN_KEYS
+
+    measures = {m.name: m for m in model.measures}
+    assert isinstance(measures["rows"].formula, modeling.Count)
+    assert measures["fee"].kind == modeling.MONEY
+    assert measures["minutes"].kind == modeling.COUNT
+    assert isinstance(measures["distinct_patient_id"].formula, modeling.CountDistinct)
+    assert "visit_id" not in measures  # keys are not summed
+    assert model.page.kpis[0] == "rows" and len(model.page.kpis) <= 5
+
+    sections = model.page.sections
+    keys = [section.key for section in sections]
+    assert keys[0] == "by_day" and len(set(keys)) == len(keys)
+    assert sections[0].grain == modeling.DAY
+    assert {type(s) for s in sections} == {
+        modeling.Series,
+        modeling.Share,
+        modeling.Ranking,
+        modeling.Breakdown,
+    }
+    detail = model.page.detail
+    assert [f.name for f in detail.fields[:2] if isinstance(f, modeling.Field)] == [
+        "visited_at",
+        "visit_id",
+    ]
+    assert set(dimensions) <= {f for f in detail.fields if isinstance(f, str)}
+    assert [str(e) for e in detail.order_by] == [
+        str(model.time.desc()),
+        str(model.fact.c.visit_id.desc()),
+    ]
+    assert model.page.lookup is None
+
+    # The file says where it comes from and what to review by hand.
+    assert f"python -m {db.PACKAGE} inspect" in proposal.source
+    assert db.describe(make_url(clinic_url)) in proposal.source
+    assert "Review by hand:" in proposal.source
+    assert "translate" in proposal.source and "No period was guessed" in proposal.source
+    assert not any("Guessed" in point for point in proposal.review)  # every key is declared
+
+
+def test_without_foreign_keys_the_joins_are_guessed_and_listed(loose_url, tmp_path):
+    proposal = propose(loose_url)
+    assert_ruff_passes(proposal.source, tmp_path)
+    model = load(proposal.source)
+    assert [t.name for t in model.tables] == ["visits", "patients", "doctors", "wards"]
+    assert model.dimension("doctor").within == "ward"
+    assert not model.fact.foreign_keys  # a guess is not declared as a key
+    guessed = [point for point in proposal.review if point.startswith("Guessed key")]
+    assert len(guessed) == 3
+    for link in (
+        "visits.patient_id -> patients.patient_id",
+        "visits.doctor_id -> doctors.doctor_id",
+        "doctors.ward_id -> wards.ward_id",
+    ):
+        assert any(link in point for point in guessed), guessed
+        assert link in proposal.source  # in the docstring and next to the join
+
+
+def test_odd_names_still_make_valid_python(tmp_path):
+    """Names with spaces, keywords and the names of methods: quoted, never attributes."""
+    metadata = MetaData()
+    Table(
+        "lab results",
+        metadata,
+        Column("result id", Integer, primary_key=True, autoincrement=False),
+        Column("taken at", Date, nullable=False),
+        Column("from", Integer, nullable=False),
+        Column("keys", Float, nullable=False),
+        Column("class", String(10), nullable=False),
+    )
+    rows = [
+        {
+            "result id": i,
+            "taken at": dt.date(2024, 1, 1) + dt.timedelta(days=i % 30),
+            "from": i,
+            "keys": i / 4,
+            "class": "abc"[i % 3],
+        }
+        for i in range(1, 61)
+    ]
+    with scratch_database(tmp_path, "odd") as url:
+        engine = create_engine(url)
+        try:
+            metadata.create_all(engine)
+            with engine.begin() as c:
+                c.execute(metadata.tables["lab results"].insert(), rows)
+        finally:
+            engine.dispose()
+        proposal = propose(url, fact="lab results")
+    assert_ruff_passes(proposal.source, tmp_path)
+    model = load(proposal.source)
+    assert model.fact.name == "lab results" and model.time.name == "taken at"
+    assert model.dimension("class_").column.name == "class"
+    assert {"from_", "keys"} <= {m.name for m in model.measures}
+    assert '.c["keys"]' in proposal.source and '.c["from"]' in proposal.source
+
+
+# --- The command -------------------------------------------------------------------------
+
+
+def test_the_command_prints_the_proposal(clinic_url, tmp_path):
+    before = fingerprint(clinic_url)
+    out = command(clinic_url)
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    assert out.stdout.startswith('"""') and "MODEL = Model(" in out.stdout
+    assert "'visits'" in out.stderr.splitlines()[-1]  # the summary line
+    assert fingerprint(clinic_url) == before
+    assert load(out.stdout).fact.name == "visits"
+
+
+def test_write_never_replaces_model_py_without_force(clinic_url):
+    model_py = ROOT / db.PACKAGE / "model.py"
+    before = model_py.read_bytes()
+    message = error_line(command(clinic_url, "--write"))
+    assert "model.py" in message and "--force" in message
+    assert model_py.read_bytes() == before
+
+
+def test_write_creates_the_file_and_replaces_it_only_with_force(clinic_url, tmp_path, capsys):
+    target = tmp_path / "model.py"
+    url = make_url(clinic_url)
+    assert inspection.run(url, write_file=True, target=target) == 0
+    written = target.read_text(encoding="utf-8")
+    assert load(written).fact.name == "visits"
+    assert str(target) in capsys.readouterr().err
+    target.write_text("# edited by hand\n", encoding="utf-8")
+    with pytest.raises(inspection.InspectionError, match="--force"):
+        inspection.run(url, write_file=True, target=target)
+    assert target.read_text(encoding="utf-8") == "# edited by hand\n"
+    assert inspection.run(url, write_file=True, force=True, target=target) == 0
+    assert "MODEL = Model(" in target.read_text(encoding="utf-8")
+
+
+def test_an_unknown_fact_table_is_one_plain_error(clinic_url):
+    message = error_line(command(clinic_url, "--fact", "nope"))
+    assert "'nope'" in message
+    for name in ("doctors", "patients", "visits", "wards"):
+        assert name in message
+
+
+def test_a_database_without_a_usable_table_is_one_plain_error(tmp_path):
+    with scratch_database(tmp_path, "empty") as url:
+        engine = create_engine(url)  # SQLite: the (empty) file exists
+        with engine.connect():
+            pass
+        engine.dispose()
+        message = error_line(command(url))
+        assert "date/time column" in message and "numeric column" in message
+        assert "none" in message  # the tables found
+
+        names = MetaData()
+        Table(
+            "contacts",
+            names,
+            Column("contact_id", Integer, primary_key=True),
+            Column("email", String(80)),
+            Column("signed_up", DateTime),
+        )
+        build(url, names)
+        before = fingerprint(url)
+        message = error_line(command(url))
+        assert "date/time column" in message and "contacts" in message
+        assert fingerprint(url) == before

@@ -1,0 +1,411 @@
+"""The words model.py is written in: a fact table and its joins, a period, measures,
+dimensions and the page.
+
+Plain frozen dataclasses: no Streamlit and no database access. model.py describes one
+business with them; queries.py turns the description into SQL, data.py caches the
+results and the sections draw them. ``Model`` checks the description when it is built,
+so a typo in model.py is a message naming the value and the fix, not a page error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from sqlalchemy import Column, ColumnElement, Table, func
+from sqlalchemy.sql import visitors
+
+Text = Mapping[str, str]  # one text per language: {"en": "Sales", "es": "Ventas"}
+
+# How a value is written (measures and fields).
+MONEY, COUNT, PERCENT = "money", "count", "percent"
+TIME, DATE, ID, TEXT, NUMBER, FLAG = "time", "date", "id", "text", "number", "flag"
+# Which direction of a change is good, for the colour of a KPI's delta (None: neither).
+UP, DOWN = "up", "down"
+HOUR, DAY = "hour", "day"  # grains of a time series: hour of the day, calendar day
+
+
+def tables_of(expression: ColumnElement) -> set[Table]:
+    """The tables whose columns an SQL expression reads."""
+    return {
+        element.table
+        for element in visitors.iterate(expression)
+        if isinstance(getattr(element, "table", None), Table)
+    }
+
+
+# --- Measures ------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Sum:
+    """SUM(expression) over the fact rows: additive (the total of totals is the total)."""
+
+    expression: ColumnElement
+
+    def sql(self) -> ColumnElement:
+        return func.sum(self.expression)
+
+
+@dataclasses.dataclass(frozen=True)
+class CountDistinct:
+    """COUNT(DISTINCT expression): how many different values, e.g. orders of the lines."""
+
+    expression: ColumnElement
+
+    def sql(self) -> ColumnElement:
+        return func.count(self.expression.distinct())
+
+
+@dataclasses.dataclass(frozen=True)
+class Count:
+    """COUNT(*): how many fact rows."""
+
+    def sql(self) -> ColumnElement:
+        return func.count()
+
+
+@dataclasses.dataclass(frozen=True)
+class Ratio:
+    """numerator / denominator, two other measures (times ``scale``: 100 for a percent)."""
+
+    numerator: str
+    denominator: str
+    scale: float = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Difference:
+    """minuend - subtrahend, two other measures (e.g. sales minus cost)."""
+
+    minuend: str
+    subtrahend: str
+
+
+Aggregate = Sum | CountDistinct | Count  # computed in SQL
+Formula = Aggregate | Ratio | Difference  # Ratio and Difference: from other measures
+
+
+@dataclasses.dataclass(frozen=True)
+class Measure:
+    """A number the dashboard shows: an aggregate in SQL, or derived from other measures
+    (computed from their results, so a ratio of totals is never an average of ratios)."""
+
+    name: str
+    formula: Formula
+    label: Text
+    kind: str = COUNT  # MONEY, COUNT or PERCENT (a value already in percent)
+    good: str | None = UP  # UP, DOWN or None: the colour of a change
+    help: Text | None = None
+    decimals: int | None = None  # on the KPI cards (default: money 2, count 0, percent 1)
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The measures a derived one is computed from (none for an aggregate)."""
+        if isinstance(self.formula, Ratio):
+            return (self.formula.numerator, self.formula.denominator)
+        if isinstance(self.formula, Difference):
+            return (self.formula.minuend, self.formula.subtrahend)
+        return ()
+
+
+# --- Dimensions, the period, joins and fields ----------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Dimension:
+    """Something to filter by and break down by: a column reached through the joins.
+
+    ``name`` is also the filter's key in st.session_state and in the URL.
+    """
+
+    name: str
+    column: ColumnElement  # what is shown and grouped by
+    label: Text  # one ("Category"): column headers
+    plural: Text  # many ("Categories"): the filter's label
+    key: ColumnElement | None = None  # what a filter compares, when not the column (an id)
+    within: str | None = None  # a broader dimension whose choice narrows this one's options
+    all: Text | None = None  # the filter's placeholder ("All categories")
+
+    @property
+    def match(self) -> ColumnElement:
+        """The column a filter compares with the chosen values."""
+        return self.column if self.key is None else self.key
+
+
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """A business day or shift with a whole-number id; the latest one may still be open.
+
+    The "ops" view is a range of ids, "dates" the periods of those business dates, and
+    "realtime" the latest period, read fresh on every run.
+    """
+
+    id: Column  # the period table's id
+    key: ColumnElement  # where fact rows name their period (filtered without a join)
+    date: Column  # the business date
+    opened_at: Column
+    closed_at: Column | None  # NULL while the period is open
+    label: Text  # "Operation"
+    plural: Text  # "Operations"
+    short: Text | None = None  # "op", in "vs prev. op"
+    shorts: Text | None = None  # "ops", in "vs prev. 7 ops"
+    open: Text | None = None  # "open", in "Operation #7 open since 10:00"
+    closed: Text | None = None  # "closed"
+
+    @property
+    def table(self) -> Table:
+        return self.id.table
+
+
+@dataclasses.dataclass(frozen=True)
+class Join:
+    """A table joined to the fact (directly or through an earlier join) ON a condition."""
+
+    table: Table
+    on: ColumnElement
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    """A column of a table the page lists (the detail rows, the lookup table)."""
+
+    name: str
+    expression: ColumnElement
+    label: Text
+    kind: str = TEXT  # TIME, DATE, ID, TEXT, NUMBER, COUNT, MONEY, PERCENT or FLAG
+
+
+# --- The page ------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Series:
+    """A measure along the hours of the day (HOUR) or the calendar days (DAY), as bars."""
+
+    key: str
+    measure: str
+    grain: str = HOUR
+    tooltip: tuple[str, ...] = ()  # more measures shown on hover
+    title: Text | None = None  # default: "<measure> by hour"
+    width: float = 1.0  # share of its row
+
+
+@dataclasses.dataclass(frozen=True)
+class Share:
+    """Each value of a dimension's share of a measure, as a donut."""
+
+    key: str
+    dimension: str
+    measure: str
+    tooltip: tuple[str, ...] = ()
+    title: Text | None = None  # default: "<measure> by <dimension>"
+    width: float = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Ranking:
+    """The top N values of a dimension by a measure, as bars (N chosen on the page)."""
+
+    key: str
+    dimension: str
+    measure: str
+    colour: str | None = None  # a broader dimension that colours the bars
+    sizes: tuple[int, ...] = (5, 10, 15)
+    size: int = 10  # the size shown first
+    tooltip: tuple[str, ...] = ()
+    title: Text | None = None  # with {n}; default: "Top {n} <dimension> by <measure>"
+    width: float = 1.0
+
+    @property
+    def size_key(self) -> str:
+        """The session-state key of the N control."""
+        return f"{self.key}_n"
+
+
+@dataclasses.dataclass(frozen=True)
+class Breakdown:
+    """Several measures by a dimension: a table, or the ``stack`` measures as bars."""
+
+    key: str
+    dimension: str
+    measures: tuple[str, ...]
+    stack: tuple[str, ...] = ()  # the chart view: these measures stacked (empty: the first)
+    title: Text | None = None  # default: "<first measure> by <dimension>"
+    width: float = 1.0
+
+    @property
+    def view_key(self) -> str:
+        """The session-state key of the table/chart switch."""
+        return f"{self.key}_view"
+
+
+Section = Series | Share | Ranking | Breakdown
+
+
+@dataclasses.dataclass(frozen=True)
+class Detail:
+    """The fact rows themselves, on their own page, loaded on demand one page at a time."""
+
+    label: Text  # "Order lines": the page's title
+    fields: tuple[Field | str, ...]  # a Field, or the name of a dimension
+    order_by: tuple[ColumnElement, ...]  # newest first, ending with a unique key
+    sizes: tuple[int, ...] = (25, 50, 100)
+    size: int = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class Lookup:
+    """A table of reference rows (e.g. the products and prices) under the detail."""
+
+    table: Table  # where its rows start; other tables are joined as the fields need
+    fields: tuple[Field | str, ...]
+    order_by: tuple[ColumnElement, ...]
+    title: Text
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """What the overview shows, row by row, and the detail page."""
+
+    kpis: tuple[str, ...]  # measures on the KPI cards
+    rows: tuple[tuple[Section, ...], ...]  # sections, drawn side by side in each row
+    detail: Detail | None = None
+    lookup: Lookup | None = None
+    status: tuple[str, ...] = ()  # measures of the latest period, in the header
+    subtitle: Text | None = None  # under the title (default: "Overview")
+    default_mode: str | None = None  # the first view: "ops" with a period, else "dates"
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        return tuple(section for row in self.rows for section in row)
+
+
+# --- The model -------------------------------------------------------------------------
+
+
+class ModelError(ValueError):
+    """model.py describes something that cannot work; the message names it and the fix."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Model:
+    """One business: the fact table, how to reach the others, and what to show."""
+
+    fact: Table
+    time: Column  # when each fact row happened (the fact's or a joined table's column)
+    joins: tuple[Join, ...]
+    measures: tuple[Measure, ...]
+    dimensions: tuple[Dimension, ...]
+    page: Page
+    period: Period | None = None
+
+    def __post_init__(self) -> None:
+        check(self)
+
+    def measure(self, name: str) -> Measure:
+        for measure in self.measures:
+            if measure.name == name:
+                return measure
+        raise ModelError(f"No measure named {name!r}: use one of {self._names(self.measures)}.")
+
+    def dimension(self, name: str) -> Dimension:
+        for dimension in self.dimensions:
+            if dimension.name == name:
+                return dimension
+        names = self._names(self.dimensions)
+        raise ModelError(f"No dimension named {name!r}: use one of {names}.")
+
+    def section(self, key: str) -> Section:
+        for section in self.page.sections:
+            if section.key == key:
+                return section
+        raise ModelError(f"No section with key {key!r}.")
+
+    @staticmethod
+    def _names(items) -> str:
+        return ", ".join(item.name for item in items) or "(none declared)"
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """The views: realtime, ops (only with a period) and dates."""
+        return ("realtime", "ops", "dates") if self.period else ("realtime", "dates")
+
+    @property
+    def default_mode(self) -> str:
+        return self.page.default_mode or ("ops" if self.period else "dates")
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        """Every table the dashboard reads: the fact and the joined tables."""
+        return (self.fact, *(join.table for join in self.joins))
+
+    def aggregates(self, names) -> list[Measure]:
+        """The SQL aggregates needed to compute these measures (derived ones resolved)."""
+        found: dict[str, Measure] = {}
+
+        def visit(name: str) -> None:
+            measure = self.measure(name)
+            for part in measure.parts:
+                visit(part)
+            if not measure.parts:
+                found.setdefault(name, measure)
+
+        for name in names:
+            visit(name)
+        return list(found.values())
+
+
+def check(model: Model) -> None:
+    """Every name the page and the measures use exists; every join can be reached."""
+    for measure in model.measures:
+        for part in measure.parts:
+            model.measure(part)
+        if measure.kind not in (MONEY, COUNT, PERCENT):
+            raise ModelError(
+                f"Measure {measure.name!r}: kind {measure.kind!r} is not money, count or percent."
+            )
+    reached = {model.fact}
+    for join in model.joins:
+        unknown = tables_of(join.on) - reached - {join.table}
+        if unknown:
+            names = ", ".join(sorted(t.name for t in unknown))
+            raise ModelError(
+                f"The join to {join.table.name!r} uses {names} before it is joined: "
+                "list the joins so each one names only the fact or earlier tables."
+            )
+        reached.add(join.table)
+    for dimension in model.dimensions:
+        if dimension.within is not None:
+            model.dimension(dimension.within)
+    page = model.page
+    for name in (*page.kpis, *page.status):
+        model.measure(name)
+    for section in page.sections:
+        if isinstance(section, Ranking) and model.measure(section.measure).parts:
+            raise ModelError(
+                f"Ranking {section.key!r} ranks by {section.measure!r}, a derived measure: "
+                "rank by an aggregate (Sum, CountDistinct or Count), computed in SQL."
+            )
+        for name in (
+            getattr(section, "measure", None),
+            *getattr(section, "measures", ()),
+            *getattr(section, "tooltip", ()),
+            *getattr(section, "stack", ()),
+        ):
+            if name is not None:
+                model.measure(name)
+        for name in (getattr(section, "dimension", None), getattr(section, "colour", None)):
+            if name is not None:
+                model.dimension(name)
+    keys = [section.key for section in page.sections]
+    if len(set(keys)) != len(keys):
+        raise ModelError(f"Section keys must differ: {', '.join(keys)}.")
+    for listing in (page.detail, page.lookup):
+        for field in listing.fields if listing else ():
+            if isinstance(field, str):
+                model.dimension(field)
+    if page.default_mode is not None and page.default_mode not in model.modes:
+        raise ModelError(
+            f"default_mode {page.default_mode!r}: use one of {', '.join(model.modes)}."
+        )

@@ -1,0 +1,284 @@
+"""Synthetic rows for the model's tables: what the generic tests and the benchmark run on.
+
+The rows come from the model alone (model.py: its tables, keys and period), never from a
+client's data, so a project adapted to another database keeps its whole suite and its
+benchmark. Deterministic for a given ``rows``, ``seed`` and ``anchor``.
+
+How the rows are made, table by table (parents first, following the foreign keys):
+
+- the period table (with a period): one period per business day ending at ``anchor``,
+  opened at 10:00 and closed at 23:30; the latest one is still open;
+- a table that reaches the period through its foreign keys (the fact, an orders table):
+  each row belongs to one period, and its times and dates fall inside that period;
+- any other table (products, categories): a few dozen rows;
+- values by column type: whole numbers 1-9 (ids 1..n), amounts 1.00-199.99, text
+  "<column> <n>" (unique where the schema says so), mostly-true flags, dates and times.
+
+Only into a database the project may fill: every table is marked in the ownership
+register before it is created (store.py), and someone else's tables are refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+
+import numpy as np
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
+
+from . import db, store
+from .model import MODEL
+
+FACT_ROWS_PER_PERIOD = 3_000  # a busy day of the demo: ~1,000 orders of 3 lines
+ROWS_PER_GROUP = 3  # fact rows per row of a table between the fact and the period (orders)
+REFERENCE_ROWS = 24  # rows of a table the fact only points at (products, categories)
+BATCH_ROWS = 20_000
+OPEN_HOUR, CLOSE_HOUR = 10, 23
+
+
+@dataclasses.dataclass
+class Filled:
+    rows: dict[str, int]  # table name -> rows written
+    periods: int
+    seconds: float
+
+
+def plan(fact_rows: int) -> dict[str, int]:
+    """How many rows each model table gets."""
+    period_table = MODEL.period.table if MODEL.period else None
+    sizes = {}
+    for table in MODEL.tables:
+        if table is MODEL.fact:
+            sizes[table.name] = fact_rows
+        elif table is period_table:
+            sizes[table.name] = periods_for(fact_rows)
+        elif _reaches(table, period_table):  # e.g. orders: a few fact rows each
+            sizes[table.name] = max(1, fact_rows // ROWS_PER_GROUP)
+        else:
+            sizes[table.name] = REFERENCE_ROWS
+    return sizes
+
+
+def periods_for(fact_rows: int) -> int:
+    return max(7, round(fact_rows / FACT_ROWS_PER_PERIOD))
+
+
+def _parents(table: Table) -> list[tuple[str, Table]]:
+    """(column name, referenced table) of each single-column foreign key to a model table."""
+    tables = {t.name: t for t in MODEL.tables}
+    out = []
+    for fk in table.foreign_keys:
+        target = tables.get(fk.column.table.name)
+        if target is not None and target is not table:
+            out.append((fk.parent.name, target))
+    return out
+
+
+def _reaches(table: Table, target: Table | None) -> bool:
+    """``table`` reaches ``target`` by foreign keys (directly or through other tables)."""
+    if target is None:
+        return False
+    return any(parent is target or _reaches(parent, target) for _, parent in _parents(table))
+
+
+def _ordered() -> list[Table]:
+    """The model's tables, parents before children."""
+    names = {t.name for t in MODEL.tables}
+    return [t for t in MODEL.fact.metadata.sorted_tables if t.name in names]
+
+
+# --- The values ------------------------------------------------------------------------
+
+
+class _Rows:
+    """Column arrays of every table generated so far (children look their parents up)."""
+
+    def __init__(self, rng: np.random.Generator, anchor: dt.date, sizes: dict[str, int]):
+        self.rng, self.anchor, self.sizes = rng, anchor, sizes
+        self.columns: dict[str, dict[str, np.ndarray]] = {}
+        self.period_of: dict[str, np.ndarray] = {}  # table -> period index of each row
+        self.n_periods = periods_for(sizes[MODEL.fact.name])
+        self.days = [
+            anchor - dt.timedelta(days=self.n_periods - 1 - i) for i in range(self.n_periods)
+        ]
+
+    def make(self, table: Table) -> dict[str, np.ndarray]:
+        n, rng = self.sizes[table.name], self.rng
+        period = MODEL.period
+        periods = None
+        if period is not None and table is period.table:
+            periods = np.arange(n)
+        cols: dict[str, np.ndarray] = {}
+        parents = dict(_parents(table))
+        for name, parent in parents.items():  # foreign keys first: they fix the period
+            count = self.sizes[parent.name]
+            if parent.name in self.period_of and periods is None:
+                # The period busier towards the weekend, the open one only a few hours in.
+                weights = self._period_weights()
+                chosen_period = rng.choice(self.n_periods, size=n, p=weights)
+                rows = self._rows_in_periods(parent.name, chosen_period)
+                periods = chosen_period
+            else:
+                popularity = 1.0 / (rng.permutation(count) + 4.0)
+                rows = rng.choice(count, size=n, p=popularity / popularity.sum())
+            cols[name] = self._key_values(parent)[rows]
+        if periods is None and period is None and table is MODEL.fact:
+            periods = rng.choice(self.n_periods, size=n, p=self._period_weights())
+        if periods is not None:
+            self.period_of[table.name] = periods
+        for column in table.columns:
+            if column.name in cols:
+                continue
+            cols[column.name] = self._values(table, column, n, periods)
+        self.columns[table.name] = cols
+        return cols
+
+    def _period_weights(self) -> np.ndarray:
+        weekday = np.array([0.8, 0.9, 0.95, 1.0, 1.3, 1.45, 1.2])[[d.weekday() for d in self.days]]
+        weights = weekday * self.rng.uniform(0.85, 1.15, self.n_periods)
+        if MODEL.period is not None:
+            weights[-1] *= 0.4  # the open period is only a few hours in
+        return weights / weights.sum()
+
+    def _rows_in_periods(self, parent: str, periods: np.ndarray) -> np.ndarray:
+        """For each wanted period, a random row of ``parent`` in that period."""
+        parent_periods = self.period_of[parent]
+        order = np.argsort(parent_periods, kind="stable")
+        starts = np.searchsorted(parent_periods[order], np.arange(self.n_periods))
+        ends = np.searchsorted(parent_periods[order], np.arange(self.n_periods), side="right")
+        counts = ends - starts
+        # A period with no parent row takes the nearest earlier one that has some.
+        for p in range(self.n_periods):
+            if counts[p] == 0:
+                q = next((q for q in range(p, -1, -1) if counts[q]), None)
+                q = q if q is not None else next(q for q in range(self.n_periods) if counts[q])
+                starts[p], ends[p], counts[p] = starts[q], ends[q], counts[q]
+        offset = (self.rng.random(len(periods)) * counts[periods]).astype(int)
+        return order[starts[periods] + offset]
+
+    def _key_values(self, table: Table) -> np.ndarray:
+        key = next(iter(table.primary_key.columns))
+        return self.columns[table.name][key.name]
+
+    def _values(self, table: Table, column, n: int, periods: np.ndarray | None) -> np.ndarray:
+        rng, kind = self.rng, column.type
+        period = MODEL.period
+        if column.primary_key:
+            if isinstance(kind, Integer):
+                return np.arange(1, n + 1)
+            return np.array([f"{table.name}-{i}" for i in range(1, n + 1)], dtype=object)
+        if period is not None and table is period.table:
+            if column is period.date:
+                return np.array(self.days, dtype=object)
+            if column is period.opened_at:
+                return np.array([self._opened(d) for d in self.days], dtype=object)
+            if period.closed_at is not None and column is period.closed_at:
+                closed = [self._opened(d).replace(hour=CLOSE_HOUR, minute=30) for d in self.days]
+                closed[-1] = None  # the latest period is still open
+                return np.array(closed, dtype=object)
+        if isinstance(kind, DateTime):
+            return self._times(n, periods)
+        if isinstance(kind, Date):
+            days = periods if periods is not None else rng.integers(0, self.n_periods, n)
+            return np.array([self.days[p] for p in days], dtype=object)
+        if isinstance(kind, Boolean):
+            return rng.random(n) > 0.08
+        if isinstance(kind, Numeric | Float):
+            return np.round(rng.uniform(1, 200, n), 2)
+        if isinstance(kind, Integer):
+            return rng.integers(1, 10, n)
+        if isinstance(kind, String | Text):
+            width = getattr(kind, "length", None) or 40
+            return np.array([f"{column.name} {i}"[:width] for i in range(1, n + 1)], dtype=object)
+        raise ValueError(
+            f"Cannot make synthetic values for {table.name}.{column.name} ({kind!r}): give "
+            "it a common type (integer, numeric, string, date, datetime, boolean)."
+        )
+
+    def _opened(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(OPEN_HOUR))
+
+    def _times(self, n: int, periods: np.ndarray | None) -> np.ndarray:
+        """Times inside each row's period (business hours), in time order per period."""
+        rng = self.rng
+        periods = periods if periods is not None else rng.integers(0, self.n_periods, n)
+        hours = (CLOSE_HOUR - OPEN_HOUR) * 3600
+        offset = rng.integers(0, hours, n)
+        last = periods == self.n_periods - 1
+        offset[last] = (offset[last] * 0.45).astype(offset.dtype)  # the open period: so far
+        base = np.array([self._opened(d) for d in self.days], dtype="datetime64[s]")
+        return base[periods] + offset.astype("timedelta64[s]")
+
+
+# --- Writing ---------------------------------------------------------------------------
+
+
+def _batches(columns: dict[str, np.ndarray], size: int) -> Iterator[list[dict]]:
+    """Column arrays -> lists of row dicts, one batch at a time (bounded memory)."""
+    names = list(columns)
+    total = len(columns[names[0]])
+    for start in range(0, total, size):
+        part = []
+        for name in names:
+            chunk = columns[name][start : start + size]
+            if chunk.dtype.kind == "M":
+                chunk = chunk.astype("datetime64[us]")
+            part.append(chunk.tolist())  # numpy -> Python ints, floats and datetimes
+        yield [dict(zip(names, row, strict=True)) for row in zip(*part, strict=True)]
+
+
+def fill(
+    engine: Engine,
+    rows: int,
+    seed: int = 42,
+    anchor: dt.date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Filled:
+    """Create the model's tables in an empty database (or the project's own) and fill
+    them with ``rows`` fact rows; the indexes are built after the load."""
+    say = progress or (lambda _message: None)
+    started = time.perf_counter()
+    if rows < 1:
+        raise ValueError("rows must be at least 1")
+    tables = _ordered()
+    found = store.survey(engine)
+    store.refuse_foreign(found, [t.name for t in tables], db.describe(engine.url))
+    store.drop_owned(engine, tables, found)
+    store.create_owned(engine, tables)
+    dialect = db.dialect_module(engine.url)
+    sizes = plan(rows)
+    made = _Rows(np.random.default_rng(seed), anchor or dt.date.today(), sizes)
+    with engine.connect() as c:
+        dialect.begin_bulk_load(c)
+        c.commit()
+        with c.begin():  # one transaction for every row: far faster than one per batch
+            for table in tables:
+                columns = made.make(table)
+                done = 0
+                for batch in _batches(columns, BATCH_ROWS):
+                    c.execute(table.insert(), batch)
+                    done += len(batch)
+                say(f"  {table.name:<24} {done:>10,} rows")
+        dialect.end_bulk_load(c)
+        c.commit()
+    with engine.begin() as c:
+        for table in tables:
+            for index in sorted(table.indexes, key=lambda i: i.name or ""):
+                index.create(c)
+        dialect.update_statistics(c, [table.name for table in tables])
+    seconds = time.perf_counter() - started
+    say(f"Synthetic data: {rows:,} fact rows in {seconds:.1f} s.")
+    return Filled(dict(sizes), made.n_periods, seconds)
