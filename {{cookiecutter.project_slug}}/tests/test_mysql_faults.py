@@ -30,8 +30,9 @@ from faultkit import (
 )
 from sqlalchemy import create_engine, make_url, text
 from streamlit.testing.v1 import AppTest
-from test_ownership import save_and_load_a_preset
+from test_ownership import page_text, save_and_load_a_preset
 
+from {{ cookiecutter.package_name }} import db
 from {{ cookiecutter.package_name }}.model import MODEL
 from {{ cookiecutter.package_name }}.sections import field_name
 
@@ -126,9 +127,15 @@ def test_read_only_user_runs_the_whole_app(read_only_url, fault_url, monkeypatch
     assert fingerprint(fault_url) == before  # not one row written, not one table added
 
 
-def test_a_mysql_database_that_does_not_exist_is_sent_to_seed(monkeypatch):
+def test_a_mysql_database_that_does_not_exist_says_what_to_do(monkeypatch):
+    """A database name that does not exist yet: seed creates it (or, without the demo,
+    the page points at the database model.py describes and at inspect)."""
     url = make_url(MYSQL_SERVER_URL).set(database="dash_never_created")
     point_at(url.render_as_string(hide_password=False), monkeypatch)
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT).run()
     assert not at.exception
-    assert "is empty" in at.error[0].value
+    shown = page_text(at)
+    if db.demo_present():
+        assert "is empty" in shown and db.SEED_COMMAND in shown
+    else:
+        assert "none of the tables model.py describes" in shown and db.INSPECT_COMMAND in shown
