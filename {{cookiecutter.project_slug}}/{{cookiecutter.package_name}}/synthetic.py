@@ -9,7 +9,8 @@ How the rows are made, table by table (parents first, following the foreign keys
 - the period table (with a period): one period per business day ending at ``anchor``,
   opened at 10:00 and closed at 23:30; the latest one is still open;
 - a table that reaches the period through its foreign keys (the fact, an orders table):
-  each row belongs to one period, and its times and dates fall inside that period;
+  each row belongs to one period, its times and dates fall inside that period, and the
+  rows lie in time order (keys numbered as things happened, as in a real table);
 - any other table (products, categories): a few dozen rows;
 - values by column type: whole numbers 1-9 (ids 1..n), amounts 1.00-199.99, text
   "<column> <n>" (unique where the schema says so), mostly-true flags, dates and times.
@@ -137,14 +138,25 @@ class _Rows:
             cols[name] = self._key_values(parent)[rows]
         if periods is None and period is None and table is MODEL.fact:
             periods = rng.choice(self.n_periods, size=n, p=self._period_weights())
-        if periods is not None:
-            self.period_of[table.name] = periods
         for column in table.columns:
-            if column.name in cols:
-                continue
-            cols[column.name] = self._values(table, column, n, periods)
+            if column.name not in cols:
+                cols[column.name] = self._values(table, column, n, periods)
+        if periods is not None:
+            periods = self._in_time_order(table, cols, periods)
+            self.period_of[table.name] = periods
         self.columns[table.name] = cols
         return cols
+
+    def _in_time_order(self, table: Table, cols: dict, periods: np.ndarray) -> np.ndarray:
+        """Rows sorted by period and time, keys numbered in that order: real tables are
+        appended as things happen, so their rows lie in time order (and so do reads)."""
+        times = [c.name for c in table.columns if isinstance(c.type, DateTime)]
+        order = np.lexsort((*(cols[name] for name in times[:1]), periods))
+        keys = {c.name for c in table.primary_key.columns}
+        for name in cols:
+            if name not in keys:
+                cols[name] = cols[name][order]
+        return periods[order]
 
     def _period_weights(self) -> np.ndarray:
         weekday = np.array([0.8, 0.9, 0.95, 1.0, 1.3, 1.45, 1.2])[[d.weekday() for d in self.days]]
