@@ -274,10 +274,19 @@ def test_filters_survive_mode_and_page_switches(app, status, database_url):
         return t("detail_rows", first=number(first_row), last=number(last_row), total=number(total))
 
     assert rows_caption(1) in texts(at.caption)
-    assert len(detail_rows(at)[0]) == min(size, total)
-    if total > size:
-        at.number_input(key="detail_page").set_value(2).run()
+    first_page = detail_rows(at)[0]
+    assert len(first_page) == min(size, total)
+    if total > size:  # the pager: next, last, previous, first (keyset cursors)
+        at.button(key="detail_next").click().run()
         assert rows_caption(size + 1) in texts(at.caption)
+        at.button(key="detail_last").click().run()
+        pages = -(-total // size)
+        assert rows_caption((pages - 1) * size + 1) in texts(at.caption)
+        assert len(detail_rows(at)[0]) == total - (pages - 1) * size
+        at.button(key="detail_previous").click().run()
+        assert len(detail_rows(at)[0]) == size
+        at.button(key="detail_first").click().run()
+        assert detail_rows(at)[0].equals(first_page)
 
 
 def detail_rows(at: AppTest) -> list:

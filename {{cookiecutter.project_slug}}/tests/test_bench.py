@@ -166,5 +166,5 @@ def test_naive_loaders_give_the_data_layers_results(use_database):
             _same(ours.value, theirs.value, f"{section.key} {f}")
         if MODEL.page.detail:
             _same(data.load_detail_count(f).value, naive.load_detail_count(f).value, "count")
-            ours, theirs = data.load_detail_page(f, 1, 25), naive.load_detail_page(f, 1, 25)
+            ours, theirs = data.load_detail_page(f, 25), naive.load_detail_page(f, 25)
             _same(ours.value, theirs.value, f"detail {f}")

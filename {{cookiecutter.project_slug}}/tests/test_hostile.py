@@ -141,11 +141,15 @@ def _loaders() -> list:
     if MODEL.page.detail:
         loaders += [
             data.load_detail_count,
-            lambda f: data.load_detail_page(f, 0, 25),
-            lambda f: data.load_detail_page(f, 2**63, 2**63),
-            lambda f: data.load_detail_page(f, -(2**63), -1),
+            lambda f: data.load_detail_page(f, 25),
+            lambda f: data.load_detail_page(f, 2**63, ("last", ())),
+            lambda f: data.load_detail_page(f, -(2**63), ("after", ("x' OR '1'='1",) * KEYS)),
+            lambda f: data.load_detail_page(f, 25, ("before", (2**63,) * KEYS)),
         ]
     return loaders
+
+
+KEYS = len(MODEL.page.detail.order_by) if MODEL.page.detail else 0  # a cursor's key values
 
 
 def test_data_layer_rejects_or_answers_every_hostile_filter(hostile_url, before, monkeypatch):

@@ -105,8 +105,8 @@ def test_every_loader_equals_pandas(engine, status, members, pandas_side):
                     same_rows(got, want, [got.columns[0]])
             assert queries.fetch_detail_count(c, f) == pandas_side.load_detail_count(f).value
             size = MODEL.page.detail.size if MODEL.page.detail else 10
-            got = queries.fetch_detail_page(c, f, 0, size)
-            want = pandas_side.load_detail_page(f, 0, size).value
+            got = queries.fetch_detail_page(c, f, size)
+            want = pandas_side.load_detail_page(f, size).value
             assert len(got) == len(want)
             assert got.iloc[:, 0].tolist() == want.iloc[:, 0].tolist(), f
 
@@ -120,6 +120,37 @@ def test_filter_options_and_status_equal_pandas(engine, status, pandas_side):
         assert queries.fetch_status(c)["totals"] == pytest.approx(
             pandas_side.load_status().value["totals"], abs=CENT
         )
+
+
+def test_keyset_pages_walk_every_row_once_in_order(engine, status, pandas_side):
+    """Next, next, ... covers every row of the scope once, in the detail's order; the last
+    page read from the other end is the tail; before a page is the page before it."""
+    f = dataclasses.replace(queries.default_filters(status), mode="dates")
+    size = 97  # pages that do not divide the rows evenly
+    with engine.connect() as c:
+        total = queries.fetch_detail_count(c, f)
+        pages, cursor = [], None
+        while True:
+            page = queries.fetch_detail_page(c, f, size, cursor)
+            if page.empty:
+                break
+            pages.append(page)
+            cursor = (queries.AFTER, queries.row_key(page, -1))
+        walked = pd.concat(pages, ignore_index=True)
+        key = [name for name in walked.columns if name.startswith("_key_")]
+        assert len(walked) == total and len(pages) == -(-total // size)
+        assert not walked.duplicated(key).any()
+        cursor = None  # pandas, sorting every row, pages the same way
+        for page in pages:
+            want = pandas_side.load_detail_page(f, size, cursor).value
+            assert page[key].astype(str).values.tolist() == want[key].astype(str).values.tolist()
+            cursor = (queries.AFTER, queries.row_key(want, -1))
+        last = queries.fetch_detail_page(c, f, total - (len(pages) - 1) * size, (queries.LAST, ()))
+        assert last[key].astype(str).values.tolist() == pages[-1][key].astype(str).values.tolist()
+        before = queries.fetch_detail_page(
+            c, f, size, (queries.BEFORE, queries.row_key(pages[2], 0))
+        )
+        assert before[key].astype(str).values.tolist() == pages[1][key].astype(str).values.tolist()
 
 
 HOSTILE = [
@@ -141,7 +172,7 @@ def test_injection_in_filters_matches_nothing_and_changes_nothing(
         with engine.connect() as c:
             totals = queries.fetch_totals(c, f)
             assert not any(totals["current"].values())
-            assert queries.fetch_detail_page(c, f, 0, 10).empty
+            assert queries.fetch_detail_page(c, f, 10).empty
             assert queries.fetch_detail_count(c, f) == 0
     assert fingerprint(database_url) == before
 

@@ -24,6 +24,8 @@ import functools
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import pandas as pd
@@ -111,8 +113,8 @@ def _series_cached(key: tuple, grain: str, measures: tuple) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=HISTORICAL_TTL, max_entries=512, max_size="64MB", show_spinner=False)
-def _detail_page_cached(key: tuple, page: int, page_size: int) -> pd.DataFrame:
-    return _query("detail_page", queries.fetch_detail_page, _filters(key), page, page_size)
+def _detail_page_cached(key: tuple, page_size: int, cursor: tuple | None) -> pd.DataFrame:
+    return _query("detail_page", queries.fetch_detail_page, _filters(key), page_size, cursor)
 
 
 @st.cache_data(ttl=HISTORICAL_TTL, max_entries=256, show_spinner=False)
@@ -239,12 +241,31 @@ def load_section(f: Filters, section: Section, limit: int | None = None) -> Load
     return _by_mode(name, fetch, cached, f, *extra)
 
 
-def load_detail_page(f: Filters, page: int, page_size: int) -> Loaded[pd.DataFrame]:
-    page = max(0, int(page))
+def load_detail_page(
+    f: Filters, page_size: int, cursor: tuple | None = None
+) -> Loaded[pd.DataFrame]:
+    """A page of detail rows: the first, the one after or before a row's key (keyset), or
+    the last (``cursor``: see queries.CURSORS)."""
     page_size = max(1, min(int(page_size), queries.MAX_PAGE_SIZE))
+    if cursor is not None:
+        where, values = cursor
+        if where not in queries.CURSORS or len(values) != len(queries.order_terms()) * (
+            where in (queries.AFTER, queries.BEFORE)
+        ):
+            raise ValueError(f"A detail page cursor is (where, keys), not {cursor!r}.")
+        cursor = (where, tuple(_key_value(v) for v in values))
     return _by_mode(
-        "detail_page", queries.fetch_detail_page, _detail_page_cached, f, page, page_size
+        "detail_page", queries.fetch_detail_page, _detail_page_cached, f, page_size, cursor
     )
+
+
+def _key_value(value):
+    """One value of a cursor: what a column can hold (an integer fits in 64 bits)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal | date):
+        raise ValueError(f"A detail page cursor holds column values, not {value!r}.")
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise ValueError(f"A detail page cursor's number {value} does not fit in 64 bits.")
+    return value
 
 
 def load_detail_count(f: Filters) -> Loaded[int]:

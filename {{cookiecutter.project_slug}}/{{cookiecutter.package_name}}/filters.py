@@ -41,6 +41,7 @@ def _defaults() -> dict[str, Any]:
         **{s.view_key: "table" for s in MODEL.page.sections if isinstance(s, Breakdown)},
         "detail_load": False,
         "detail_page": 1,
+        "detail_cursor": None,
         "detail_page_size": detail.size if detail else 50,
     }
 

@@ -73,6 +73,8 @@ TAKEN_KEYS = {
     "detail_load",
     "detail_page",
     "detail_page_size",
+    "detail_cursor",
+    "detail_of",
 }
 # Column labels the statements give their own columns (a series' bucket, a filter's options).
 TAKEN_LABELS = {"bucket", "value", "name", "within"}

@@ -16,16 +16,20 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Date,
     DateTime,
     FromClause,
     Select,
+    and_,
     bindparam,
     extract,
     func,
+    or_,
     select,
 )
+from sqlalchemy.sql import operators
 
 from .model import MODEL
 from .modeling import (
@@ -51,7 +55,6 @@ MAX_PAGE_SIZE = 1000
 MAX_TOP_LIMIT = 100
 MAX_FILTER_VALUES = 500
 MAX_ID = 2**31 - 1  # period ids and integer keys are INT columns; larger numbers are input errors
-MAX_OFFSET = 2**31 - 1
 MAX_TEXT = 500  # a chosen text value longer than this matches nothing anyway
 DEFAULT_SPAN = 7  # periods (or days) the default historical view covers
 
@@ -453,14 +456,50 @@ def detail_columns(fields) -> list:
     return columns
 
 
-def detail_statement(scope: Scope, f: Filters, page: int, size: int) -> Select:
-    detail = MODEL.page.detail
-    return (
-        scoped(detail_columns(detail.fields), scope, f)
-        .order_by(*detail.order_by)
-        .limit(bindparam("page_size", size))
-        .offset(bindparam("offset", min(page * size, MAX_OFFSET)))
-    )
+# Where a page of detail rows starts: the first page, the rows after or before a row's key
+# (keyset pagination), or the last page. A cursor is (where, key values of that row).
+FIRST, AFTER, BEFORE, LAST = "first", "after", "before", "last"
+CURSORS = (FIRST, AFTER, BEFORE, LAST)
+
+
+def order_terms() -> list[tuple[ColumnElement, bool]]:
+    """(column, descending) for each term of the detail's order (newest first)."""
+    terms = []
+    for term in MODEL.page.detail.order_by:
+        modifier = getattr(term, "modifier", None)
+        if modifier in (operators.desc_op, operators.asc_op):
+            terms.append((term.element, modifier is operators.desc_op))
+        else:
+            terms.append((term, False))
+    return terms
+
+
+def _beyond(values: tuple, forward: bool) -> ColumnElement:
+    """The rows after (forward) or before the row whose order keys are ``values``:
+    (a, b) after (x, y) in descending order is a < x OR (a = x AND b < y)."""
+    terms, either = order_terms(), []
+    for i, ((column, descending), value) in enumerate(zip(terms, values, strict=True)):
+        past = column < value if descending == forward else column > value
+        same = [earlier == v for (earlier, _), v in zip(terms[:i], values, strict=False)]
+        either.append(and_(*same, past))
+    return or_(*either)
+
+
+def detail_statement(scope: Scope, f: Filters, size: int, cursor: tuple | None = None) -> Select:
+    """One page of detail rows. Pattern: keyset pagination: a page starts after (or
+    before) the key of a row already shown, so the last page of a million rows costs what
+    the first costs (no OFFSET walking past the rows before it)."""
+    where, values = cursor or (FIRST, ())
+    terms = order_terms()
+    keys = [column.label(f"_key_{i}") for i, (column, _) in enumerate(terms)]
+    stmt = scoped([*detail_columns(MODEL.page.detail.fields), *keys], scope, f)
+    if where in (AFTER, BEFORE):
+        stmt = stmt.where(_beyond(values, forward=where == AFTER))
+    backwards = where in (BEFORE, LAST)  # read the other way, then turned round
+    order = [
+        column.asc() if descending == backwards else column.desc() for column, descending in terms
+    ]
+    return stmt.order_by(*order).limit(bindparam("page_size", size))
 
 
 def count_statement(scope: Scope, f: Filters) -> Select:
@@ -539,11 +578,30 @@ def fetch_series(c: Connection, f: Filters, grain: str, measures) -> pd.DataFram
     return derive(frame, measures)[["bucket", *measures]]
 
 
-def fetch_detail_page(c: Connection, f: Filters, page: int, size: int) -> pd.DataFrame:
-    """One page of fact rows in the detail's order (bound LIMIT/OFFSET)."""
-    page, size = max(0, int(page)), max(1, min(int(size), MAX_PAGE_SIZE))
-    stmt = detail_statement(current_scope(c, f), f, page, size)
-    return _shown(_frame(c, stmt, _names(stmt.selected_columns)), MODEL.page.detail.fields)
+def fetch_detail_page(
+    c: Connection, f: Filters, size: int, cursor: tuple | None = None
+) -> pd.DataFrame:
+    """One page of fact rows in the detail's order; the columns ``_key_<i>`` hold each
+    row's order keys (for the next cursor)."""
+    size = max(1, min(int(size), MAX_PAGE_SIZE))
+    stmt = detail_statement(current_scope(c, f), f, size, cursor)
+    frame = _frame(c, stmt, _names(stmt.selected_columns))
+    if (cursor or (FIRST,))[0] in (BEFORE, LAST):
+        frame = frame.iloc[::-1].reset_index(drop=True)
+    return _shown(frame, MODEL.page.detail.fields)
+
+
+def row_key(rows: pd.DataFrame, index: int) -> tuple:
+    """The order keys of one row of a detail page (a cursor's values)."""
+    keys = [name for name in rows.columns if name.startswith("_key_")]
+    return tuple(_plain(rows[name].iloc[index]) for name in keys)
+
+
+def _plain(value: Any) -> Any:
+    """numpy and pandas scalars as Python values (cache keys and bound parameters)."""
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value.item() if hasattr(value, "item") else value
 
 
 def fetch_detail_count(c: Connection, f: Filters) -> int:
@@ -640,7 +698,10 @@ def statements(c: Connection, f: Filters) -> dict[str, Select]:
         out[f"section {section.key}"] = section_statement(current, f, section)
     if MODEL.page.detail:
         out["detail count"] = count_statement(current, f)
-        out["detail page 1"] = detail_statement(current, f, 0, MODEL.page.detail.size)
+        out["detail page 1"] = detail_statement(current, f, MODEL.page.detail.size)
+        out["detail, last page (keyset: no OFFSET)"] = detail_statement(
+            current, f, MODEL.page.detail.size, (LAST, ())
+        )
     for dimension in MODEL.dimensions:
         out[f"filter options: {dimension.name}"] = members_statement(dimension)
     if MODEL.page.lookup:

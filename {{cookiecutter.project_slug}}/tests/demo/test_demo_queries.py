@@ -229,7 +229,10 @@ def test_top_products(engine, rows, case):
 @pytest.mark.parametrize("page", [0, 3])
 def test_detail_page_and_count(engine, rows, case, page):
     with engine.connect() as c:
-        got = queries.fetch_detail_page(c, case, page=page, size=25)
+        cursor = None
+        for _ in range(page + 1):  # keyset: each page starts after the last row shown
+            got = queries.fetch_detail_page(c, case, 25, cursor)
+            cursor = (queries.AFTER, queries.row_key(got, -1)) if len(got) else cursor
         count = queries.fetch_detail_count(c, case)
     sel = expected_scope(rows, case).sort_values(
         ["created_at", "item_id"], ascending=[False, False]
@@ -286,7 +289,7 @@ def test_injection_in_filters_matches_nothing_and_changes_nothing(engine, bounds
         totals = queries.fetch_totals(c, f, ("sales", "orders"))
         assert totals["current"]["sales"] == 0 and totals["current"]["orders"] == 0
         assert queries.fetch_breakdown(c, f, "product", ("sales",), 10).empty
-        assert queries.fetch_detail_page(c, f, 0, 10).empty
+        assert queries.fetch_detail_page(c, f, 10).empty
         assert queries.fetch_detail_count(c, f) == 0
         after = c.execute(select(func.count()).select_from(order_items)).scalar()
     assert before == after > 0

@@ -17,6 +17,7 @@ import datetime as dt
 import operator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Column, Connection, Date, Table, select
 from sqlalchemy.sql import elements, operators
@@ -339,11 +340,33 @@ def load_section(f: Filters, section, limit: int | None = None) -> Loaded[pd.Dat
     return Loaded(_breakdown(f, section, None))
 
 
-def load_detail_page(f: Filters, page: int, page_size: int) -> Loaded[pd.DataFrame]:
+def load_detail_page(
+    f: Filters, page_size: int, cursor: tuple | None = None
+) -> Loaded[pd.DataFrame]:
+    """Every row of the scope sorted in pandas, then the page sliced out of them."""
     detail = MODEL.page.detail
-    page, size = max(0, int(page)), max(1, min(int(page_size), queries.MAX_PAGE_SIZE))
-    rows = _sorted(_in_scope(f), detail.order_by).iloc[page * size : (page + 1) * size]
-    return Loaded(_fields(rows, detail.fields))
+    size = max(1, min(int(page_size), queries.MAX_PAGE_SIZE))
+    rows = _sorted(_in_scope(f), detail.order_by)
+    out = _fields(rows, detail.fields)
+    for i, (column, _descending) in enumerate(queries.order_terms()):
+        out[f"_key_{i}"] = _column(column, rows).to_numpy()
+    where, values = cursor or (queries.FIRST, ())
+    if where == queries.FIRST:
+        page = out.iloc[:size]
+    elif where == queries.LAST:
+        page = out.iloc[-size:]
+    else:
+        keys = [f"_key_{i}" for i in range(len(values))]
+        same = np.ones(len(out), dtype=bool)
+        for key, value in zip(keys, values, strict=True):
+            same &= (out[key] == value).to_numpy()
+        at = int(np.flatnonzero(same)[0])
+        page = (
+            out.iloc[at + 1 : at + 1 + size]
+            if where == queries.AFTER
+            else out.iloc[max(0, at - size) : at]
+        )
+    return Loaded(page.reset_index(drop=True))
 
 
 def load_detail_count(f: Filters) -> Loaded[int]:

@@ -26,7 +26,7 @@ def live(f: Filters) -> None:
                 f"**{t('live_title', detail=noun.lower(), Detail=noun)}** · "
                 f"{t('live_refresh', seconds=REFRESH_SECONDS)}"
             )
-            rows = load(data.load_detail_page, f, 0, RECENT_ROWS)
+            rows = load(data.load_detail_page, f, RECENT_ROWS)
             if rows is None:
                 return
             if rows.empty:
