@@ -44,6 +44,7 @@ PACKAGE_FILES = {
     "model.py",
     "modeling.py",
     "queries.py",
+    "rollups.py",
     "settings.py",
     "stats.py",
     "store.py",

@@ -40,7 +40,7 @@ def test_compose_for_mysql_seeds_before_the_app_starts(cookies):
     project = bake_ok(cookies, database="mysql", include_docker=True).project_path
     compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
     services = compose["services"]
-    assert set(services) == {"app", "seed", "mysql"}
+    assert set(services) == {"app", "seed", "mysql", "rollup"}
     assert services["app"]["depends_on"]["seed"]["condition"] == "service_completed_successfully"
     assert services["seed"]["depends_on"]["mysql"]["condition"] == "service_healthy"
     assert services["seed"]["command"] == ["python", "-m", "sales_dashboard", "seed", "--optional"]
@@ -49,13 +49,24 @@ def test_compose_for_mysql_seeds_before_the_app_starts(cookies):
     assert services["mysql"]["environment"]["MYSQL_DATABASE"] == url.rsplit("/", 1)[1]
     assert "8501:8501" in services["app"]["ports"]
     assert "app-data:/app/data" in services["app"]["volumes"]  # the app store persists
+    assert "app-data:/app/data" in services["seed"]["volumes"]  # seed's rollups land there
+    assert_rollup_job(services)
+
+
+def assert_rollup_job(services: dict) -> None:
+    """The scheduled rollup job: hourly, into the app's own store."""
+    job = services["rollup"]
+    assert job["command"] == ["python", "-m", "sales_dashboard", "rollup", "--every", "3600"]
+    assert "app-data:/app/data" in job["volumes"]
+    assert job["restart"] == "unless-stopped"
 
 
 def test_compose_for_sqlite_keeps_data_on_a_volume(cookies):
     project = bake_ok(cookies, database="sqlite", include_docker=True).project_path
     compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
-    assert set(compose["services"]) == {"app"}
+    assert set(compose["services"]) == {"app", "rollup"}
     assert "app-data:/app/data" in compose["services"]["app"]["volumes"]
+    assert_rollup_job(compose["services"])
     assert "app-data" in compose["volumes"]
 
 

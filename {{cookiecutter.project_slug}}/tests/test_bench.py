@@ -52,6 +52,10 @@ KEYS = [
     "server_settings",
     "ratios",
     "targets",
+    "cold_range_ms",
+    "deep_page_ms",
+    "rollup_build_s",
+    "rollup_incremental_s",
 ]
 
 
@@ -87,6 +91,12 @@ def test_quick_bench_reports_every_measurement(tmp_path, capsys):
         for level in result["latency"][kind].values():
             assert 0 < level["p50_ms"] <= level["p95_ms"]
     assert result["memory"]["rss_mb"] > 0
+    # History at scale: each range raw and rolled up; the rollups caught up one period.
+    assert set(result["cold_range_ms"]) == {"7", "30", "365", "all"}
+    for timing in result["cold_range_ms"].values():
+        assert timing["raw"] > 0 and timing["rollup"] > 0
+    assert result["rollup_incremental_parts"] == 1
+    assert result["deep_page_ms"]["rows"] > 0 and result["deep_page_ms"]["last"] > 0
     assert chart.is_file() and chart.stat().st_size > 0
     assert not (db.PROJECT_ROOT / f".bench_entry_{os.getpid()}.py").exists()  # cleaned up
     if BACKEND != "sqlite":  # --drop: the scratch database is gone
@@ -97,6 +107,18 @@ def test_quick_bench_reports_every_measurement(tmp_path, capsys):
         finally:
             server.dispose()
         assert make_url(url).database not in names
+
+
+def test_scale_only_measures_history_at_scale(tmp_path, capsys):
+    """--scale: the cold ranges, deep pages and rollup builds, and their targets only."""
+    url, options = _bench_url(tmp_path)
+    status = bench.main(["--quick", "--scale", "--json", "--url", url, *options])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err[-3000:]
+    result = json.loads(captured.out)
+    assert "latency" not in result and result["rollup_build_s"] > 0
+    assert set(result["ratios"]["raw_over_rollup"]) == set(result["cold_range_ms"])
+    assert all("rollup" in name or "detail" in name for name in result["targets"])
 
 
 def test_scratch_file_is_filled_once_then_reused(tmp_path, monkeypatch):

@@ -20,6 +20,7 @@ def test_every_command_the_readme_names_runs():
         "serve",
         "bench",
         "inspect",
+        "rollup",
         "sql",
     }
     for package, command in sorted(commands):

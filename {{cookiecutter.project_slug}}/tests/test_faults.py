@@ -176,9 +176,9 @@ def test_slow_query_spinner_then_timeout_message_and_app_stays_usable(fault_url,
 
     real_fetch = queries.fetch_totals
 
-    def slow_totals(c, f, measures=None):
+    def slow_totals(c, f, measures=None, rollups=None):
         c.execute(slow_statement()).all()
-        return real_fetch(c, f, measures)
+        return real_fetch(c, f, measures, rollups)
 
     monkeypatch.setattr(queries, "fetch_totals", slow_totals)
     spinners.clear()

@@ -1,5 +1,6 @@
 """Command line: ``seed`` and ``live`` (the demo), ``inspect`` (a model from your database),
-``sql`` (what the model turns into), ``bench`` (benchmark), ``serve`` (production server).
+``rollup`` (pre-aggregate closed periods), ``sql`` (what the model turns into), ``bench``
+(benchmark), ``serve`` (production server).
 
 The demo's commands import the demo only when they run, so a project without demo/ has
 every other command.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import time
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -67,6 +69,21 @@ def main(argv: list[str] | None = None) -> int:
         "--force", action="store_true", help="with --write: replace an existing model.py"
     )
 
+    p_rollup = sub.add_parser(
+        "rollup", help="build the rollups of what closed since the last build (into the app store)"
+    )
+    p_rollup.add_argument(
+        "--rebuild", action="store_true", help="forget the rollups and build them all again"
+    )
+    p_rollup.add_argument(
+        "--every",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="keep running: build, then wait this long, again (a scheduled job)",
+    )
+    p_rollup.add_argument("--quiet", action="store_true", help="only the summary line")
+
     p_sql = sub.add_parser("sql", help="print the SQL each loader runs for the default filters")
     p_sql.add_argument("--mode", default=None, help="a view other than the model's default")
 
@@ -83,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             from . import inspection
 
             return inspection.run(url, args.fact, args.write, args.force)
+        if args.command == "rollup":
+            return _rollup(url, args.rebuild, args.every, args.quiet)
         if args.command == "sql":
             return _sql(url, args.mode)
     except (db.DatabaseUnavailable, store.NotOurs, SQLAlchemyError, ValueError) as exc:
@@ -113,7 +132,7 @@ def _demo(args: argparse.Namespace, url) -> int:
             print(f"Database: {db.describe(url)}", file=sys.stderr)
             db.dialect_module(url).ensure_database(url)
             engine = db.make_engine(url)
-            seeding.seed(
+            seeded = seeding.seed(
                 engine,
                 args.rows or seeding.DEFAULT_ROWS,
                 seeding.DEFAULT_SEED if args.seed is None else args.seed,
@@ -121,6 +140,8 @@ def _demo(args: argparse.Namespace, url) -> int:
                 args.force,
                 progress,
             )
+            # New rows in every period: rollups of an earlier database here no longer hold.
+            build_rollups(url, rebuild=not seeded.skipped, quiet=args.quiet)
             return 0
         engine = db.make_engine(url)
         try:
@@ -134,13 +155,47 @@ def _demo(args: argparse.Namespace, url) -> int:
             engine.dispose()
 
 
+def build_rollups(url, rebuild: bool = False, quiet: bool = False) -> None:
+    """One build of the rollups of ``url`` into the app store, with a summary line."""
+    from . import rollups
+
+    data, app_store = db.make_engine(url), db.make_engine(db.resolve_store_url())
+    try:
+        say = None if quiet else (lambda message: print(message, file=sys.stderr, flush=True))
+        built = rollups.build(data, app_store, rebuild, say)
+        print(rollups.summary(built), file=sys.stderr, flush=True)
+    finally:
+        data.dispose()
+        app_store.dispose()
+
+
+def _rollup(url, rebuild: bool, every: float | None, quiet: bool) -> int:
+    """`rollup`: once, or (--every) again and again until stopped; a scheduled job says
+    what failed and tries again next time (the database may not be seeded yet)."""
+    if not every:
+        build_rollups(url, rebuild, quiet)
+        return 0
+    while True:
+        try:
+            build_rollups(url, rebuild, quiet)
+            rebuild = False
+        except (db.DatabaseUnavailable, store.NotOurs, SQLAlchemyError) as exc:
+            message = db.friendly_error(exc, url) if isinstance(exc, SQLAlchemyError) else exc
+            print(f"ERROR: {message} (trying again in {every:g} s)", file=sys.stderr, flush=True)
+        try:
+            time.sleep(every)
+        except KeyboardInterrupt:
+            return 0
+
+
 def _sql(url, mode: str | None) -> int:
     """Print each loader's statement for the default filters (bound parameters shown
     apart: the statements never carry values in their text)."""
-    from . import queries
+    from . import queries, rollups
     from .model import MODEL
 
     engine = db.make_engine(url)
+    app_store = db.make_engine(db.resolve_store_url())
     try:
         with engine.connect() as c:
             status = queries.fetch_status(c)
@@ -151,15 +206,22 @@ def _sql(url, mode: str | None) -> int:
             if problems:
                 raise ValueError(" ".join(problems))
             print(f"-- {db.describe(url)}; view {f.mode!r}; model: fact {MODEL.fact.name!r}")
+            found = rollups.Rollups(app_store, url)
+            questions = rollups.page_questions(c, f)
             for name, stmt in queries.statements(c, f).items():
                 compiled = stmt.compile(
                     dialect=engine.dialect, compile_kwargs={"render_postcompile": True}
                 )
-                print(f"\n-- {name}\n{compiled};")
+                print(f"\n-- {name}")
+                if name in questions:
+                    scope, *question = questions[name]
+                    print(f"-- answered by: {found.explain(f, scope, *question)}")
+                print(f"{compiled};")
                 if compiled.params:
                     print(f"-- parameters: {compiled.params}")
     finally:
         engine.dispose()
+        app_store.dispose()
     return 0
 
 

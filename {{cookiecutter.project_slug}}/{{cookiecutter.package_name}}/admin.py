@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from . import data, stats
-from .i18n import number, t
+from . import data, db, rollups, stats
+from .i18n import label, number, t
+from .model import MODEL
 
 
 def render_controls() -> None:
@@ -40,18 +41,36 @@ def render_controls() -> None:
         st.rerun()
 
 
+def _rollup_reach() -> str:
+    watermark = data.rollup_watermark()
+    if watermark is None:
+        return t("rollups_none", package=db.PACKAGE)
+    period = label(MODEL.period.label) if MODEL.period else None
+    return t("rollups_up_to", part=rollups.part_text(watermark, period))
+
+
 def render_stats() -> None:
     """Statistics of this run and since the server started (call at the end)."""
     last, total = stats.last_run(), stats.total()
     counts = {
         key: {"run": number(last.get(key, 0)), "total": number(total.get(key, 0))}
-        for key in ("sql_statements", "loader_misses")
+        for key in ("sql_statements", "loader_misses", "rollup_hits", "raw_queries")
     }
+    hits, raw = counts["rollup_hits"], counts["raw_queries"]
     st.markdown(
         t("admin_sql", **counts["sql_statements"])
         + "  \n"  # two spaces and a newline: a line break in Markdown
         + t("admin_misses", **counts["loader_misses"])
+        + "  \n"
+        + t(
+            "admin_rollups",
+            hits=hits["run"],
+            raw=raw["run"],
+            hits_total=hits["total"],
+            raw_total=raw["total"],
+        )
     )
+    st.caption(_rollup_reach())
     sections = last.get("sections") or {}
     if sections:
         timing = pd.DataFrame(

@@ -33,7 +33,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from . import db, queries, settings, stats, store
+from . import db, queries, rollups, settings, stats, store
 from .model import MODEL
 from .modeling import Ranking, Section, Series
 from .queries import REALTIME, Filters
@@ -78,6 +78,19 @@ def _filters(key: tuple) -> Filters:
     return Filters.from_cache_key(key)
 
 
+AGGREGATES = ("totals", "breakdown", "series", "detail_count")  # loaders rollups can answer
+
+
+def _aware(fetch: Callable[..., T]) -> Callable[..., T]:
+    """``fetch`` asking the app store's rollups first (queries.py: aggregate awareness).
+    An app store that cannot be used only costs speed: the raw rows answer."""
+    try:
+        found = rollups.Rollups(db.get_store_engine(), db.resolve_url())
+    except db.DatabaseUnavailable:
+        found = None
+    return functools.partial(fetch, rollups=found)
+
+
 # --- Cached functions (historical tier) ------------------------------------------------
 # One cached function per kind of statement; the page's sections and the model's names
 # are its arguments. Every argument is a plain value (a tuple, a str, an int).
@@ -95,7 +108,7 @@ def _filters(key: tuple) -> Filters:
     show_spinner=False,
 )
 def _totals_cached(key: tuple) -> dict:
-    return _query("totals", queries.fetch_totals, _filters(key))
+    return _query("totals", _aware(queries.fetch_totals), _filters(key))
 
 
 @st.cache_data(ttl=HISTORICAL_TTL, max_entries=512, max_size="32MB", show_spinner=False)
@@ -103,13 +116,19 @@ def _breakdown_cached(
     key: tuple, dimension: str, measures: tuple, limit: int | None, colour: str | None
 ) -> pd.DataFrame:
     return _query(
-        "breakdown", queries.fetch_breakdown, _filters(key), dimension, measures, limit, colour
+        "breakdown",
+        _aware(queries.fetch_breakdown),
+        _filters(key),
+        dimension,
+        measures,
+        limit,
+        colour,
     )
 
 
 @st.cache_data(ttl=HISTORICAL_TTL, max_entries=256, max_size="16MB", show_spinner=False)
 def _series_cached(key: tuple, grain: str, measures: tuple) -> pd.DataFrame:
-    return _query("series", queries.fetch_series, _filters(key), grain, measures)
+    return _query("series", _aware(queries.fetch_series), _filters(key), grain, measures)
 
 
 @st.cache_data(ttl=HISTORICAL_TTL, max_entries=512, max_size="64MB", show_spinner=False)
@@ -119,7 +138,7 @@ def _detail_page_cached(key: tuple, page_size: int, cursor: tuple | None) -> pd.
 
 @st.cache_data(ttl=HISTORICAL_TTL, max_entries=256, show_spinner=False)
 def _detail_count_cached(key: tuple) -> int:
-    return _query("detail_count", queries.fetch_detail_count, _filters(key))
+    return _query("detail_count", _aware(queries.fetch_detail_count), _filters(key))
 
 
 @st.cache_data(ttl=HISTORICAL_TTL, max_entries=1, show_spinner=False)
@@ -208,6 +227,8 @@ def _by_mode(
     key = f.cache_key()
     # Pattern: TTL tier by mode: realtime bypasses the cache and reads fresh data.
     if f.mode == REALTIME:
+        if name in AGGREGATES:  # counted as raw queries: the open period has no rollup
+            fetch = _aware(fetch)
         return _serve(name, key + extra, lambda: _query(name, fetch, f, *extra))
     return _serve(name, key + extra, lambda: cached(key, *extra))
 
@@ -270,6 +291,17 @@ def _key_value(value):
 
 def load_detail_count(f: Filters) -> Loaded[int]:
     return _by_mode("detail_count", queries.fetch_detail_count, _detail_count_cached, f)
+
+
+# The operator panel's line about the rollups: read once a minute, not on every rerun (a
+# warm rerun runs no SQL).
+@st.cache_data(ttl=60, max_entries=4, show_spinner=False)
+def rollup_watermark() -> int | None:
+    """How far the rollups of the dashboard database reach (None: not built)."""
+    try:
+        return rollups.Rollups(db.get_store_engine(), db.resolve_url()).watermark()
+    except db.DatabaseUnavailable:
+        return None
 
 
 def load_members(dimension: str) -> Loaded[pd.DataFrame]:

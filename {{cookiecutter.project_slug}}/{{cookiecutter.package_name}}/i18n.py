@@ -150,6 +150,11 @@ EN = {
     "admin_sql": "**SQL statements:** {run} this run · {total} total",
     "admin_misses": "**Loader misses:** {run} this run · {total} total",
     "admin_runs": "Full app runs this session: {n}",
+    "admin_rollups": "**Aggregates:** {hits} from rollups · {raw} from raw rows this run "
+    "({hits_total} · {raw_total} total)",
+    "rollups_up_to": "Rollups hold everything closed up to {part}; newer rows are read raw.",
+    "rollups_none": "No rollups for this database yet: every aggregate reads the raw rows "
+    "(run `python -m {package} rollup`).",
 }
 
 ES = {
@@ -286,6 +291,12 @@ ES = {
     "admin_sql": "**Sentencias SQL:** {run} en esta ejecución · {total} en total",
     "admin_misses": "**Consultas sin caché:** {run} en esta ejecución · {total} en total",
     "admin_runs": "Ejecuciones completas en esta sesión: {n}",
+    "admin_rollups": "**Agregados:** {hits} desde resúmenes · {raw} desde filas originales en "
+    "esta ejecución ({hits_total} · {raw_total} en total)",
+    "rollups_up_to": "Los resúmenes cubren todo lo cerrado hasta {part}; lo más nuevo se lee "
+    "de las filas originales.",
+    "rollups_none": "Aún no hay resúmenes para esta base de datos: cada agregado lee las filas "
+    "originales (ejecute `python -m {package} rollup`).",
 }
 
 CATALOGUES = {"en": EN, "es": ES}

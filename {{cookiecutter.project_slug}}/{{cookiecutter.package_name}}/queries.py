@@ -211,6 +211,10 @@ class Scope:
     date_end: dt.date | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
+    # Only the periods after (or up to) this one: the rest of a view whose earlier
+    # periods a rollup holds (rollups.py).
+    after_op: int | None = None
+    through_op: int | None = None
 
 
 NOTHING = Scope(op_start=0, op_end=-1) if MODEL.period else Scope(since=dt.datetime.max)
@@ -345,6 +349,10 @@ def scoped(columns: list, scope: Scope, f: Filters) -> Select:
         conditions.append(MODEL.time >= bindparam("date_start", start, type_=DateTime))
         conditions.append(MODEL.time < bindparam("date_end", end, type_=DateTime))
         compared.append(MODEL.time)
+    if period is not None and scope.after_op is not None:
+        conditions.append(period.key > bindparam("after_op", scope.after_op))
+    if period is not None and scope.through_op is not None:
+        conditions.append(period.key <= bindparam("through_op", scope.through_op))
     if scope.since is not None:
         conditions.append(MODEL.time >= bindparam("since", scope.since, type_=DateTime))
         compared.append(MODEL.time)
@@ -485,10 +493,10 @@ def _beyond(values: tuple, forward: bool) -> ColumnElement:
     return or_(*either)
 
 
+# Pattern: keyset pagination: a page starts after (or before) the key of a row shown.
 def detail_statement(scope: Scope, f: Filters, size: int, cursor: tuple | None = None) -> Select:
-    """One page of detail rows. Pattern: keyset pagination: a page starts after (or
-    before) the key of a row already shown, so the last page of a million rows costs what
-    the first costs (no OFFSET walking past the rows before it)."""
+    """One page of detail rows, in the detail's order: the last page of a million rows
+    costs what the first costs (no OFFSET walking past the rows before it)."""
     where, values = cursor or (FIRST, ())
     terms = order_terms()
     keys = [column.label(f"_key_{i}") for i, (column, _) in enumerate(terms)]
@@ -533,13 +541,25 @@ def lookup_statement() -> Select:
 # --- Fetching: statements run, rows shaped for the sections ------------------------------
 
 
-def fetch_totals(c: Connection, f: Filters, measures=None) -> dict[str, dict]:
+# Aggregate awareness (rollups.py): each aggregate fetch asks the rollups first (``rollups``:
+# a rollups.Rollups, or None); they answer when a cube covers the query, else None and
+# the raw rows answer.
+
+
+def _rolled(rollups, c: Connection, scope: Scope, f: Filters, *question) -> pd.DataFrame | None:
+    return None if rollups is None else rollups.answer(c, scope, f, *question)
+
+
+def fetch_totals(c: Connection, f: Filters, measures=None, rollups=None) -> dict[str, dict]:
     """The measures for the filters and for the previous comparable scope (for deltas)."""
     measures = tuple(measures or MODEL.page.kpis)
 
     def values(scope: Scope) -> dict:
-        stmt = totals_statement(scope, f, measures)
-        frame = derive(_frame(c, stmt, _names(stmt.selected_columns)), measures)
+        frame = _rolled(rollups, c, scope, f, (), None, measures)
+        if frame is None:
+            stmt = totals_statement(scope, f, measures)
+            frame = _frame(c, stmt, _names(stmt.selected_columns))
+        frame = derive(frame, measures)
         return {name: frame[name].iloc[0].item() for name in measures}
 
     return {"current": values(current_scope(c, f)), "previous": values(previous_scope(c, f))}
@@ -552,23 +572,32 @@ def fetch_breakdown(
     measures,
     limit: int | None = None,
     colour: str | None = None,
+    rollups=None,
 ) -> pd.DataFrame:
     measures = tuple(measures)
     if limit is not None:
         limit = max(1, min(int(limit), MAX_TOP_LIMIT))
-    stmt = breakdown_statement(current_scope(c, f), f, dimension, measures, limit, colour)
-    frame = derive(_frame(c, stmt, _names(stmt.selected_columns)), measures)
+    scope = current_scope(c, f)
+    groups = (dimension, *([colour] if colour and colour != dimension else []))
+    frame = _rolled(rollups, c, scope, f, groups, None, measures, limit)
+    if frame is None:
+        stmt = breakdown_statement(scope, f, dimension, measures, limit, colour)
+        frame = _frame(c, stmt, _names(stmt.selected_columns))
+    frame = derive(frame, measures)
     keep = [dimension, *([colour] if colour else []), *measures]
     return frame[keep].sort_values(
         [measures[0], dimension], ascending=[False, True], ignore_index=True
     )
 
 
-def fetch_series(c: Connection, f: Filters, grain: str, measures) -> pd.DataFrame:
+def fetch_series(c: Connection, f: Filters, grain: str, measures, rollups=None) -> pd.DataFrame:
     """Measures per hour of the day (all 24, zero where nothing happened) or per day."""
     measures = tuple(measures)
-    stmt = series_statement(current_scope(c, f), f, grain, measures)
-    frame = _frame(c, stmt, _names(stmt.selected_columns))
+    scope = current_scope(c, f)
+    frame = _rolled(rollups, c, scope, f, (), grain, measures)
+    if frame is None:
+        stmt = series_statement(scope, f, grain, measures)
+        frame = _frame(c, stmt, _names(stmt.selected_columns))
     if grain == HOUR:
         frame["bucket"] = frame["bucket"].astype(int)
         frame = frame.set_index("bucket").reindex(range(24)).rename_axis("bucket").reset_index()
@@ -604,8 +633,12 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def fetch_detail_count(c: Connection, f: Filters) -> int:
-    return int(c.execute(count_statement(current_scope(c, f), f)).scalar() or 0)
+def fetch_detail_count(c: Connection, f: Filters, rollups=None) -> int:
+    scope = current_scope(c, f)
+    frame = _rolled(rollups, c, scope, f, (), None, ())
+    if frame is not None:
+        return int(frame["rows"].fillna(0).sum())
+    return int(c.execute(count_statement(scope, f)).scalar() or 0)
 
 
 def fetch_members(c: Connection, dimension: str) -> pd.DataFrame:

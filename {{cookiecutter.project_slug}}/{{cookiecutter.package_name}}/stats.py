@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 _lock = threading.Lock()
 _run_ids = itertools.count(1)
-_totals = {"sql_statements": 0, "loader_misses": 0}
+_totals = {"sql_statements": 0, "loader_misses": 0, "rollup_hits": 0, "raw_queries": 0}
 
 
 class _Run:
@@ -31,6 +31,8 @@ class _Run:
         self.sql_statements = 0
         self.loader_misses = 0
         self.misses_by_loader: dict[str, int] = {}
+        self.rollup_hits = 0  # aggregate queries a rollup answered (rollups.py)
+        self.raw_queries = 0  # aggregate queries read from the raw rows
         self.sections: dict[str, float] = {}
 
     def as_dict(self) -> dict[str, Any]:
@@ -39,6 +41,8 @@ class _Run:
             "sql_statements": self.sql_statements,
             "loader_misses": self.loader_misses,
             "misses_by_loader": dict(self.misses_by_loader),
+            "rollup_hits": self.rollup_hits,
+            "raw_queries": self.raw_queries,
             "sections": dict(self.sections),
         }
 
@@ -61,7 +65,14 @@ def last_run() -> dict[str, Any]:
     run = _current.get() or _latest
     with _lock:
         if run is None:
-            return {"run_id": 0, "sql_statements": 0, "loader_misses": 0, "sections": {}}
+            return {
+                "run_id": 0,
+                "sql_statements": 0,
+                "loader_misses": 0,
+                "rollup_hits": 0,
+                "raw_queries": 0,
+                "sections": {},
+            }
         return run.as_dict()
 
 
@@ -75,7 +86,7 @@ def reset() -> None:
     """Zero every counter (tests)."""
     global _latest
     with _lock:
-        _totals.update(sql_statements=0, loader_misses=0)
+        _totals.update(sql_statements=0, loader_misses=0, rollup_hits=0, raw_queries=0)
         _latest = None
     _current.set(None)
 
@@ -86,6 +97,16 @@ def count_sql() -> None:
         _totals["sql_statements"] += 1
         if run is not None:
             run.sql_statements += 1
+
+
+def count_rollup(hit: bool) -> None:
+    """An aggregate query was answered by a rollup (``hit``) or by the raw rows."""
+    run = _current.get()
+    name = "rollup_hits" if hit else "raw_queries"
+    with _lock:
+        _totals[name] += 1
+        if run is not None:
+            setattr(run, name, getattr(run, name) + 1)
 
 
 def count_miss(loader: str) -> None:

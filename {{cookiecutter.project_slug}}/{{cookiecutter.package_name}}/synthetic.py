@@ -40,7 +40,7 @@ from sqlalchemy import (
     Text,
 )
 
-from . import db, store
+from . import db, rollups, store
 from .model import MODEL
 
 FACT_ROWS_PER_PERIOD = 3_000  # a busy day of the demo: ~1,000 orders of 3 lines
@@ -252,6 +252,15 @@ def _batches(columns: dict[str, np.ndarray], size: int) -> Iterator[list[dict]]:
         yield [dict(zip(names, row, strict=True)) for row in zip(*part, strict=True)]
 
 
+def _forget_rollups(engine: Engine) -> None:
+    """New rows in every period: the app store's rollups of this database no longer hold."""
+    app_store = db.make_engine(db.resolve_store_url())
+    try:
+        rollups.forget(engine, app_store)
+    finally:
+        app_store.dispose()
+
+
 def fill(
     engine: Engine,
     rows: int,
@@ -269,6 +278,7 @@ def fill(
     found = store.survey(engine)
     store.refuse_foreign(found, [t.name for t in tables], db.describe(engine.url))
     store.drop_owned(engine, tables, found)
+    _forget_rollups(engine)
     store.create_owned(engine, tables)
     dialect = db.dialect_module(engine.url)
     sizes = plan(rows)

@@ -30,6 +30,48 @@ def table(result: dict[str, Any]) -> str:
         "  versions     " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
         f"  machine      {env['cpu_count']} CPU(s), {env['platform']}",
         "",
+        *_scale_lines(r),
+    ]
+    if "latency" in r:  # not --scale: everything else
+        lines += _page_lines(r)
+    lines += ["", "Targets"]
+    for name, t in r["targets"].items():
+        mark = "met " if t["met"] else "MISS"
+        lines.append(f"  [{mark}] {name}: {t['value']} (target {t['target']})")
+        if not t["met"] and t.get("why"):
+            lines.append(f"         why: {t['why']}")
+    if r.get("chart"):
+        lines += ["", f"Chart: {r['chart']}"]
+    return "\n".join(lines)
+
+
+def _scale_lines(r: dict[str, Any]) -> list[str]:
+    """History at scale: cold ranges raw against rollups, deep pages, rollup builds."""
+    return [
+        "History at scale: a cold page (every query, nothing cached), median",
+        "  range           raw rows      rollups",
+        *(
+            f"  {name:<8}{_ms(v['raw']):>14}{_ms(v['rollup']):>13}   "
+            f"({_ratio(r['ratios']['raw_over_rollup'][name])} faster)"
+            for name, v in r["cold_range_ms"].items()
+        ),
+        f"  rollups      built in {r['rollup_build_s']} s ({r['rollup_rows']:,} rows); "
+        f"one newly closed period in {r['rollup_incremental_s']} s",
+        *(
+            [
+                f"  detail       first page {_ms(r['deep_page_ms']['first'])}, last page "
+                f"{_ms(r['deep_page_ms']['last'])} of {r['deep_page_ms']['rows']:,} rows"
+            ]
+            if r.get("deep_page_ms")
+            else []
+        ),
+    ]
+
+
+def _page_lines(r: dict[str, Any]) -> list[str]:
+    """In process, the real server, latency and memory."""
+    lines = [
+        "",
         "Full page run, in process (median)",
         f"  floor_ms     {_ms(r['floor_ms']):>12}   data already in memory: the limit",
         f"  warm_ms      {_ms(r['warm_ms']):>12}   every loader cached "
@@ -67,17 +109,8 @@ def table(result: dict[str, Any]) -> str:
         f"Memory: RSS {mem['rss_mb_half']:,.0f} MB after {mem['memory_keys'] // 2} distinct "
         f"filter keys, {mem['rss_mb']:,.0f} MB after {mem['memory_keys']} "
         f"({mem['rss_growth_pct']:+.1f} %)",
-        "",
-        "Targets",
     ]
-    for name, t in r["targets"].items():
-        mark = "met " if t["met"] else "MISS"
-        lines.append(f"  [{mark}] {name}: {t['value']} (target {t['target']})")
-        if not t["met"] and t.get("why"):
-            lines.append(f"         why: {t['why']}")
-    if r.get("chart"):
-        lines += ["", f"Chart: {r['chart']}"]
-    return "\n".join(lines)
+    return lines
 
 
 def chart(result: dict[str, Any], path: Path) -> Path | None:

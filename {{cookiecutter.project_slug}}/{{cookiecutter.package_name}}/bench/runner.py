@@ -33,7 +33,7 @@ from sqlalchemy import URL, func, make_url, select, text
 
 from .. import db, queries, store, synthetic
 from ..model import MODEL
-from . import inprocess, keys, live, memory, report, servers
+from . import inprocess, keys, live, memory, report, scale, servers
 
 FULL_ROWS = 1_000_000
 LATENCY_KEYS = 4  # filter keys the latency test cycles through (cached first)
@@ -67,6 +67,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "data/bench-<rows>.db, synthetic rows made from model.py (filled on first use).",
     )
     parser.add_argument("--quick", action="store_true", help="small data, few sessions")
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="only history at scale: cold ranges raw against rollups, deep pages, rollup builds",
+    )
     parser.add_argument(
         "--rows", type=int, help=f"fact rows ({MODEL.fact.name}) in the scratch database"
     )
@@ -220,6 +225,12 @@ def run(args: argparse.Namespace, say: Any) -> dict[str, Any]:
         result["environment"] = environment(url, version)
         result["server_settings"] = server_settings()
 
+        result.update(scale.measure_scale(url, say))  # builds the rollups the app reads
+        if args.scale:
+            result["ratios"] = {"raw_over_rollup": scale.with_raw_ratio(result["cold_range_ms"])}
+            result["targets"] = _judged(scale.scale_targets(result, url.get_backend_name()))
+            return result
+
         say("In process: first, warm, floor, cold and naive runs ...")
         saved = os.environ.get("DATABASE_URL")
         os.environ["DATABASE_URL"] = database_url
@@ -269,6 +280,7 @@ def environment(url: URL, db_version: str) -> dict[str, Any]:
     versions.update({name: metadata.version(name) for name in names})
     return {
         "database": f"{url.get_backend_name()} ({db_version})",
+        "backend": url.get_backend_name(),
         "versions": versions,
         "cpu_count": os.cpu_count(),
         "platform": platform.platform(terse=True),
@@ -307,6 +319,7 @@ def ratios(r: dict[str, Any]) -> dict[str, float | None]:
         "full_over_fragment": _div(r["full_ms"], r["fragment_ms"]),
         "production_over_streamlit_run_p50": _div(prod[level]["p50_ms"], dev[level]["p50_ms"]),
         "latency_sessions_compared": int(level),
+        "raw_over_rollup": scale.with_raw_ratio(r["cold_range_ms"]),
     }
 
 
@@ -348,6 +361,11 @@ def targets(r: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "a loader without max_entries keeps every key",
         ),
     }
+    out |= scale.scale_targets(r, r["environment"]["backend"])
+    return _judged(out)
+
+
+def _judged(out: dict[str, tuple]) -> dict[str, dict[str, Any]]:
     return {
         name: {"value": value, "target": bound, "met": bool(met), "why": None if met else why}
         for name, (value, bound, met, why) in out.items()
@@ -371,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     result["seconds"] = round(time.perf_counter() - started, 1)
-    drawn = report.chart(result, args.chart)
+    drawn = report.chart(result, args.chart) if "latency" in result else None
     result["chart"] = str(drawn) if drawn else None
     print(json.dumps(result, indent=2, default=str) if args.json else report.table(result))
     return 0

@@ -46,7 +46,8 @@ def limit_statement_time(engine: Engine, seconds: float) -> None:
 
 def ensure_database(url: URL) -> None:
     """Create the folder of the database file (SQLite creates the file itself)."""
-    if url.database and url.database != ":memory:":
+    # A "file:" URI (?mode=ro&uri=true: a read-only client file) names a file that exists.
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
