@@ -60,7 +60,8 @@ def _scale_lines(r: dict[str, Any]) -> list[str]:
         *(
             [
                 f"  detail       first page {_ms(r['deep_page_ms']['first'])}, last page "
-                f"{_ms(r['deep_page_ms']['last'])} of {r['deep_page_ms']['rows']:,} rows"
+                f"{_ms(r['deep_page_ms']['last'])} of {r['deep_page_ms']['rows']:,} rows "
+                f"(first page of 7: {_ms(r['deep_page_ms']['week'])})"
             ]
             if r.get("deep_page_ms")
             else []

@@ -109,7 +109,8 @@ def measure_scale(url: URL, say: Any) -> dict[str, Any]:
                 first = _ms(lambda: queries.fetch_detail_page(c, every, size))
                 last = _ms(lambda: queries.fetch_detail_page(c, every, size, (queries.LAST, ())))
                 rows = queries.fetch_detail_count(c, every)
-                out["deep_page_ms"] = {"first": first, "last": last, "rows": rows}
+                week = _ms(lambda: queries.fetch_detail_page(c, views(status)["7"], size))
+                out["deep_page_ms"] = {"first": first, "last": last, "rows": rows, "week": week}
         out["cold_range_ms"] = cold
         return out
     finally:
@@ -121,7 +122,8 @@ def scale_targets(r: dict[str, Any], backend: str) -> dict[str, tuple]:
     """The issue's targets for history at scale (value, bound, met, why)."""
     cold = r["cold_range_ms"]
     week, year = cold["7"]["rollup"], cold["365"]["rollup"]
-    limit = 300 if backend == "sqlite" else 500
+    # At 1M rows: 300 ms on SQLite, 500 ms on MySQL; at 10M (5M or more) 500 ms on SQLite.
+    limit = 300 if backend == "sqlite" and r["rows"] < 5_000_000 else 500
     big = r["rows"] >= 1_000_000
     out = {
         "cold 365-day page <= 3 x cold 7-day page (rollups)": (
@@ -130,7 +132,7 @@ def scale_targets(r: dict[str, Any], backend: str) -> dict[str, tuple]:
             week > 0 and year <= 3 * week,
             "the year view read raw rows the rollups should have covered",
         ),
-        f"cold 365-day page <= {limit} ms (rollups, at 1M rows or more)": (
+        f"cold 365-day page <= {limit} ms (rollups, at {r['rows']:,} rows)": (
             year,
             f"<= {limit}" if big else f"<= {limit} (not judged below 1M rows)",
             year <= limit or not big,
@@ -146,7 +148,7 @@ def scale_targets(r: dict[str, Any], backend: str) -> dict[str, tuple]:
             "the last page walks past the rows before it",
         )
     fill = r["bench_database"]
-    if fill["fill"] == "filled" and big:
+    if fill["fill"] == "filled" and r["rows"] == 1_000_000:
         total = round(fill["fill_seconds"] + r["rollup_build_s"], 1)
         out["filling 1M rows including rollups <= 60 s"] = (
             total,
