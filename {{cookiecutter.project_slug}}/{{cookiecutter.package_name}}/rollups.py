@@ -11,9 +11,9 @@ any period closed since the last build); otherwise from the raw rows alone.
 Exactness rules (every answer equals the raw query's, to the cent):
 - Sums and counts add up: a range of periods is the sum of its cells.
 - A distinct count (orders) adds up only over cells that cannot share a value: across
-  periods when what it counts has one period (an order's period is its op_id), and never
-  across the values of a dimension the query neither groups by nor pins to one value.
-  A query that would need that is answered from the raw rows.
+  periods when what it counts has one period (in the demo an order belongs to one
+  operation), and never across the values of a dimension the query neither groups by nor
+  pins to one value. A query that would need that is answered from the raw rows.
 
 The cubes live in the app store (store.py), never in the dashboard's database, so a
 read-only client database gets them too. ``python -m <package> rollup`` builds what closed
