@@ -49,7 +49,6 @@ from sqlalchemy import (
     bindparam,
     extract,
     func,
-    inspect,
     select,
 )
 from sqlalchemy.exc import SQLAlchemyError
@@ -766,12 +765,3 @@ def _combined(frames, dimensions, grain, measures, limit) -> pd.DataFrame:
     renamed = {f"d_{name}": name for name in dimensions} | {ROWS: "rows"}  # as count_statement
     renamed |= {f"m_{name}": name for name in _aggregate_names(measures)}
     return frame.rename(columns=renamed).reset_index(drop=True)
-
-
-def available(app_store: Engine) -> bool:
-    """Does the app store hold a catalogue at all (something was ever built)?"""
-    try:
-        with app_store.connect() as s:
-            return inspect(s).has_table(catalogue.name)
-    except SQLAlchemyError:
-        return False
