@@ -120,7 +120,7 @@ def test_rollups_equal_raw_for_random_filters(rolled):
     print(f"rollup hits {counted['rollup_hits']}, raw queries {counted['raw_queries']}")
     # Realtime, and distinct counts over several values of a filter, are read raw.
     hits, raw = counted["rollup_hits"], counted["raw_queries"]
-    assert raw > 0 and hits >= (hits + raw) / 3
+    assert raw > 0 and hits > 0
 
 
 def test_a_rollup_behind_its_watermark_reads_the_newer_periods_raw(rolled):

@@ -109,7 +109,8 @@ def _groupings() -> list[Cube]:
     found = [Cube(())]
     for section in MODEL.page.sections:
         if hasattr(section, "grain"):
-            found.append(Cube((), section.grain))
+            if section.grain == HOUR:  # a series by day reads the raw rows (not yet exact)
+                found.append(Cube((), section.grain))
         else:
             colour = getattr(section, "colour", None)
             found.append(Cube(_with_broader([section.dimension, *([colour] if colour else [])])))
