@@ -109,8 +109,7 @@ def _groupings() -> list[Cube]:
     found = [Cube(())]
     for section in MODEL.page.sections:
         if hasattr(section, "grain"):
-            if section.grain == HOUR:  # a series by day reads the raw rows (not yet exact)
-                found.append(Cube((), section.grain))
+            found.append(Cube((), section.grain))
         else:
             colour = getattr(section, "colour", None)
             found.append(Cube(_with_broader([section.dimension, *([colour] if colour else [])])))
@@ -600,7 +599,7 @@ class Rollups:
         if rest is not None:
             stmt = _from_raw(rest, f, dimensions, grain, measures)
             frames.append(pd.DataFrame(c.execute(stmt).mappings().all()))
-        stats.count_rollup(True)
+        stats.count_rollup(rolled is not None)  # a view wholly after the watermark is raw
         return _combined(frames, dimensions, grain, measures, limit)
 
     def explain(self, f: Filters, scope: Scope, dimensions, grain, measures) -> str:
@@ -613,7 +612,7 @@ class Rollups:
         plan = _split(scope, watermark)
         if plan is None:
             if watermark is None:
-                return "raw rows (no rollups built: python -m {db.PACKAGE} rollup)"
+                return f"raw rows (no rollups built: python -m {db.PACKAGE} rollup)"
             return "raw rows (the view is not a range of closed periods)"
         rolled, rest = plan
         parts = [f"rollup {current[0][cube].name}"] if rolled else []
@@ -763,6 +762,10 @@ def _combined(frames, dimensions, grain, measures, limit) -> pd.DataFrame:
         first, dim = f"m_{_aggregate_names(measures)[0]}", MODEL.dimension(dimensions[0])
         key = f"k_{dim.name}" if dim.key is not None else f"d_{dim.name}"
         frame = frame.sort_values([first, key], ascending=[False, True]).head(limit)
-    renamed = {f"d_{name}": name for name in dimensions} | {ROWS: "rows"}  # as count_statement
+    renamed = {f"d_{name}": name for name in dimensions}
     renamed |= {f"m_{name}": name for name in _aggregate_names(measures)}
+    if measures:  # the row count is the answer only to the detail's count (a model may
+        frame = frame.drop(columns=ROWS)  # have a measure called "rows" too)
+    else:
+        renamed[ROWS] = "rows"  # as count_statement
     return frame.rename(columns=renamed).reset_index(drop=True)
