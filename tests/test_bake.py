@@ -32,6 +32,7 @@ PACKAGE_FILES = {
     "__main__.py",
     "admin.py",
     "asgi.py",
+    "auth.py",
     "data.py",
     "db.py",
     "demo/__init__.py",

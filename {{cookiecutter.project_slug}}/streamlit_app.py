@@ -157,6 +157,7 @@ page = st.navigation(
 )
 with st.sidebar:
     filters.render_sidebar(status)
+    filters.render_saved_views(status)
     config = data.load_app_config()
     minutes = config["historical_ttl_seconds"] // 60
     st.caption(t("app_sidebar_caption", database=config["database"], minutes=minutes))

@@ -225,6 +225,27 @@ def app(use_database: str):
     return AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT)
 
 
+def run_in_session(at, session_id: str, action=None) -> None:
+    """Run an AppTest (or ``action``, e.g. a click's run) under its own session id.
+
+    AppTest gives every instance the same session id, so two instances would share
+    session-scoped caches and owners; real browser tabs never do. This restores that.
+    """
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+
+    original = ScriptRunner.__init__
+
+    def init(runner, *args, **kwargs):
+        kwargs["session_id"] = session_id
+        original(runner, *args, **kwargs)
+
+    ScriptRunner.__init__ = init
+    try:
+        (action or at.run)()
+    finally:
+        ScriptRunner.__init__ = original
+
+
 def metric_values(at) -> dict[str, float]:
     """The KPI cards of an AppTest run as numbers, by label.
 
@@ -256,7 +277,7 @@ def fault_url(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(autouse=True)
 def app_store_of_this_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Each test starts with an empty app store of its own (saved presets do not leak)."""
+    """Each test starts with an empty app store of its own (saved views do not leak)."""
     url = f"sqlite:///{tmp_path / 'app_store.db'}"
     monkeypatch.setenv("APP_STORE_URL", url)
     return url

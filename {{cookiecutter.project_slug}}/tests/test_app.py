@@ -365,7 +365,7 @@ def test_unreachable_database_shows_a_clear_page(use_database, monkeypatch, tmp_
     assert not at.metric
 
 
-def test_filters_round_trip_through_presets_and_cache_keys(status):
+def test_filters_round_trip_through_views_and_cache_keys(status):
     first = queries.default_filters(status)
     picks = tuple((d.name, ()) for d in MODEL.dimensions)
     f = dataclasses.replace(first, picks=picks)

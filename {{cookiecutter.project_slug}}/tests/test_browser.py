@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -215,3 +216,67 @@ def test_theme_colours_reach_the_page_and_the_charts(page):
     used = {f for f in fills if f in palette}
     several = any(isinstance(s, Share) or getattr(s, "colour", None) for s in MODEL.page.sections)
     assert len(used) >= (5 if several else min(CHARTS, 1)), sorted(set(fills))
+
+
+def _open(context, server):
+    pg = context.new_page()
+    pg.set_default_timeout(WAIT_MS)
+    pg.goto(server)
+    wait_idle(pg)
+    pg.get_by_text(t("views_title"), exact=True).click()  # the sidebar's expander
+    return pg
+
+
+def _save_view(pg, name: str) -> None:
+    pg.locator(".st-key-view_name input").fill(name)
+    pg.locator(".st-key-view_name input").press("Enter")
+    wait_idle(pg)
+    pg.locator(".st-key-view_save button").click()
+    pg.get_by_text(t("views_saved", name=name)).wait_for()
+    wait_idle(pg)
+
+
+def test_saved_views_belong_to_their_browser_session(browser, server, app_store_url):
+    """Two tabs: each sees only its own views; apply restores the filters; closing a tab
+    ends its session, and on_release marks its views in the app store."""
+    from sqlalchemy import create_engine, select
+
+    from {{ cookiecutter.package_name }} import store
+
+    others = [m for m in MODEL.modes if m not in (MODEL.default_mode, "realtime")]
+    one, two = (browser.new_context(viewport=VIEWPORT) for _ in range(2))
+    a, b = _open(one, server), _open(two, server)
+    a.locator(".st-key-mode").get_by_role("radio", name=mode_label(others[0])).click()
+    wait_idle(a)
+    _save_view(a, "Tab one")
+    b.get_by_text(t("views_none")).wait_for()  # b sees none of a's
+    _save_view(b, "Tab two")
+
+    a.get_by_role("button", name=t("filters_reset")).click()
+    mode = a.locator(".st-key-mode")
+    mode.get_by_role("radio", name=mode_label(MODEL.default_mode), checked=True).wait_for()
+    wait_idle(a)
+    a.locator(".st-key-view_apply button").click()
+    a.get_by_text(t("views_applied", name="Tab one")).wait_for()
+    a.locator(".st-key-mode").get_by_role(
+        "radio", name=mode_label(others[0]), checked=True
+    ).wait_for()
+    assert a.locator(".st-key-view_pick").inner_text().count("Tab two") == 0
+
+    a.locator(".st-key-view_delete button").click()
+    a.get_by_text(t("views_deleted", name="Tab one")).wait_for()
+    a.get_by_text(t("views_none")).wait_for()
+    _save_view(a, "Left behind")
+    one.close()  # the session ends: its views are marked for deletion a day later
+    engine = create_engine(app_store_url)
+    query = select(store.views.c.released_at).where(store.views.c.name == "Left behind")
+    released = None
+    for _ in range(100):
+        with engine.connect() as c:
+            released = c.execute(query).scalar()
+        if released is not None:
+            break
+        time.sleep(0.1)
+    engine.dispose()
+    two.close()
+    assert released is not None, "on_release did not run when the session ended"

@@ -7,7 +7,7 @@ import datetime as dt
 import importlib.util
 
 import pytest
-from conftest import ANCHOR, TEST_ROWS, add_fact_row
+from conftest import ANCHOR, TEST_ROWS, add_fact_row, run_in_session
 from sqlalchemy import create_engine, inspect, make_url, text
 from streamlit.testing.v1 import AppTest
 
@@ -197,7 +197,7 @@ def test_unreachable_server_message_masks_password(use_database, monkeypatch):
     assert "S3cr3t-pw" not in str(info.value)
 
 
-def presets_page() -> None:
+def views_page() -> None:
     import streamlit as st
 
     from {{ cookiecutter.package_name }} import data, db, stats
@@ -205,9 +205,9 @@ def presets_page() -> None:
     stats.begin_run()
     ss = st.session_state
     if ss.get("save_as"):
-        data.save_preset(ss["user"], ss["save_as"], ss["preset"])
+        data.save_view(ss["user"], ss["save_as"], ss["view"])
         ss["save_as"] = None
-    ss["presets"] = data.load_presets(ss["user"])
+    ss["views"] = data.load_views(ss["user"])
     try:
         ss["kpis"] = data.load_totals(ss["filters"])
     except db.DatabaseUnavailable:
@@ -224,24 +224,11 @@ class Session:
 
     def __init__(self, session_id: str) -> None:
         self.session_id = session_id
-        self.at = AppTest.from_function(presets_page, default_timeout=TIMEOUT)
+        self.at = AppTest.from_function(views_page, default_timeout=TIMEOUT)
         self.session_state = self.at.session_state
 
     def run(self) -> None:
-        from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
-
-        original = ScriptRunner.__init__
-        session_id = self.session_id
-
-        def init(runner, *args, **kwargs):
-            kwargs["session_id"] = session_id
-            original(runner, *args, **kwargs)
-
-        ScriptRunner.__init__ = init
-        try:
-            self.at.run()
-        finally:
-            ScriptRunner.__init__ = original
+        run_in_session(self.at, self.session_id)
         assert not self.at.exception, [e.value for e in self.at.exception]
 
 
@@ -252,16 +239,16 @@ def test_sessions_never_see_each_others_session_data(use_database):
         at.session_state["user"] = "ana"
         at.session_state["filters"] = f
         at.run()
-        assert at.session_state["presets"] == {}
+        assert at.session_state["views"] == {}
         # Session-scoped cache: b computed its own copy instead of reusing a's.
-        assert at.session_state["run_stats"]["misses_by_loader"].get("presets") == 1
+        assert at.session_state["run_stats"]["misses_by_loader"].get("views") == 1
 
     a.session_state["save_as"] = "lunch"
-    a.session_state["preset"] = f.to_dict()
+    a.session_state["view"] = f.to_dict()
     a.run()
-    assert list(a.session_state["presets"]) == ["lunch"]
+    assert list(a.session_state["views"]) == ["lunch"]
     b.run()
-    assert b.session_state["presets"] == {}  # b's own cached copy, untouched by a
+    assert b.session_state["views"] == {}  # b's own cached copy, untouched by a
     assert b.session_state["run_stats"]["misses_by_loader"] == {}
 
     # The last good results live in each session's state: b never gets a's numbers.

@@ -266,46 +266,46 @@ def test_git_ignores_secrets_and_data():
 
 # --- scope="session" never crosses sessions --------------------------------------------
 
-PRESETS_SCRIPT = """
+VIEWS_SCRIPT = """
 import json
 import streamlit as st
 from {{ cookiecutter.package_name }} import data
 user = st.query_params.get("user", "shared")
-st.text("PRESETS " + json.dumps(sorted(data.load_presets(user))))
+st.text("VIEWS " + json.dumps(sorted(data.load_views(user))))
 """
 
 
-def _add_preset(user: str, name: str) -> None:
-    """Another session saves a preset: straight into the app store the servers use."""
+def _add_view(user: str, name: str) -> None:
+    """Another session saves a view: straight into the app store the servers use."""
     engine = create_engine(os.environ["APP_STORE_URL"])
     try:
-        store.save_preset(engine, user, name, {"mode": MODEL.default_mode})
+        store.save_view(engine, user, name, {"mode": MODEL.default_mode})
     finally:
         engine.dispose()
 
 
-def _presets(tab: Tab) -> list[str]:
-    line = next(t for t in tab.page.texts if t.startswith("PRESETS "))
-    return json.loads(line.removeprefix("PRESETS "))
+def _views(tab: Tab) -> list[str]:
+    line = next(t for t in tab.page.texts if t.startswith("VIEWS "))
+    return json.loads(line.removeprefix("VIEWS "))
 
 
 def test_session_scoped_cache_never_crosses_concurrent_sessions(fault_url, tmp_path):
-    script = tmp_path / "presets_app.py"
-    script.write_text(PRESETS_SCRIPT)
+    script = tmp_path / "views_app.py"
+    script.write_text(VIEWS_SCRIPT)
     user = f"shared_{os.getpid()}"
-    _add_preset(user, "p1")
+    _add_view(user, "p1")
 
     async def scenario(base: str) -> None:
         async with Tab(base, f"user={user}") as a, Tab(base, f"user={user}") as b:
             await a.open()
-            assert _presets(a) == ["p1"]  # cached in a's session now
-            _add_preset(user, "p2")
+            assert _views(a) == ["p1"]  # cached in a's session now
+            _add_view(user, "p2")
             await b.open()
-            assert _presets(b) == ["p1", "p2"]  # not a's entry
+            assert _views(b) == ["p1", "p2"]  # not a's entry
             for _ in range(5):  # both at once, several times
                 await asyncio.gather(a.rerun(), b.rerun())
-                assert _presets(a) == ["p1"]
-                assert _presets(b) == ["p1", "p2"]
+                assert _views(a) == ["p1"]
+                assert _views(b) == ["p1", "p2"]
             assert not (a.page.exceptions or b.page.exceptions)
 
     with serve(script, {"DATABASE_URL": fault_url}, tmp_path) as server:

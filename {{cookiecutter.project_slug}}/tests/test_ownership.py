@@ -86,7 +86,7 @@ def page_text(at: AppTest) -> str:
     return shown.replace("\\", "").replace("\u2060", "")
 
 
-def save_and_load_a_preset() -> None:
+def save_and_load_a_view() -> None:
     import datetime as dt
 
     import streamlit as st
@@ -95,8 +95,8 @@ def save_and_load_a_preset() -> None:
     from {{ cookiecutter.package_name }}.queries import Filters
 
     day = dt.date(2024, 3, 30)
-    data.save_preset("ana", "lunch", Filters("dates", date_start=day, date_end=day).to_dict())
-    st.session_state["presets"] = sorted(data.load_presets("ana"))
+    data.save_view("ana", "lunch", Filters("dates", date_start=day, date_end=day).to_dict())
+    st.session_state["views"] = sorted(data.load_views("ana"))
 
 
 # --- Someone else's database -----------------------------------------------------------
@@ -127,9 +127,9 @@ def test_a_whole_app_session_writes_nothing_to_a_client_database(client_url, mon
     at.button[0].click().run()  # "Try again": the same page, still nothing written
     assert not at.exception and fix in [m.value for m in at.markdown]
 
-    presets = AppTest.from_function(save_and_load_a_preset, default_timeout=APP_TIMEOUT).run()
-    assert not presets.exception
-    assert presets.session_state["presets"] == ["lunch"]  # kept in the app store
+    views = AppTest.from_function(save_and_load_a_view, default_timeout=APP_TIMEOUT).run()
+    assert not views.exception
+    assert views.session_state["views"] == ["lunch"]  # kept in the app store
     assert fingerprint(client_url) == before
 
 
@@ -183,30 +183,30 @@ def test_the_app_store_marks_its_tables_and_refuses_someone_elses(tmp_path):
     with scratch_database(tmp_path, "store") as url:
         engine = db.make_engine(make_url(url))
         try:
-            store.save_preset(engine, "ana", "lunch", filters)
-            store.save_preset(engine, "ana", "lunch", filters)  # replaced, not duplicated
+            store.save_view(engine, "ana", "lunch", filters)
+            store.save_view(engine, "ana", "lunch", filters)  # replaced, not duplicated
             with engine.connect() as c:
-                assert store.fetch_presets(c, "ana") == {"lunch": filters}
-            assert store.presets.name in store.survey(engine).owned
+                assert store.fetch_views(c, "ana") == {"lunch": filters}
+            assert store.views.name in store.survey(engine).owned
         finally:
             engine.dispose()
     with scratch_database(tmp_path, "theirs") as url:
         engine = create_engine(url)
         with engine.begin() as c:
-            c.execute(text(f"CREATE TABLE {store.presets.name} (note VARCHAR(20))"))
+            c.execute(text(f"CREATE TABLE {store.views.name} (note VARCHAR(20))"))
         engine.dispose()
         before = fingerprint(url)
         engine = db.make_engine(make_url(url))
         try:
-            with pytest.raises(store.NotOurs, match=store.presets.name):
-                store.save_preset(engine, "ana", "lunch", filters)
+            with pytest.raises(store.NotOurs, match=store.views.name):
+                store.save_view(engine, "ana", "lunch", filters)
         finally:
             engine.dispose()
         assert fingerprint(url) == before
 
 
-def test_presets_never_reach_the_dashboard_database(use_database):
+def test_views_never_reach_the_dashboard_database(use_database):
     before = set(fingerprint(use_database))
-    at = AppTest.from_function(save_and_load_a_preset, default_timeout=APP_TIMEOUT).run()
-    assert not at.exception and at.session_state["presets"] == ["lunch"]
-    assert set(fingerprint(use_database)) == before  # no preset table in the dashboard's
+    at = AppTest.from_function(save_and_load_a_view, default_timeout=APP_TIMEOUT).run()
+    assert not at.exception and at.session_state["views"] == ["lunch"]
+    assert set(fingerprint(use_database)) == before  # no view table in the dashboard's

@@ -18,9 +18,11 @@ guide each live in one place below, marked ``# Pattern: ...``:
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import copy
 import dataclasses
 import functools
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -339,15 +341,29 @@ def load_app_config() -> dict:
     }
 
 
-# --- Per-user presets (in the app store: the dashboard database is only read) ----------
+# --- Saved views: per-user data (in the app store: the dashboard database is only read) --
+
+MAX_VIEW_NAME = 60  # characters
+MAX_VIEWS = 50  # per owner
+# Letters and digits of any language, spaces and a little punctuation: no markup, quotes
+# or SQL punctuation, so a name reads the same in every widget, message and link.
+VIEW_NAME = re.compile(r"\w[\w .,()#+&/-]*")
 
 
-def _presets_query(user: str) -> dict:
-    stats.count_miss("presets")
+class ViewRefused(ValueError):
+    """A view that cannot be saved as asked: ``key`` and ``values`` are for i18n.t()."""
+
+    def __init__(self, key: str, **values) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+
+def _views_query(owner: str) -> dict:
+    stats.count_miss("views")
     engine = db.get_store_engine()
     try:
         with engine.connect() as c:
-            return store.fetch_presets(c, user)
+            return store.fetch_views(c, owner)
     except SQLAlchemyError as exc:
         raise db.friendly_error(exc, engine.url) from None
 
@@ -355,25 +371,85 @@ def _presets_query(user: str) -> dict:
 # Pattern: per-user data cached per session: scope="session" keeps one session's entries
 # away from every other session and drops them when the session ends.
 @st.cache_data(scope="session", ttl=HISTORICAL_TTL, max_entries=8, show_spinner=False)
-def load_presets(user: str) -> dict:
-    """{preset name: filters dict} saved by ``user``."""
-    return _presets_query(user)
+def load_views(owner: str) -> dict:
+    """{view name: filters dict} saved by ``owner``."""
+    return _views_query(owner)
 
 
-def save_preset(user: str, name: str, filters_dict: dict) -> None:
-    """Save (or replace) a preset in the app store, then drop this session's cached list."""
-    problems = Filters.from_dict(filters_dict).validate()
+def check_view_name(name: str, saved: dict) -> str:
+    """The name to save under, stripped; ViewRefused says why one cannot be used."""
+    name = str(name).strip()
+    shown = name if len(name) <= 40 else name[:40] + "…"
+    if not name:
+        raise ViewRefused("views_name_empty")
+    if len(name) > MAX_VIEW_NAME:
+        raise ViewRefused("views_name_long", n=len(name), max=MAX_VIEW_NAME)
+    if not VIEW_NAME.fullmatch(name):
+        raise ViewRefused("views_name_chars", name=shown)
+    if name not in saved and len(saved) >= MAX_VIEWS:
+        raise ViewRefused("views_too_many", max=MAX_VIEWS)
+    return name
+
+
+def save_view(owner: str, name: str, filters_dict: dict) -> str:
+    """Save (or replace) a view in the app store, then drop this session's cached list.
+    Returns the name saved under."""
+    filters = Filters.from_dict(filters_dict)
+    problems = filters.validate()
     if problems:
         raise ValueError(" ".join(problems))
-    user, name = str(user)[:120], str(name).strip()[:120]
-    if not name:
-        raise ValueError("A preset needs a name.")
+    name = check_view_name(name, load_views(owner))
     engine = db.get_store_engine()
     try:
-        store.save_preset(engine, user, name, Filters.from_dict(filters_dict).to_dict())
+        store.save_view(engine, owner, name, filters.to_dict())
     except (SQLAlchemyError, store.NotOurs) as exc:
         raise db.friendly_error(exc, engine.url) from None
-    load_presets.clear(user)
+    load_views.clear(owner)
+    return name
+
+
+def delete_view(owner: str, name: str) -> bool:
+    """Delete one of ``owner``'s views; False when it was already gone."""
+    engine = db.get_store_engine()
+    try:
+        deleted = store.delete_view(engine, owner, str(name))
+    except (SQLAlchemyError, store.NotOurs) as exc:
+        raise db.friendly_error(exc, engine.url) from None
+    load_views.clear(owner)
+    return deleted
+
+
+class ViewShelf:
+    """The handle a session holds on its viewer's saved views (see view_shelf)."""
+
+    def __init__(self, owner: str, anonymous: bool) -> None:
+        self.owner, self.anonymous = owner, anonymous
+        if anonymous:  # a reconnecting browser session takes its views back
+            with contextlib.suppress(SQLAlchemyError):  # the store's errors show on use
+                store.reclaim_views(db.get_store_engine(), owner)
+
+    def views(self) -> dict:
+        return load_views(self.owner)
+
+    def save(self, name: str, filters_dict: dict) -> str:
+        return save_view(self.owner, name, filters_dict)
+
+    def delete(self, name: str) -> bool:
+        return delete_view(self.owner, name)
+
+    def release(self) -> None:
+        """The session ended: a browser session's views can never be opened again, so
+        they are marked and deleted a day later (signed-in users keep theirs)."""
+        if self.anonymous:
+            with contextlib.suppress(SQLAlchemyError):  # runs outside any page
+                store.release_views(db.get_store_engine(), self.owner)
+
+
+# Pattern: a per-user resource: scope="session" gives each session its own handle, and
+# on_release runs when the session ends (here it marks a browser session's views).
+@st.cache_resource(scope="session", on_release=ViewShelf.release, show_spinner=False)
+def view_shelf(owner: str, anonymous: bool) -> ViewShelf:
+    return ViewShelf(owner, anonymous)
 
 
 # --- Prefetch --------------------------------------------------------------------------
@@ -452,8 +528,8 @@ def _mark_prefetched(key: tuple) -> None:
 
 def clear_loader(name: str) -> None:
     """Invalidate one loader (all its entries), e.g. from the operator panel."""
-    if name == "presets":
-        load_presets.clear()
+    if name == "views":
+        load_views.clear()
         return
     LOADERS[name].clear()
 

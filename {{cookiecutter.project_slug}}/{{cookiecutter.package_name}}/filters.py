@@ -17,7 +17,7 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from . import data
+from . import auth, data, db
 from .i18n import date, label, number, plain, t
 from .model import MODEL
 from .modeling import Breakdown, Ranking
@@ -195,6 +195,105 @@ def render_sidebar(status: dict) -> None:
         icon=":material/restart_alt:",
         width="stretch",
     )
+
+
+VIEW_MESSAGE = "view_message"  # st.session_state key: what the last save or delete did
+
+
+def render_saved_views(status: dict) -> None:
+    """Save the current filters under a name, apply one, delete one (the viewer's own)."""
+    viewer = auth.viewer()
+    shelf = data.view_shelf(viewer.owner, viewer.anonymous)
+    with st.expander(t("views_title"), icon=":material/bookmarks:"):
+        try:
+            saved = shelf.views()
+        except db.DatabaseUnavailable as exc:
+            st.warning(t("views_store_down", error=plain(exc)), icon=":material/cloud_off:")
+            return
+        if saved:
+            st.selectbox(t("views_pick"), list(saved), key="view_pick")
+            left, right = st.columns(2)
+            left.button(
+                t("views_apply"), key="view_apply", on_click=_apply_view,
+                args=(shelf, status), icon=":material/filter_alt:", width="stretch",
+            )  # fmt: skip
+            right.button(
+                t("views_delete"), key="view_delete", on_click=_delete_view,
+                args=(shelf,), icon=":material/delete:", width="stretch",
+            )  # fmt: skip
+        else:
+            st.caption(t("views_none"))
+        st.text_input(t("views_name"), key="view_name", placeholder=t("views_name_hint"))
+        st.button(
+            t("views_save"), key="view_save", on_click=_save_view, args=(shelf,),
+            icon=":material/bookmark_add:", width="stretch",
+        )  # fmt: skip
+        st.caption(t("views_owned_by", owner=viewer.name))
+        kind, text = st.session_state.pop(VIEW_MESSAGE, (None, None))
+        if kind == "error":
+            st.error(text, icon=":material/error:")
+        elif kind:
+            st.success(text, icon=":material/check:")
+
+
+def _say(kind: str, text: str) -> None:
+    st.session_state[VIEW_MESSAGE] = (kind, text)
+
+
+def _save_view(shelf: data.ViewShelf) -> None:
+    """Callback of Save: the current filters under the typed name."""
+    f, problems = current_filters()
+    if f is None:
+        _say("error", " ".join(problems))
+        return
+    try:
+        name = shelf.save(st.session_state.get("view_name", ""), f.to_dict())
+    except data.ViewRefused as refused:
+        values = {
+            k: plain(v) if isinstance(v, str) else number(v) for k, v in refused.values.items()
+        }
+        _say("error", t(refused.key, **values))  # the name typed is shown as text
+    except db.DatabaseUnavailable as exc:
+        _say("error", t("views_store_down", error=plain(exc)))
+    else:
+        st.session_state["view_name"] = ""
+        st.session_state["view_pick"] = name
+        _say("success", t("views_saved", name=plain(name)))
+
+
+def _apply_view(shelf: data.ViewShelf, status: dict) -> None:
+    """Callback of Apply: the saved filters into session state (the widgets follow)."""
+    name = st.session_state.get("view_pick")
+    try:
+        f = Filters.from_dict(shelf.views()[name])
+    except (KeyError, TypeError, ValueError):  # deleted meanwhile, or written by hand
+        _say("error", t("views_gone", name=plain(name)))
+        return
+    except db.DatabaseUnavailable as exc:
+        _say("error", t("views_store_down", error=plain(exc)))
+        return
+    state = st.session_state
+    state["mode"] = f.mode if f.mode in MODES else FILTER_DEFAULTS["mode"]
+    if MODEL.period and f.mode == OPS:
+        state["op_start"], state["op_end"] = f.op_start, f.op_end
+    if f.date_start and f.date_end:
+        state["date_start"], state["date_end"] = f.date_start, f.date_end
+    for dimension in MODEL.dimensions:
+        state[dimension.name] = list(f.chosen(dimension.name))
+    state["detail_page"], state["detail_cursor"] = 1, None
+    _clamp_to_bounds(status)  # a view saved before a re-seed may lie outside the data
+    _say("success", t("views_applied", name=plain(name)))
+
+
+def _delete_view(shelf: data.ViewShelf) -> None:
+    """Callback of Delete: the view picked."""
+    name = st.session_state.pop("view_pick", None)
+    try:
+        shelf.delete(name)
+    except db.DatabaseUnavailable as exc:
+        _say("error", t("views_store_down", error=plain(exc)))
+    else:
+        _say("success", t("views_deleted", name=plain(name)))
 
 
 def _options(dimension) -> dict:

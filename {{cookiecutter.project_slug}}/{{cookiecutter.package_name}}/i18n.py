@@ -81,6 +81,27 @@ EN = {
     "filters_date_to": "To",
     "filters_all": "All {plural}",
     "filters_reset": "Reset filters",
+    "views_title": "Saved views",
+    "views_pick": "View",
+    "views_apply": "Apply",
+    "views_delete": "Delete",
+    "views_none": "No saved views yet: choose filters, name them below and save.",
+    "views_name": "Save the current filters as",
+    "views_name_hint": "a name, e.g. Last weekend",
+    "views_save": "Save view",
+    "views_owned_by": "Saved views belong to {owner}.",
+    "views_owner_session": "this browser session (they go when it ends)",
+    "views_saved": "Saved the view “{name}”.",
+    "views_applied": "Applied the view “{name}”.",
+    "views_deleted": "Deleted the view “{name}”.",
+    "views_gone": "The view “{name}” is no longer there: pick another one.",
+    "views_name_empty": "Type a name for the view first.",
+    "views_name_long": "A view name has at most {max} characters (this one has {n}): shorten it.",
+    "views_name_chars": (
+        "“{name}” cannot be a view name: use letters, digits, spaces and . , ( ) # + & / - only."
+    ),
+    "views_too_many": "You have {max} saved views, the most there can be: delete one first.",
+    "views_store_down": "Saved views are not available right now: {error}",
     "filters_ops_reversed": "The first {period} ({first}) is after the last ({last}).",
     "filters_dates_reversed": "The start date ({start}) is after the end date ({end}).",
     "filters_dates_required": "Both dates are required.",
@@ -218,6 +239,30 @@ ES = {
     "filters_date_to": "Hasta",
     "filters_all": "Sin filtro de {plural}",
     "filters_reset": "Restablecer filtros",
+    "views_title": "Vistas guardadas",
+    "views_pick": "Vista",
+    "views_apply": "Aplicar",
+    "views_delete": "Borrar",
+    "views_none": "Aún no hay vistas guardadas: elija filtros, póngales nombre abajo y guarde.",
+    "views_name": "Guardar los filtros actuales como",
+    "views_name_hint": "un nombre, p. ej. Último fin de semana",
+    "views_save": "Guardar vista",
+    "views_owned_by": "Las vistas guardadas son de {owner}.",
+    "views_owner_session": "esta sesión del navegador (se van cuando termina)",
+    "views_saved": "Vista «{name}» guardada.",
+    "views_applied": "Vista «{name}» aplicada.",
+    "views_deleted": "Vista «{name}» borrada.",
+    "views_gone": "La vista «{name}» ya no existe: elija otra.",
+    "views_name_empty": "Escriba primero un nombre para la vista.",
+    "views_name_long": (
+        "Un nombre de vista tiene como mucho {max} caracteres (este tiene {n}): acórtelo."
+    ),
+    "views_name_chars": (
+        "«{name}» no puede ser nombre de vista: use solo letras, dígitos, espacios y "
+        ". , ( ) # + & / -."
+    ),
+    "views_too_many": "Tiene {max} vistas guardadas, el máximo: borre una primero.",
+    "views_store_down": "Las vistas guardadas no están disponibles ahora: {error}",
     "filters_ops_reversed": (
         "El inicio ({first}) es posterior al final ({last}) del rango de {period}."
     ),

@@ -135,7 +135,7 @@ class Filters:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly dict (for saved presets)."""
+        """JSON-friendly dict (for saved views)."""
         return {
             "mode": self.mode,
             "op_start": int(self.op_start),

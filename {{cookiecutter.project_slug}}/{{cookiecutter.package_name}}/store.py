@@ -1,7 +1,7 @@
 """The app store and the ownership register: the only places the project writes.
 
 - **The app store** (``APP_STORE_URL``, or the SQLite file ``data/app_store.db``) holds the
-  project's own state: saved filter presets. The dashboard database is only ever read, so
+  project's own state: saved views. The dashboard database is only ever read, so
   a read-only database user runs every page.
 - **The ownership register** (the table ``dashboard_owned_tables``) lives in every
   database the project creates tables in (the demo database, the app store): one row per
@@ -50,17 +50,22 @@ register = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
-# Saved filter presets per user: app state, so it lives in the app store.
-presets = Table(
-    "dashboard_presets",
+# Saved views per owner (a signed-in user, or one browser session: auth.py): app state, so
+# they live in the app store.
+views = Table(
+    "dashboard_views",
     metadata,
-    Column("user_name", String(120), primary_key=True),
-    Column("name", String(120), primary_key=True),
+    Column("owner", String(200), primary_key=True),
+    Column("name", String(60), primary_key=True),
     Column("filters", Text, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    # When the owner's browser session ended (an owner that is a session: its views are
+    # deleted a day later, unless the session reconnects first).
+    Column("released_at", DateTime, nullable=True),
 )
 
-STORE_TABLES = (presets,)
+STORE_TABLES = (views,)
+RELEASED_VIEWS_KEPT = dt.timedelta(days=1)  # views of an ended browser session
 
 
 class NotOurs(RuntimeError):
@@ -219,33 +224,59 @@ def ensure_store(engine: Engine) -> None:
     _ready.add(key)
 
 
-def fetch_presets(c: Connection, user: str) -> dict[str, dict]:
-    """{name: filters} saved by ``user``; nothing saved yet (no table) is an empty dict."""
-    if not inspect(c).has_table(presets.name):
+def fetch_views(c: Connection, owner: str) -> dict[str, dict]:
+    """{name: filters} saved by ``owner``; nothing saved yet (no table) is an empty dict."""
+    if not inspect(c).has_table(views.name):
         return {}
     rows = c.execute(
-        select(presets.c.name, presets.c.filters)
-        .where(presets.c.user_name == bindparam("user", user))
-        .order_by(presets.c.name)
+        select(views.c.name, views.c.filters)
+        .where(views.c.owner == bindparam("owner", owner))
+        .order_by(views.c.name)
     ).all()
     return {name: json.loads(text) for name, text in rows}
 
 
-def save_preset(engine: Engine, user: str, name: str, filters: dict) -> None:
-    """Insert or replace one preset (delete + insert: portable across dialects)."""
+def _owned_by(owner: str, name: str | None = None):
+    where = views.c.owner == bindparam("owner", owner)
+    return where if name is None else where & (views.c.name == bindparam("name", name))
+
+
+def save_view(engine: Engine, owner: str, name: str, filters: dict) -> None:
+    """Insert or replace one view (delete + insert: portable across dialects)."""
     ensure_store(engine)
     with engine.begin() as c:
+        c.execute(views.delete().where(_owned_by(owner, name)))
         c.execute(
-            presets.delete().where(
-                (presets.c.user_name == bindparam("user", user))
-                & (presets.c.name == bindparam("name", name))
-            )
-        )
-        c.execute(
-            presets.insert().values(
-                user_name=user,
+            views.insert().values(
+                owner=owner,
                 name=name,
                 filters=json.dumps(filters, sort_keys=True, default=str),
                 updated_at=dt.datetime.now().replace(microsecond=0),
             )
         )
+
+
+def delete_view(engine: Engine, owner: str, name: str) -> bool:
+    """Delete one of ``owner``'s views; False when there was none of that name."""
+    ensure_store(engine)
+    with engine.begin() as c:
+        return c.execute(views.delete().where(_owned_by(owner, name))).rowcount > 0
+
+
+def release_views(engine: Engine, owner: str, when: dt.datetime | None = None) -> None:
+    """A browser session ended: mark its views, and delete those of sessions that ended
+    more than RELEASED_VIEWS_KEPT ago (nobody can open them again)."""
+    when = when or dt.datetime.now().replace(microsecond=0)
+    with engine.begin() as c:
+        if not inspect(c).has_table(views.name):
+            return
+        c.execute(views.update().where(_owned_by(owner)).values(released_at=when))
+        gone = views.c.released_at < bindparam("before", when - RELEASED_VIEWS_KEPT)
+        c.execute(views.delete().where(gone))
+
+
+def reclaim_views(engine: Engine, owner: str) -> None:
+    """A session (re)connected: its views are no longer marked as left behind."""
+    with engine.begin() as c:
+        if inspect(c).has_table(views.name):
+            c.execute(views.update().where(_owned_by(owner)).values(released_at=None))

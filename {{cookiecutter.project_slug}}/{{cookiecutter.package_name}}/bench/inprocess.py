@@ -120,7 +120,7 @@ def loader_names() -> list[str]:
     """The data module's public loaders, plus prefetch (what the UI calls): load_totals,
     load_section, load_detail_page, load_detail_count, load_members, load_lookup,
     load_status, and the two that do not read the dashboard database (load_app_config,
-    load_presets)."""
+    load_views)."""
     return [n for n in dir(data) if n.startswith("load_")] + ["prefetch"]
 
 

@@ -7,7 +7,7 @@ the owner).
     GRANT SELECT ON sales.* TO 'dashboard_ro'@'%';
 
 and put that user in DATABASE_URL or .streamlit/secrets.toml. What the app writes (saved
-filter presets) goes to its own app store (store.py: APP_STORE_URL, or a SQLite file under
+views, rollups) goes to its own app store (store.py: APP_STORE_URL, or a SQLite file under
 data/), never here. tests/test_mysql_faults.py runs the whole app as such a user.
 """
 
