@@ -30,6 +30,10 @@ def remove_mysql_files(project: Path, package: str) -> None:
     remove(project, f"{package}/dialects/mysql.py", "tests/test_mysql_faults.py")
 
 
+def remove_signin_files(project: Path) -> None:
+    remove(project, "tests/test_signin.py", "tests/oidc")
+
+
 def remove_docker_files(project: Path) -> None:
     remove(project, "Dockerfile", ".dockerignore", "compose.yaml")
 
@@ -63,11 +67,14 @@ def next_steps(answers: dict) -> str:
         f"  cd {slug}",
         "  python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]'",
     ]
+    if answers["database"] == "mysql" or answers["auth"] == "oidc":
+        what = {"mysql": "your server", "oidc": "your sign-in provider"}
+        chosen = " and ".join(what[k] for k in (answers["database"], answers["auth"]) if k in what)
+        lines.append(
+            f"  cp .streamlit/secrets.toml.example .streamlit/secrets.toml   # then set {chosen}"
+        )
     if answers["database"] == "mysql":
-        lines += [
-            "  cp .streamlit/secrets.toml.example .streamlit/secrets.toml   # then set your server",
-            f"  python -m {package} seed      # creates the schema and demo data",
-        ]
+        lines.append(f"  python -m {package} seed      # creates the schema and demo data")
     lines += [
         "  streamlit run streamlit_app.py   # the dashboard, on http://localhost:8501",
         "  pytest                          # the project's own tests",
@@ -80,6 +87,8 @@ def main(answers: dict, project: Path) -> int:
     # Every project keeps dialects/sqlite.py: the app store defaults to a SQLite file.
     if answers["database"] == "sqlite":
         remove_mysql_files(project, package)
+    if answers["auth"] == "none":
+        remove_signin_files(project)
     if not answers["include_docker"]:
         remove_docker_files(project)
     if not answers["include_github_actions"]:

@@ -37,6 +37,7 @@ MAX_NAME_LENGTH = 40
 HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 CHOICES = {
     "database": ("sqlite", "mysql"),
+    "auth": ("none", "oidc"),
     "theme_base": ("light", "dark"),
     "language": ("en", "es"),
     "number_format": ("1,234.56", "1.234,56"),

@@ -119,7 +119,9 @@ def check(url: str, project: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    # The page itself, without sign-in: the project's own tests/test_signin.py signs in.
     env = {**os.environ, "DATABASE_URL": url, "APP_STORE_URL": f"sqlite:///{project}/store.db"}
+    env["DASHBOARD_AUTH"] = "none"
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
          str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],

@@ -15,8 +15,14 @@ PALETTES = list(DEFAULTS["_palettes"])
 # Every supported combination of the answers that change the file tree. The independent
 # answers (palette, theme, TTL) cycle through their values so each one is baked somewhere.
 COMBINATIONS = [
-    {"database": database, "include_docker": docker, "include_github_actions": actions}
+    {
+        "database": database,
+        "auth": auth,
+        "include_docker": docker,
+        "include_github_actions": actions,
+    }
     for database in ("sqlite", "mysql")
+    for auth in ("none", "oidc")
     for docker in (False, True)
     for actions in (False, True)
 ]
@@ -31,7 +37,7 @@ for index, answers in enumerate(COMBINATIONS):
 def combination_id(answers: dict) -> str:
     docker = "docker" if answers["include_docker"] else "nodocker"
     actions = "ci" if answers["include_github_actions"] else "noci"
-    return f"{answers['database']}-{docker}-{actions}"
+    return f"{answers['database']}-{answers['auth']}-{docker}-{actions}"
 
 
 def baked_files(project: Path) -> set[str]:

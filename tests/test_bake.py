@@ -75,6 +75,9 @@ def expected_files(answers: dict) -> set[str]:
     files |= template_files("tests")
     if answers["database"] == "sqlite":
         files.discard("tests/test_mysql_faults.py")
+    if answers.get("auth", "none") == "none":
+        files -= {name for name in files if name.startswith("tests/oidc/")}
+        files.discard("tests/test_signin.py")
     files |= {
         name.replace("{{cookiecutter.package_name}}", package)
         for folder in ("sections", "bench")
@@ -126,6 +129,7 @@ def test_answers_reach_the_project(cookies, answers):
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     deps = " ".join(pyproject["project"]["dependencies"]).lower()
     assert ("pymysql" in deps) == (answers["database"] == "mysql")
+    assert ("streamlit[auth]" in deps) == (answers["auth"] == "oidc")
     assert "dev" in pyproject["project"]["optional-dependencies"]
     config = tomllib.loads((project / ".streamlit/config.toml").read_text(encoding="utf-8"))
     palette = json.loads((TEMPLATE / "cookiecutter.json").read_text())["_palettes"]
@@ -138,6 +142,9 @@ def test_answers_reach_the_project(cookies, answers):
     exec((project / "sales_dashboard" / "settings.py").read_text(encoding="utf-8"), namespace)
     assert namespace["HISTORICAL_TTL_SECONDS"] == int(answers["cache_ttl_seconds"])
     assert namespace["DATABASE"] == answers["database"]
+    assert namespace["AUTH"] == answers["auth"]
+    secrets = tomllib.loads((project / ".streamlit/secrets.toml.example").read_text())
+    assert ("auth" in secrets) == (answers["auth"] == "oidc")
     assert namespace["LANGUAGE"] == answers["language"]
     assert namespace["NUMBER_FORMAT"] == answers["number_format"]
     assert namespace["CURRENCY"] == {"en": "$", "es": "Bs"}[answers["language"]]

@@ -47,15 +47,11 @@ def run(command: list[str], cwd: Path, env: dict | None = None, timeout: int = 1
     return output
 
 
-def bake_with_venv(out: Path, database: str, name: str) -> Path:
+def bake_with_venv(out: Path, database: str, name: str, **answers) -> Path:
     """Bake a project and give it a virtual environment of its own declared dependencies."""
+    context = {"database": database, "project_name": name, **ANSWERS[database], **answers}
     project = Path(
-        cookiecutter(
-            str(TEMPLATE),
-            no_input=True,
-            output_dir=str(out),
-            extra_context={"database": database, "project_name": name, **ANSWERS[database]},
-        )
+        cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(out), extra_context=context)
     )
     run([sys.executable, "-m", "venv", ".venv"], project)
     pip = [str(project / ".venv/bin/python"), "-m", "pip", "install", "--quiet"]
@@ -138,9 +134,11 @@ def create_mysql_database(python: Path, url: str, project: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("database", ["sqlite", "mysql"])
 def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database):
-    """The README's "Your own data", step by step, on a schema nobody here designed."""
+    """The README's "Your own data", step by step, on a schema nobody here designed, behind
+    a sign-in (auth = "oidc": the client's data is not public), so its suite also signs two
+    users in against a local OpenID provider in a real browser (tests/test_signin.py)."""
     env = project_environment(database)
-    project = bake_with_venv(tmp_path, database, "Clinic Board")
+    project = bake_with_venv(tmp_path, database, "Clinic Board", auth="oidc")
     package = project / "clinic_board"
     git = ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t"]
     run([*git, "add", "-A"], project)

@@ -15,6 +15,7 @@ import streamlit as st
 
 from {{ cookiecutter.package_name }} import (
     admin,
+    auth,
     data,
     db,
     filters,
@@ -35,6 +36,10 @@ st.set_page_config(
 )
 stats.begin_run()  # count SQL statements and cache misses of this run
 st.session_state["app_runs"] = st.session_state.get("app_runs", 0) + 1
+# Pattern: sign in before anything reads data: a visitor who is not signed in sees the
+# sign-in page only, and the run stops there (no SQL at all).
+auth.require_sign_in()
+viewer = auth.viewer()
 
 
 # What to do, by the kind of problem: only an empty database (or the project's own, with
@@ -153,20 +158,36 @@ page = st.navigation(
             if MODEL.page.detail
             else []
         ),
+        # Pages a role may not see are not offered at all.
+        *(
+            [
+                st.Page(
+                    "app_pages/operator.py",
+                    title=t("page_operator"),
+                    icon=":material/admin_panel_settings:",
+                )
+            ]
+            if viewer.admin
+            else []
+        ),
     ]
 )
 with st.sidebar:
     filters.render_sidebar(status)
-    filters.render_saved_views(status)
+    filters.render_saved_views(status, viewer)
     config = data.load_app_config()
     minutes = config["historical_ttl_seconds"] // 60
     st.caption(t("app_sidebar_caption", database=config["database"], minutes=minutes))
-    st.divider()
-    with st.expander(t("operator_panel"), icon=":material/build:"):
-        admin.render_controls()
-        stats_box = st.container()
+    auth.render_identity(viewer)
+    stats_box = None
+    if viewer.admin:  # only operators see the operator panel
+        st.divider()
+        with st.expander(t("operator_panel"), icon=":material/build:"):
+            admin.render_controls()
+            stats_box = st.container()
 
 page.run()
 
-with stats_box:
-    admin.render_stats()  # last: shows the whole run, pages included
+if stats_box is not None:
+    with stats_box:
+        admin.render_stats()  # last: shows the whole run, pages included

@@ -33,7 +33,7 @@ import streamlit as st
 from sqlalchemy import URL, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from {{ cookiecutter.package_name }} import db, settings, stats, synthetic
+from {{ cookiecutter.package_name }} import auth, db, settings, stats, synthetic
 
 BACKEND = os.environ.get("DASH_TEST_BACKEND", settings.DATABASE).strip().lower()
 TEST_ROWS = int(os.environ.get("DASH_TEST_ROWS", "12000"))
@@ -98,6 +98,21 @@ def scratch_database(tmp_dir: Path, label: str) -> Iterator[str]:
         with admin.begin() as c:
             c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
         admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def open_dashboard() -> Iterator[None]:
+    """The dashboard's own tests run it without sign-in, the servers they start too
+    (DASHBOARD_AUTH); tests/test_auth.py and tests/test_signin.py turn sign-in on."""
+    previous = os.environ.get("DASHBOARD_AUTH")
+    os.environ["DASHBOARD_AUTH"] = "none"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "SIGN_IN", False)
+        yield
+    if previous is None:
+        os.environ.pop("DASHBOARD_AUTH", None)
+    else:
+        os.environ["DASHBOARD_AUTH"] = previous
 
 
 @pytest.fixture(scope="session", autouse=True)

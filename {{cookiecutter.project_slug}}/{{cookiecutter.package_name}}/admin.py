@@ -41,7 +41,7 @@ def render_controls() -> None:
         st.rerun()
 
 
-def _rollup_reach() -> str:
+def rollup_reach() -> str:
     watermark = data.rollup_watermark()
     if watermark is None:
         return t("rollups_none", package=db.PACKAGE)
@@ -70,7 +70,7 @@ def render_stats() -> None:
             raw_total=raw["total"],
         )
     )
-    st.caption(_rollup_reach())
+    st.caption(rollup_reach())
     sections = last.get("sections") or {}
     if sections:
         timing = pd.DataFrame(

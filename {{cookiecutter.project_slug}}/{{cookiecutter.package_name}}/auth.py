@@ -1,17 +1,30 @@
-"""Who is looking: the owner of saved views.
+"""Who is looking, and what they may see.
 
-Without sign-in nobody is known, so each browser session owns its views: they last as
-long as the tab's session (reloading the page starts a new one), and the app store deletes
-them a day after the session ends.
+- ``settings.AUTH == "none"``: an open dashboard. Nobody is known, so each browser session
+  owns its saved views: they last as long as the tab's session (reloading the page starts a
+  new one), and the app store deletes them a day after the session ends. Everyone is an
+  operator.
+- ``"oidc"``: Streamlit's own sign-in (``st.login()``, ``st.user``, ``st.logout()``) with the
+  provider of the ``[auth]`` block in ``.streamlit/secrets.toml``. A visitor who is not
+  signed in gets the sign-in page and nothing else: no data, no SQL. Saved views belong to
+  the user (the provider's stable subject). Operators are the ``admins`` of the
+  ``[dashboard]`` block: e-mail addresses, or values of the claim named by ``admin_claim``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .i18n import t
+from . import settings
+from .i18n import plain, t
+
+if settings.AUTH not in ("none", "oidc"):  # a typo must never turn sign-in off
+    raise ValueError(f"auth {settings.AUTH!r} (DASHBOARD_AUTH or settings.AUTH): use none or oidc")
+SIGN_IN = settings.AUTH == "oidc"
+AUTH_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -19,10 +32,72 @@ class Viewer:
     owner: str  # the key saved views are stored under in the app store
     anonymous: bool  # a browser session, not a person
     name: str  # what the sidebar says
+    admin: bool  # may see the operator panel and page
+
+
+def _claims() -> dict | None:
+    """The signed-in user's claims (None: nobody is signed in). Tests replace this."""
+    user = st.user.to_dict()
+    return user if user.get("is_logged_in") else None
+
+
+def _section(name: str) -> dict:
+    try:
+        return dict(st.secrets.get(name) or {})
+    except FileNotFoundError:  # no secrets.toml at all
+        return {}
+
+
+def _is_admin(claims: dict) -> bool:
+    """Is this user one of [dashboard] admins (by e-mail, or by a value of admin_claim)?"""
+    config = _section("dashboard")
+    admins = {str(a).strip().lower() for a in config.get("admins") or []}
+    values = [claims.get("email")]
+    claim = config.get("admin_claim")
+    if claim:
+        found = claims.get(claim)
+        values += found if isinstance(found, list) else [found]
+    return any(str(v).strip().lower() in admins for v in values if v)
 
 
 def viewer() -> Viewer:
-    """The person (or, without sign-in, the browser session) of this run."""
-    ctx = get_script_run_ctx()
-    session = ctx.session_id if ctx is not None else "none"
-    return Viewer(owner=f"session:{session}", anonymous=True, name=t("views_owner_session"))
+    """The signed-in user, or (without sign-in) this browser session."""
+    claims = _claims() if SIGN_IN else None
+    if claims is None:
+        ctx = get_script_run_ctx()
+        session = ctx.session_id if ctx is not None else "none"
+        owner, name = f"session:{session}", t("views_owner_session")
+        return Viewer(owner, anonymous=True, name=name, admin=not SIGN_IN)
+    subject = str(claims.get("sub") or claims.get("email"))
+    name = str(claims.get("email") or claims.get("name") or subject)
+    return Viewer(f"user:{subject}", anonymous=False, name=name, admin=_is_admin(claims))
+
+
+def missing_settings() -> list[str]:
+    """The [auth] keys st.login() needs that secrets.toml lacks (or that still say
+    "change-me", as secrets.toml.example does)."""
+    section = _section("auth")
+    return [key for key in AUTH_KEYS if str(section.get(key) or "change-me") == "change-me"]
+
+
+def require_sign_in() -> None:
+    """With sign-in on, a visitor who is not signed in sees the sign-in page and the run
+    stops here, before anything reads the database."""
+    if not SIGN_IN or _claims() is not None:
+        return
+    st.title(settings.PROJECT_NAME, anchor=False)
+    missing = missing_settings()
+    if missing:
+        st.error(t("auth_not_configured", keys=", ".join(missing)), icon=":material/key_off:")
+    else:
+        st.markdown(t("auth_sign_in_why"))
+        st.button(t("auth_sign_in"), on_click=st.login, type="primary", icon=":material/login:")
+    st.stop()
+
+
+def render_identity(who: Viewer) -> None:
+    """Who is signed in, and the sign-out button (sidebar; nothing without sign-in)."""
+    if not SIGN_IN or who.anonymous:
+        return
+    st.caption(t("auth_signed_in_as", name=plain(who.name)))
+    st.button(t("auth_sign_out"), on_click=st.logout, icon=":material/logout:", width="stretch")

@@ -452,6 +452,17 @@ def view_shelf(owner: str, anonymous: bool) -> ViewShelf:
     return ViewShelf(owner, anonymous)
 
 
+def store_summary() -> dict:
+    """What the app store holds, for the operator page (not cached: operators only)."""
+    engine = db.get_store_engine()
+    try:
+        with engine.connect() as c:
+            counts = store.view_counts(c)
+    except SQLAlchemyError as exc:
+        raise db.friendly_error(exc, engine.url) from None
+    return {"app_store_url": db.describe(engine.url), **counts}
+
+
 # --- Prefetch --------------------------------------------------------------------------
 
 

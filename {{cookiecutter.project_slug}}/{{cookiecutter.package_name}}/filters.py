@@ -200,9 +200,8 @@ def render_sidebar(status: dict) -> None:
 VIEW_MESSAGE = "view_message"  # st.session_state key: what the last save or delete did
 
 
-def render_saved_views(status: dict) -> None:
+def render_saved_views(status: dict, viewer: auth.Viewer) -> None:
     """Save the current filters under a name, apply one, delete one (the viewer's own)."""
-    viewer = auth.viewer()
     shelf = data.view_shelf(viewer.owner, viewer.anonymous)
     with st.expander(t("views_title"), icon=":material/bookmarks:"):
         try:
@@ -228,7 +227,7 @@ def render_saved_views(status: dict) -> None:
             t("views_save"), key="view_save", on_click=_save_view, args=(shelf,),
             icon=":material/bookmark_add:", width="stretch",
         )  # fmt: skip
-        st.caption(t("views_owned_by", owner=viewer.name))
+        st.caption(t("views_owned_by", owner=plain(viewer.name)))
         kind, text = st.session_state.pop(VIEW_MESSAGE, (None, None))
         if kind == "error":
             st.error(text, icon=":material/error:")

@@ -81,6 +81,22 @@ EN = {
     "filters_date_to": "To",
     "filters_all": "All {plural}",
     "filters_reset": "Reset filters",
+    "auth_sign_in": "Sign in",
+    "auth_sign_in_why": "This dashboard is for signed-in users: sign in to see it.",
+    "auth_sign_out": "Sign out",
+    "auth_signed_in_as": "Signed in as {name}",
+    "auth_not_configured": (
+        "Sign-in is on (auth = oidc) but the [auth] block of .streamlit/secrets.toml lacks "
+        "{keys}: copy it from .streamlit/secrets.toml.example and fill in your provider's "
+        "values (see the README, Sign-in)."
+    ),
+    "page_operator": "Operator",
+    "operator_reads": "Reads the dashboard database {url} (never writes it).",
+    "operator_stores": (
+        "Writes only to the app store {url}: {views} saved views of {users} signed-in "
+        "users and {sessions} browser sessions, and the rollups."
+    ),
+    "operator_ttl": "History is cached for {minutes} min, filter options for {catalogue} min.",
     "views_title": "Saved views",
     "views_pick": "View",
     "views_apply": "Apply",
@@ -239,6 +255,24 @@ ES = {
     "filters_date_to": "Hasta",
     "filters_all": "Sin filtro de {plural}",
     "filters_reset": "Restablecer filtros",
+    "auth_sign_in": "Iniciar sesión",
+    "auth_sign_in_why": "Este tablero es para usuarios con sesión: inicie sesión para verlo.",
+    "auth_sign_out": "Cerrar sesión",
+    "auth_signed_in_as": "Sesión de {name}",
+    "auth_not_configured": (
+        "El inicio de sesión está activo (auth = oidc) pero al bloque [auth] de "
+        ".streamlit/secrets.toml le falta {keys}: cópielo de .streamlit/secrets.toml.example y "
+        "complete los valores de su proveedor (vea el README, Sign-in)."
+    ),
+    "page_operator": "Operación",
+    "operator_reads": "Lee la base de datos del tablero {url} (nunca escribe en ella).",
+    "operator_stores": (
+        "Escribe solo en el almacén de la app {url}: {views} vistas guardadas de {users} "
+        "usuarios con sesión y {sessions} sesiones del navegador, y los rollups."
+    ),
+    "operator_ttl": (
+        "El historial se guarda en caché {minutes} min, las opciones de filtro {catalogue} min."
+    ),
     "views_title": "Vistas guardadas",
     "views_pick": "Vista",
     "views_apply": "Aplicar",

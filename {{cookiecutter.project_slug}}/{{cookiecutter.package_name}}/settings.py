@@ -1,5 +1,7 @@
 """Project settings: the only module with values chosen when the project was generated."""
 
+import os
+
 {# A Python string literal of the name, quoted as `ruff format` would (fewest escapes). -#}
 {% set name = cookiecutter.project_name | replace('\\', '\\\\') -%}
 {% if name.count('"') > name.count("'") -%}
@@ -16,3 +18,6 @@ APP_STORE_PATH = "data/app_store.db"  # the project's own state, unless APP_STOR
 LANGUAGE = "{{ cookiecutter.language }}"  # visible text: "en" (English) or "es" (Spanish)
 CURRENCY = "{{ cookiecutter.currency_symbol }}"  # shown before amounts
 NUMBER_FORMAT = "{{ cookiecutter.number_format }}"  # thousands and decimal separators
+# Sign-in: "none" (an open dashboard) or "oidc" (st.login, [auth] in secrets). DASHBOARD_AUTH
+# overrides it for one process: the tests' own servers run with "none".
+AUTH = os.environ.get("DASHBOARD_AUTH") or "{{ cookiecutter.auth }}"

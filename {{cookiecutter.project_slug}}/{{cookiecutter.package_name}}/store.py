@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    func,
     inspect,
     select,
 )
@@ -280,3 +281,15 @@ def reclaim_views(engine: Engine, owner: str) -> None:
     with engine.begin() as c:
         if inspect(c).has_table(views.name):
             c.execute(views.update().where(_owned_by(owner)).values(released_at=None))
+
+
+def view_counts(c: Connection) -> dict[str, int]:
+    """How many saved views there are, and of how many signed-in users and sessions."""
+    if not inspect(c).has_table(views.name):
+        return {"views": 0, "users": 0, "sessions": 0}
+    owners = c.execute(select(views.c.owner, func.count()).group_by(views.c.owner)).all()
+    return {
+        "views": sum(n for _owner, n in owners),
+        "users": sum(1 for owner, _n in owners if owner.startswith("user:")),
+        "sessions": sum(1 for owner, _n in owners if owner.startswith("session:")),
+    }

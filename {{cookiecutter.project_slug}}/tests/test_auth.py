@@ -1,0 +1,112 @@
+"""Sign-in, roles and ownership, in AppTest (auth.py): the logic of every auth answer.
+
+Streamlit's own sign-in needs a provider and a browser (tests/test_signin.py, in bakes with
+auth = "oidc"); here the signed-in user is whoever ``auth._claims`` says, so the same rules
+are checked in every bake: a visitor who is not signed in gets the sign-in page and no SQL;
+only the admins of [dashboard] see the operator panel and page; saved views belong to the
+user, not to the browser session.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import APP_SCRIPT, APP_TIMEOUT, run_in_session
+from sqlalchemy import make_url, select
+from streamlit.testing.v1 import AppTest
+
+from {{ cookiecutter.package_name }} import auth, db, stats, store
+from {{ cookiecutter.package_name }}.i18n import plain, t
+
+AUTH_BLOCK = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "only-for-tests",
+    "client_id": "dashboard",
+    "client_secret": "only-for-tests",
+    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+}
+ANA = {"sub": "ana-1", "email": "ana@example.test", "name": "Ana", "groups": ["sales"]}
+BEN = {"sub": "ben-2", "email": "Ben@Example.test", "name": "Ben", "groups": ["ops-team"]}
+
+
+@pytest.fixture
+def signed_in(use_database, monkeypatch):
+    """An AppTest of the app with sign-in on, as ``claims`` (None: not signed in)."""
+    monkeypatch.setattr(auth, "SIGN_IN", True)
+
+    def opened(claims: dict | None, dashboard: dict | None = None, auth_block=AUTH_BLOCK):
+        monkeypatch.setattr(auth, "_claims", lambda: claims)
+        at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT)
+        if auth_block:
+            at.secrets["auth"] = auth_block
+        at.secrets["dashboard"] = dashboard or {"admins": ["ana@example.test"]}
+        return at
+
+    return opened
+
+
+def buttons(at: AppTest) -> list[str]:
+    return [b.label for b in at.button]
+
+
+def test_a_visitor_who_is_not_signed_in_sees_the_sign_in_page_and_no_sql(signed_in):
+    at = signed_in(None)
+    stats.reset()
+    at.run()
+    assert not at.exception, at.exception
+    assert buttons(at) == [t("auth_sign_in")]
+    assert t("auth_sign_in_why") in [m.value for m in at.markdown]
+    assert not at.metric and not at.sidebar.multiselect
+    assert stats.total()["sql_statements"] == 0
+
+
+def test_sign_in_without_its_settings_says_which_are_missing(signed_in):
+    at = signed_in(None, auth_block={"client_id": "dashboard"}).run()
+    assert not at.exception, at.exception
+    missing = [k for k in auth.AUTH_KEYS if k != "client_id"]
+    assert [e.value for e in at.error] == [t("auth_not_configured", keys=", ".join(missing))]
+    assert buttons(at) == []
+
+
+def test_only_admins_see_the_operator_panel_and_page(signed_in):
+    ana = signed_in(ANA).run()
+    assert not ana.exception, ana.exception
+    assert t("auth_signed_in_as", name=plain("ana@example.test")) in [c.value for c in ana.caption]
+    assert "admin_refresh" in [b.key for b in ana.button]
+    ana.switch_page("app_pages/operator.py").run()
+    assert not ana.exception, ana.exception
+    assert [h.value for h in ana.title] == [t("page_operator")]
+
+    ben = signed_in(BEN).run()
+    assert not ben.exception, ben.exception
+    assert t("auth_sign_out") in buttons(ben)
+    assert "admin_refresh" not in [b.key for b in ben.button]
+    assert t("operator_panel") not in [e.label for e in ben.expander]
+
+
+def test_an_admin_by_claim_value_and_by_e_mail_in_any_case(signed_in):
+    by_claim = {"admins": ["ops-team"], "admin_claim": "groups"}
+    ben = signed_in(BEN, by_claim).run()
+    assert "admin_refresh" in [b.key for b in ben.button]
+    ana = signed_in(ANA, by_claim).run()
+    assert "admin_refresh" not in [b.key for b in ana.button]
+    ben = signed_in(BEN, {"admins": [" ben@example.TEST "]}).run()
+    assert "admin_refresh" in [b.key for b in ben.button]
+
+
+def test_a_signed_in_users_views_follow_them_to_a_new_session(signed_in, app_store_of_this_test):
+    first = signed_in(ANA)
+    run_in_session(first, "tab-1")
+    first.text_input(key="view_name").set_value("Ana weekend")
+    run_in_session(first, "tab-1", first.button(key="view_save").click().run)
+    assert not first.exception, first.exception
+    later = signed_in(ANA)
+    run_in_session(later, "tab-2")  # another tab, another day: the same user
+    assert list(later.selectbox(key="view_pick").options) == ["Ana weekend"]
+    assert t("views_owned_by", owner=plain("ana@example.test")) in [c.value for c in later.caption]
+    other = signed_in(BEN)
+    run_in_session(other, "tab-3")
+    assert "view_pick" not in other.session_state
+    engine = db.make_engine(make_url(app_store_of_this_test))
+    with engine.connect() as c:
+        assert c.execute(select(store.views.c.owner)).scalars().all() == ["user:ana-1"]
+    engine.dispose()
