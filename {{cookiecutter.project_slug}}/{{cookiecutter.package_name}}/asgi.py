@@ -149,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8501")))
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
+    # Sign-in: Streamlit fills "{port}" in the [auth] redirect_uri from server.port.
+    config.set_option("server.port", args.port, where_defined=f"python -m {db.PACKAGE} serve")
 
     server = uvicorn.Server(
         uvicorn.Config(
