@@ -153,6 +153,13 @@ def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database
         run([str(python), "-m", "clinic_board", "inspect", "--write", "--force"], project, adapted)
         shutil.rmtree(package / "demo")
         shutil.rmtree(project / "tests" / "demo")
+        # Step 8: each signed-in user sees only the wards [dashboard.scopes] gives them.
+        model = package / "model.py"
+        text = model.read_text(encoding="utf-8")
+        assert "    period=None,\n" in text, "inspect wrote no period line"
+        model.write_text(
+            text.replace("    period=None,\n", '    period=None,\n    row_scope="ward",\n')
+        )
 
         # Only the model changed and the demo folders went away.
         changed = run(["git", "status", "--porcelain"], project).splitlines()

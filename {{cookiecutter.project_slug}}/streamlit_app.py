@@ -135,6 +135,14 @@ if status is None:
     st.stop()
 
 filters.init_state(status)
+# Row-level scope: what this viewer may see; every loader narrows its filters to it.
+if data.set_row_scope(viewer.scope) == ():
+    st.title(settings.PROJECT_NAME, anchor=False)
+    dimension = MODEL.dimension(MODEL.row_scope)
+    st.warning(t("scope_nothing", plural=label(dimension.plural, dimension.name).lower()))
+    with st.sidebar:
+        auth.render_identity(viewer)
+    st.stop()
 
 # Pattern: pages with st.navigation; the sidebar below is shared by every page.
 # The folder is app_pages/, not pages/: a pages/ folder switches Streamlit's

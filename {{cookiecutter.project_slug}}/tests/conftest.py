@@ -62,6 +62,45 @@ def unavailable(message: str) -> NoReturn:
     pytest.skip(message)
 
 
+SYSTEM_CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+
+
+def chromium_path() -> str | None:
+    """The browser to drive: the system chromium, else Playwright's own (None)."""
+    if SYSTEM_CHROMIUM.exists():
+        return str(SYSTEM_CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        if Path(p.chromium.executable_path).exists():
+            return None
+    unavailable(
+        f"no chromium at {SYSTEM_CHROMIUM} and no Playwright browser: "
+        "apt-get install chromium, set CHROMIUM_PATH, or run `playwright install chromium`"
+    )
+
+
+def require_browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed (pip install -e '.[dev]')")
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    """Headless chromium for the module's tests (after its `server` fixture is up)."""
+    sync_playwright = require_browser()
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=chromium_path(),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
+
+
 def _mysql_server() -> URL:
     url = make_url(MYSQL_SERVER_URL)
     probe = create_engine(url, connect_args={"connect_timeout": 3})

@@ -10,12 +10,14 @@ user, not to the browser session.
 from __future__ import annotations
 
 import pytest
-from conftest import APP_SCRIPT, APP_TIMEOUT, run_in_session
+from conftest import APP_SCRIPT, APP_TIMEOUT, metric_values, run_in_session
 from sqlalchemy import make_url, select
 from streamlit.testing.v1 import AppTest
 
-from {{ cookiecutter.package_name }} import auth, db, stats, store
-from {{ cookiecutter.package_name }}.i18n import plain, t
+from {{ cookiecutter.package_name }} import auth, db, queries, stats, store
+from {{ cookiecutter.package_name }}.i18n import label, plain, t
+from {{ cookiecutter.package_name }}.model import MODEL
+from {{ cookiecutter.package_name }}.queries import Filters
 
 AUTH_BLOCK = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
@@ -26,6 +28,8 @@ AUTH_BLOCK = {
 }
 ANA = {"sub": "ana-1", "email": "ana@example.test", "name": "Ana", "groups": ["sales"]}
 BEN = {"sub": "ben-2", "email": "Ben@Example.test", "name": "Ben", "groups": ["ops-team"]}
+CARL = {"sub": "carl-3", "email": "carl@example.test", "name": "Carl"}
+EVERYTHING = {"ana@example.test": "*", "groups:ops-team": "*"}  # a row scope's "all"
 
 
 @pytest.fixture
@@ -38,10 +42,25 @@ def signed_in(use_database, monkeypatch):
         at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT)
         if auth_block:
             at.secrets["auth"] = auth_block
-        at.secrets["dashboard"] = dashboard or {"admins": ["ana@example.test"]}
+        at.secrets["dashboard"] = dashboard or {
+            "admins": ["ana@example.test"],
+            "scopes": EVERYTHING,
+        }
         return at
 
     return opened
+
+
+@pytest.fixture
+def row_scope_is():
+    """Set MODEL.row_scope for one test (any model's rules, whatever model.py declares)."""
+    original = MODEL.row_scope
+
+    def set_to(name: str | None) -> None:
+        object.__setattr__(MODEL, "row_scope", name)  # the model is a frozen dataclass
+
+    yield set_to
+    set_to(original)
 
 
 def buttons(at: AppTest) -> list[str]:
@@ -84,12 +103,12 @@ def test_only_admins_see_the_operator_panel_and_page(signed_in):
 
 
 def test_an_admin_by_claim_value_and_by_e_mail_in_any_case(signed_in):
-    by_claim = {"admins": ["ops-team"], "admin_claim": "groups"}
+    by_claim = {"admins": ["ops-team"], "admin_claim": "groups", "scopes": EVERYTHING}
     ben = signed_in(BEN, by_claim).run()
     assert "admin_refresh" in [b.key for b in ben.button]
     ana = signed_in(ANA, by_claim).run()
     assert "admin_refresh" not in [b.key for b in ana.button]
-    ben = signed_in(BEN, {"admins": [" ben@example.TEST "]}).run()
+    ben = signed_in(BEN, {"admins": [" ben@example.TEST "], "scopes": EVERYTHING}).run()
     assert "admin_refresh" in [b.key for b in ben.button]
 
 
@@ -110,3 +129,76 @@ def test_a_signed_in_users_views_follow_them_to_a_new_session(signed_in, app_sto
     with engine.connect() as c:
         assert c.execute(select(store.views.c.owner)).scalars().all() == ["user:ana-1"]
     engine.dispose()
+
+
+def members_of(name: str, database_url: str) -> list[tuple]:
+    """(value, name) of a dimension's members, from the query layer."""
+    engine = db.make_engine(make_url(database_url))
+    try:
+        with engine.connect() as c:
+            frame = queries.fetch_members(c, name)
+    finally:
+        engine.dispose()
+    return [
+        (v.item() if hasattr(v, "item") else v, n)
+        for v, n in zip(frame["value"], frame["name"], strict=True)
+    ]
+
+
+def test_without_a_row_scope_every_signed_in_user_sees_every_row(signed_in, row_scope_is):
+    """A model without row_scope: nobody's scope entry matters (none are read)."""
+    row_scope_is(None)
+    ana, carl = signed_in(ANA).run(), signed_in(CARL, {"scopes": {}}).run()
+    assert not carl.exception, carl.exception
+    assert metric_values(carl) == metric_values(ana) and carl.metric
+
+
+def test_a_scoped_user_sees_only_the_rows_and_options_of_their_scope(
+    signed_in, database_url, row_scope_is
+):
+    """ben may see one value of the row scope's dimension (the model's, else the first)."""
+    dimension = MODEL.dimension(MODEL.row_scope or MODEL.dimensions[0].name)
+    row_scope_is(dimension.name)
+    (value, name), *_ = members_of(dimension.name, database_url)
+    scopes = {**EVERYTHING, "groups:ops-team": [name]}  # ben: one value, by its name
+    ana = signed_in(ANA, {"scopes": scopes}).run()
+    everything = metric_values(ana)
+    ana.multiselect(key=dimension.name).set_value([value]).run()
+    only_that = metric_values(ana)
+    assert only_that != everything
+
+    ben = signed_in(BEN, {"scopes": scopes}).run()  # after ana: the caches hold her results
+    assert not ben.exception, ben.exception
+    assert metric_values(ben) == only_that
+    assert ben.multiselect(key=dimension.name).options == [name]
+    narrower = [d for d in MODEL.dimensions if d.within == dimension.name]
+    for inner in narrower:  # e.g. only the products of that category
+        within = members_of(inner.name, database_url)
+        assert len(ben.multiselect(key=inner.name).options) < len(within)
+    # A value outside the scope, forged into the URL or session, is dropped, never read.
+    outside = [v for v, _n in members_of(dimension.name, database_url) if v != value]
+    if outside:
+        ben.session_state[dimension.name] = [outside[0]]
+        ben.run()
+        assert metric_values(ben) == only_that
+
+
+def test_a_user_without_a_scope_sees_nothing_and_is_told_so(signed_in, row_scope_is):
+    dimension = MODEL.dimension(MODEL.row_scope or MODEL.dimensions[0].name)
+    row_scope_is(dimension.name)
+    carl = signed_in(CARL).run()
+    assert not carl.exception, carl.exception
+    plural = label(dimension.plural, dimension.name).lower()
+    assert [w.value for w in carl.warning] == [t("scope_nothing", plural=plural)]
+    assert not carl.metric
+    assert t("auth_sign_out") in buttons(carl)
+
+
+def test_restricted_filters_never_widen_what_was_allowed():
+    name = MODEL.dimensions[0].name
+    f = Filters(MODEL.default_mode, picks=((name, (1, 2, 99)),))
+    assert f.restricted(name, (2, 3)).chosen(name) == (2,)
+    assert Filters(MODEL.default_mode).restricted(name, (2, 3)).chosen(name) == (2, 3)
+    assert f.restricted(name, (98,)).chosen(name) == (98,)  # nothing chosen is allowed
+    with pytest.raises(ValueError):
+        f.restricted(name, ())

@@ -13,7 +13,6 @@ Needs chromium: CHROMIUM_PATH, else Debian's /usr/bin/chromium, else the browser
 
 from __future__ import annotations
 
-import os
 import re
 import time
 import tomllib
@@ -21,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import APP_ROOT, APP_SCRIPT, unavailable
+from conftest import APP_ROOT, APP_SCRIPT, chromium_path, require_browser
 from faultkit import BREAKDOWNS, RANKINGS, serve
 
 from {{ cookiecutter.package_name }}.filters import mode_label
@@ -30,7 +29,6 @@ from {{ cookiecutter.package_name }}.model import MODEL
 from {{ cookiecutter.package_name }}.modeling import Breakdown, Ranking, Share
 from {{ cookiecutter.package_name }}.sections import title
 
-SYSTEM_CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).parent / "artifacts"
 WAIT_MS = 30_000
 VIEWPORT = {"width": 1440, "height": 900}
@@ -45,49 +43,14 @@ ALL_CHARTS_DRAWN = """n => {
 }"""
 
 
-def _chromium_path() -> str | None:
-    """The browser to drive: the system chromium, else Playwright's own (None)."""
-    if SYSTEM_CHROMIUM.exists():
-        return str(SYSTEM_CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        if Path(p.chromium.executable_path).exists():
-            return None
-    unavailable(
-        f"no chromium at {SYSTEM_CHROMIUM} and no Playwright browser: "
-        "apt-get install chromium, set CHROMIUM_PATH, or run `playwright install chromium`"
-    )
-
-
-def _require_browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install -e '.[dev]')")
-    return sync_playwright
-
-
 @pytest.fixture(scope="module")
 def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`streamlit run` on a free port against the seeded test database."""
-    _require_browser()
-    _chromium_path()  # skip (or fail in CI) before starting a server for nothing
+    require_browser()
+    chromium_path()  # skip (or fail in CI) before starting a server for nothing
     log_dir = tmp_path_factory.mktemp("server")
     with serve(APP_SCRIPT, {"DATABASE_URL": database_url}, log_dir) as running:
         yield running.url
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    sync_playwright = _require_browser()
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=_chromium_path(),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -99,10 +99,10 @@ def test_unreachable_at_start_shows_a_page_and_recovers(fault_url, monkeypatch, 
 
 def test_error_page_recovers_by_itself_in_a_browser(fault_url, tmp_path):
     """A dashboard left open on the error page comes back without a click or a restart."""
-    from test_browser import _chromium_path, _require_browser
+    from conftest import chromium_path, require_browser
 
-    sync_playwright = _require_browser()
-    executable = _chromium_path()
+    sync_playwright = require_browser()
+    executable = chromium_path()
     relay = None
     if BACKEND == "mysql":
         relay = TcpProxy(make_url(fault_url).host, make_url(fault_url).port or 3306)

@@ -13,6 +13,7 @@ tests skip with the fix, except under CI.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -22,17 +23,24 @@ from pathlib import Path
 import pytest
 from conftest import APP_SCRIPT, unavailable
 from faultkit import free_port, serve
-from test_browser import IDLE, VIEWPORT, WAIT_MS, browser  # noqa: F401 (a fixture)
+from sqlalchemy import make_url
+from test_browser import IDLE, VIEWPORT, WAIT_MS
 
+from {{ cookiecutter.package_name }} import db, queries
 from {{ cookiecutter.package_name }}.i18n import t
+from {{ cookiecutter.package_name }}.model import MODEL
 
 PROVIDER = Path(__file__).parent / "oidc"
 CLIENT_ID, CLIENT_SECRET = "dashboard", "only-for-tests-on-localhost"
 ADMIN, USER = "ana", "ben"
 
 
-def secrets_text(provider_port: int) -> str:
-    """The test's secrets.toml: the provider's client, ana the only admin."""
+def secrets_text(provider_port: int, ben_sees: str | None) -> str:
+    """The test's secrets.toml: the provider's client, ana the only admin; with a row
+    scope in the model, ana sees every row and ben only ``ben_sees``."""
+    scopes = ["[dashboard.scopes]", f'"{ADMIN}@example.test" = "*"']
+    if ben_sees is not None:
+        scopes.append(f'"{USER}@example.test" = [{json.dumps(ben_sees)}]')
     return "\n".join(
         [
             "[auth]",
@@ -45,8 +53,21 @@ def secrets_text(provider_port: int) -> str:
             'client_kwargs = { prompt = "login" }',  # the test provider has no account chooser
             "[dashboard]",
             f'admins = ["{ADMIN}@example.test"]',
+            *scopes,
         ]
     )
+
+
+def first_member(database_url: str) -> str | None:
+    """The name of the row scope's first value (None: the model has no row scope)."""
+    if MODEL.row_scope is None:
+        return None
+    engine = db.make_engine(make_url(database_url))
+    try:
+        with engine.connect() as c:
+            return str(queries.fetch_members(c, MODEL.row_scope)["name"].iloc[0])
+    finally:
+        engine.dispose()
 
 
 def _installed_provider() -> Path:
@@ -71,7 +92,7 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     folder = tmp_path_factory.mktemp("signin")
     provider_port = free_port()
     secrets = folder / "secrets.toml"
-    secrets.write_text(secrets_text(provider_port))
+    secrets.write_text(secrets_text(provider_port, first_member(database_url)))
     env = {
         "DATABASE_URL": database_url,
         "DASHBOARD_AUTH": "oidc",
@@ -110,7 +131,7 @@ def _wait_for(url: str) -> None:
             time.sleep(0.2)
 
 
-def visit(browser, server):  # noqa: F811 (the fixture's value)
+def visit(browser, server):
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
@@ -152,8 +173,13 @@ def save_view(page, name: str) -> None:
 
 
 def views_listed(page) -> list[str]:
-    """The names the saved-views picker offers (its list opened, read, closed)."""
-    picker = page.locator(".st-key-view_pick")
+    """The names the saved-views picker offers."""
+    return options_of(page, "view_pick")
+
+
+def options_of(page, key: str) -> list[str]:
+    """The options a keyed selectbox or multiselect offers (its list opened, read, closed)."""
+    picker = page.locator(f".st-key-{key}")
     if not picker.count():
         return []
     picker.get_by_role("combobox").click()
@@ -164,7 +190,7 @@ def views_listed(page) -> list[str]:
     return names
 
 
-def test_a_visitor_who_is_not_signed_in_sees_only_the_sign_in_page(browser, server):  # noqa: F811
+def test_a_visitor_who_is_not_signed_in_sees_only_the_sign_in_page(browser, server):
     context, page = visit(browser, server)
     try:
         page.get_by_role("button", name=t("auth_sign_in")).wait_for()
@@ -176,7 +202,11 @@ def test_a_visitor_who_is_not_signed_in_sees_only_the_sign_in_page(browser, serv
         context.close()
 
 
-def test_two_users_see_only_their_own_views_and_only_the_admin_operates(browser, server):  # noqa: F811
+def test_two_users_see_only_their_own_views_and_only_the_admin_operates(
+    browser,
+    server,
+    database_url,
+):
     ana_context, ana = visit(browser, server)
     ben_context, ben = visit(browser, server)
     try:
@@ -187,6 +217,12 @@ def test_two_users_see_only_their_own_views_and_only_the_admin_operates(browser,
         assert ana.get_by_text(t("operator_panel")).count() == 1
         assert t("page_operator") not in ben.locator(nav).inner_text()
         assert ben.get_by_text(t("operator_panel")).count() == 0
+
+        # Row-level scope: ben is offered (and shown) only his value of it; ana every one.
+        if MODEL.row_scope is not None:
+            ben_sees = first_member(database_url)
+            assert options_of(ben, MODEL.row_scope) == [ben_sees]
+            assert len(options_of(ana, MODEL.row_scope)) > 1
 
         open_views(ana)
         save_view(ana, "Ana weekend")

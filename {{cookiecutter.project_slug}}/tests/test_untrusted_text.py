@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from conftest import APP_SCRIPT, ui_database
+from conftest import APP_SCRIPT, chromium_path, require_browser, ui_database
 from faultkit import BREAKDOWNS, serve
 from sqlalchemy import Column, and_, bindparam, create_engine, select
 from test_browser import (
@@ -26,8 +26,6 @@ from test_browser import (
     IDLE,
     VIEWPORT,
     WAIT_MS,
-    _chromium_path,
-    _require_browser,
     heading,
 )
 
@@ -120,8 +118,8 @@ def members(url: str, dimension: str):
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict]]:
     """The dashboard on a database whose names are payloads, and those names by dimension."""
-    _require_browser()
-    _chromium_path()
+    require_browser()
+    chromium_path()
     folder = tmp_path_factory.mktemp("untrusted")
     with ui_database(folder) as url:
         write_payloads(url)
@@ -133,7 +131,7 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
 @pytest.fixture(scope="module")
 def watched(hostile_server):
     """A browser page that records requests leaving 127.0.0.1 (and blocks them) and dialogs."""
-    sync_playwright = _require_browser()
+    sync_playwright = require_browser()
     offsite: list[str] = []
     dialogs: list[str] = []
 
@@ -147,7 +145,7 @@ def watched(hostile_server):
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
-            executable_path=_chromium_path(),
+            executable_path=chromium_path(),
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         context = browser.new_context(viewport=VIEWPORT)

@@ -9,6 +9,8 @@
   signed in gets the sign-in page and nothing else: no data, no SQL. Saved views belong to
   the user (the provider's stable subject). Operators are the ``admins`` of the
   ``[dashboard]`` block: e-mail addresses, or values of the claim named by ``admin_claim``.
+  When model.py names a ``row_scope`` dimension, ``[dashboard.scopes]`` says which of its
+  values each user sees (by e-mail or "claim:value"; "*" for all); anyone else sees nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from . import settings
 from .i18n import plain, t
+from .model import MODEL
 
 if settings.AUTH not in ("none", "oidc"):  # a typo must never turn sign-in off
     raise ValueError(f"auth {settings.AUTH!r} (DASHBOARD_AUTH or settings.AUTH): use none or oidc")
@@ -33,6 +36,9 @@ class Viewer:
     anonymous: bool  # a browser session, not a person
     name: str  # what the sidebar says
     admin: bool  # may see the operator panel and page
+    # Row-level scope: the names or ids of MODEL.row_scope's values this viewer may see
+    # (None: every row; (): none at all).
+    scope: tuple | None = None
 
 
 def _claims() -> dict | None:
@@ -60,6 +66,28 @@ def _is_admin(claims: dict) -> bool:
     return any(str(v).strip().lower() in admins for v in values if v)
 
 
+def _scope_of(claims: dict) -> tuple | None:
+    """What [dashboard.scopes] lets this user see of MODEL.row_scope: the entries under
+    their e-mail and under each "claim:value" they carry, together ("*": everything)."""
+    if MODEL.row_scope is None:
+        return None
+    scopes = {
+        str(k).strip().casefold(): v for k, v in (_section("dashboard").get("scopes") or {}).items()
+    }
+    keys = [str(claims.get("email") or "")]
+    for claim, found in claims.items():
+        for value in found if isinstance(found, list) else [found]:
+            keys.append(f"{claim}:{value}")
+    allowed: list = []
+    for key in keys:
+        entry = scopes.get(key.strip().casefold())
+        if entry == "*":
+            return None
+        if entry is not None:
+            allowed += entry if isinstance(entry, list) else [entry]
+    return tuple(allowed)
+
+
 def viewer() -> Viewer:
     """The signed-in user, or (without sign-in) this browser session."""
     claims = _claims() if SIGN_IN else None
@@ -70,7 +98,10 @@ def viewer() -> Viewer:
         return Viewer(owner, anonymous=True, name=name, admin=not SIGN_IN)
     subject = str(claims.get("sub") or claims.get("email"))
     name = str(claims.get("email") or claims.get("name") or subject)
-    return Viewer(f"user:{subject}", anonymous=False, name=name, admin=_is_admin(claims))
+    return Viewer(
+        f"user:{subject}", anonymous=False, name=name, admin=_is_admin(claims),
+        scope=_scope_of(claims),
+    )  # fmt: skip
 
 
 def missing_settings() -> list[str]:

@@ -35,7 +35,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from . import db, queries, rollups, settings, stats, store
+from . import auth, db, queries, rollups, settings, stats, store
 from .model import MODEL
 from .modeling import Ranking, Section, Series
 from .queries import REALTIME, Filters
@@ -155,9 +155,9 @@ def _members_cached(dimension: str) -> pd.DataFrame:
     return _query("members", queries.fetch_members, dimension)
 
 
-@st.cache_data(ttl=CATALOGUE_TTL, max_entries=1, max_size="16MB", show_spinner=False)
-def _lookup_cached() -> pd.DataFrame:
-    return _query("lookup", queries.fetch_lookup)
+@st.cache_data(ttl=CATALOGUE_TTL, max_entries=16, max_size="16MB", show_spinner=False)
+def _lookup_cached(allowed: tuple | None = None) -> pd.DataFrame:
+    return _query("lookup", queries.fetch_lookup, allowed)
 
 
 HISTORICAL_LOADERS = {
@@ -220,12 +220,52 @@ def _serve(name: str, key: tuple, compute: Callable[[], T]) -> Loaded[T]:
     return Loaded(value)
 
 
+# --- Row-level scope ---------------------------------------------------------------------
+
+SCOPE_KEY = "_data_row_scope"  # st.session_state: the row scope's values this viewer sees
+
+
+def set_row_scope(entries: tuple | None) -> tuple | None:
+    """This run's row scope (auth.Viewer.scope: names or ids from secrets; None: every
+    row) as the dimension's values, kept for the loaders. () means nothing at all."""
+    allowed = None
+    if entries is not None:
+        members = load_members(MODEL.row_scope).value
+        wanted = {str(entry).strip().casefold() for entry in entries}
+        allowed = tuple(
+            value.item() if hasattr(value, "item") else value
+            for value, name in zip(members["value"], members["name"], strict=True)
+            if str(value).casefold() in wanted or str(name).casefold() in wanted
+        ) if members is not None else ()  # fmt: skip
+    st.session_state[SCOPE_KEY] = allowed
+    return allowed
+
+
+def row_scope() -> tuple | None:
+    """The values of MODEL.row_scope this run may read (None: not restricted)."""
+    if MODEL.row_scope is None or get_script_run_ctx() is None:
+        return None  # no scope in the model, or no viewer (the command line, a worker)
+    if SCOPE_KEY not in st.session_state:
+        if auth.SIGN_IN:  # a signed-in page must never read unscoped rows by mistake
+            raise RuntimeError("set_row_scope() runs before any loader (streamlit_app.py)")
+        return None  # an open dashboard: a script without the app's frame reads every row
+    return st.session_state[SCOPE_KEY]
+
+
+# Pattern: row-level scope in every cache key: each loader narrows the filters to what the
+# viewer may see before the key is made, so a cached result never serves another scope.
+def _within_scope(f: Filters) -> Filters:
+    allowed = row_scope()
+    return f if allowed is None else f.restricted(MODEL.row_scope, allowed)
+
+
 def _by_mode(
     name: str, fetch: Callable[..., T], cached: Callable[..., T], f: Filters, *extra: Any
 ) -> Loaded[T]:
     problems = f.validate()
     if problems:
         raise ValueError(" ".join(problems))
+    f = _within_scope(f)
     key = f.cache_key()
     # Pattern: TTL tier by mode: realtime bypasses the cache and reads fresh data.
     if f.mode == REALTIME:
@@ -311,8 +351,17 @@ def load_members(dimension: str) -> Loaded[pd.DataFrame]:
     return _serve("members", (dimension,), lambda: _members_cached(dimension))
 
 
+def lookup_visible() -> bool:
+    """Does the lookup show? Not to a scoped viewer when it cannot be narrowed to the scope."""
+    return row_scope() is None or queries.lookup_scopable()
+
+
 def load_lookup() -> Loaded[pd.DataFrame]:
-    return _serve("lookup", (), _lookup_cached)
+    """The lookup's rows, within the row scope."""
+    allowed = row_scope()
+    if allowed is not None and not queries.lookup_scopable():
+        raise ValueError("The lookup cannot be narrowed to the row scope: see lookup_visible().")
+    return _serve("lookup", (allowed,), lambda: _lookup_cached(allowed))
 
 
 def load_status(fresh: bool = False) -> Loaded[dict]:
@@ -362,7 +411,7 @@ def _views_query(owner: str) -> dict:
     stats.count_miss("views")
     engine = db.get_store_engine()
     try:
-        with engine.connect() as c:
+        with stats.app_state(), engine.connect() as c:
             return store.fetch_views(c, owner)
     except SQLAlchemyError as exc:
         raise db.friendly_error(exc, engine.url) from None
@@ -401,7 +450,8 @@ def save_view(owner: str, name: str, filters_dict: dict) -> str:
     name = check_view_name(name, load_views(owner))
     engine = db.get_store_engine()
     try:
-        store.save_view(engine, owner, name, filters.to_dict())
+        with stats.app_state():
+            store.save_view(engine, owner, name, filters.to_dict())
     except (SQLAlchemyError, store.NotOurs) as exc:
         raise db.friendly_error(exc, engine.url) from None
     load_views.clear(owner)
@@ -412,7 +462,8 @@ def delete_view(owner: str, name: str) -> bool:
     """Delete one of ``owner``'s views; False when it was already gone."""
     engine = db.get_store_engine()
     try:
-        deleted = store.delete_view(engine, owner, str(name))
+        with stats.app_state():
+            deleted = store.delete_view(engine, owner, str(name))
     except (SQLAlchemyError, store.NotOurs) as exc:
         raise db.friendly_error(exc, engine.url) from None
     load_views.clear(owner)
@@ -425,7 +476,7 @@ class ViewShelf:
     def __init__(self, owner: str, anonymous: bool) -> None:
         self.owner, self.anonymous = owner, anonymous
         if anonymous:  # a reconnecting browser session takes its views back
-            with contextlib.suppress(SQLAlchemyError):  # the store's errors show on use
+            with contextlib.suppress(SQLAlchemyError), stats.app_state():  # errors show on use
                 store.reclaim_views(db.get_store_engine(), owner)
 
     def views(self) -> dict:
@@ -441,7 +492,7 @@ class ViewShelf:
         """The session ended: a browser session's views can never be opened again, so
         they are marked and deleted a day later (signed-in users keep theirs)."""
         if self.anonymous:
-            with contextlib.suppress(SQLAlchemyError):  # runs outside any page
+            with contextlib.suppress(SQLAlchemyError), stats.app_state():  # outside any page
                 store.release_views(db.get_store_engine(), self.owner)
 
 
@@ -456,7 +507,7 @@ def store_summary() -> dict:
     """What the app store holds, for the operator page (not cached: operators only)."""
     engine = db.get_store_engine()
     try:
-        with engine.connect() as c:
+        with stats.app_state(), engine.connect() as c:
             counts = store.view_counts(c)
     except SQLAlchemyError as exc:
         raise db.friendly_error(exc, engine.url) from None
@@ -475,6 +526,7 @@ def prefetch(f: Filters, limits: dict[str, int] | None = None) -> list[str]:
     """
     if f.mode == REALTIME or f.validate():
         return []
+    f = _within_scope(f)
     key, limits = f.cache_key(), limits or {}
     mark = key + tuple(sorted(limits.items()))
     if _recently_prefetched(mark):

@@ -304,6 +304,11 @@ def _options(dimension) -> dict:
     within = st.session_state.get(dimension.within) if dimension.within else None
     if within:
         members = members[members["within"].isin(within)]
+    allowed = data.row_scope()  # a scoped viewer is offered only what they may see
+    if allowed is not None and dimension.name == MODEL.row_scope:
+        members = members[members["value"].isin(allowed)]
+    elif allowed is not None and dimension.within == MODEL.row_scope:
+        members = members[members["within"].isin(allowed)]
     return {_plain_value(v): str(n) for v, n in zip(members["value"], members["name"], strict=True)}
 
 

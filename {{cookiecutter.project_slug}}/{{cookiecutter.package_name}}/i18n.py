@@ -81,6 +81,9 @@ EN = {
     "filters_date_to": "To",
     "filters_all": "All {plural}",
     "filters_reset": "Reset filters",
+    "scope_nothing": (
+        "Your account may see no {plural} yet: ask an operator to add you to [dashboard.scopes]."
+    ),
     "auth_sign_in": "Sign in",
     "auth_sign_in_why": "This dashboard is for signed-in users: sign in to see it.",
     "auth_sign_out": "Sign out",
@@ -255,6 +258,9 @@ ES = {
     "filters_date_to": "Hasta",
     "filters_all": "Sin filtro de {plural}",
     "filters_reset": "Restablecer filtros",
+    "scope_nothing": (
+        "Su cuenta aún no puede ver {plural}: pida a un operador que la añada a [dashboard.scopes]."
+    ),
     "auth_sign_in": "Iniciar sesión",
     "auth_sign_in_why": "Este tablero es para usuarios con sesión: inicie sesión para verlo.",
     "auth_sign_out": "Cerrar sesión",

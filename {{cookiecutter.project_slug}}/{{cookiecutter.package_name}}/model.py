@@ -144,6 +144,8 @@ MODEL = Model(
         open={"en": "open", "es": "abierta"},
         closed={"en": "closed", "es": "cerrada"},
     ),
+    # With sign-in, each user sees only the categories [dashboard.scopes] gives them.
+    row_scope="category",
     measures=(
         Measure(
             "sales",

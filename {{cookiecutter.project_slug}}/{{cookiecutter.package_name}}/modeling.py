@@ -299,6 +299,9 @@ class Model:
     dimensions: tuple[Dimension, ...]
     page: Page
     period: Period | None = None
+    # Row-level scope: the dimension whose values each signed-in user may see only as far
+    # as [dashboard.scopes] in secrets allows (None: every user sees every row).
+    row_scope: str | None = None
 
     def __post_init__(self) -> None:
         check(self)
@@ -405,6 +408,8 @@ def check(model: Model) -> None:
         for field in listing.fields if listing else ():
             if isinstance(field, str):
                 model.dimension(field)
+    if model.row_scope is not None:
+        model.dimension(model.row_scope)
     if page.default_mode is not None and page.default_mode not in model.modes:
         raise ModelError(
             f"default_mode {page.default_mode!r}: use one of {', '.join(model.modes)}."

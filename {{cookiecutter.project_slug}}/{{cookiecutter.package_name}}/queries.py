@@ -134,6 +134,16 @@ class Filters:
             picks=picks,
         )
 
+    def restricted(self, name: str, allowed: tuple) -> Filters:
+        """These filters within the values of dimension ``name`` a viewer may see: the
+        chosen ones that are allowed, or all the allowed ones when none is (never more)."""
+        if not allowed:
+            raise ValueError(f"No value of {name} is allowed: nothing can be shown.")
+        chosen = tuple(v for v in self.chosen(name) if v in allowed) or tuple(allowed)
+        picks = dict(self.picks) | {name: chosen}
+        order = [d.name for d in MODEL.dimensions if d.name in picks]
+        return dataclasses.replace(self, picks=tuple((n, tuple(picks[n])) for n in order))
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly dict (for saved views)."""
         return {
@@ -295,6 +305,15 @@ def _as_datetime(value: Any) -> dt.datetime | None:
 # --- Building statements from the model -------------------------------------------------
 
 
+def _tables_needed(expressions, start) -> set:
+    """The tables besides ``start`` that these expressions and their joins read."""
+    needed = set().union(*(tables_of(e) for e in expressions)) - {start}
+    for join in reversed(MODEL.joins):
+        if join.table in needed:
+            needed |= tables_of(join.on) - {start, join.table}
+    return needed
+
+
 def source(*expressions, start=None) -> FromClause:
     """``start`` (the fact) joined with just the tables these expressions read.
 
@@ -302,10 +321,7 @@ def source(*expressions, start=None) -> FromClause:
     earlier join (categories are reached through products), so those are added too.
     """
     start = MODEL.fact if start is None else start
-    needed = set().union(*(tables_of(e) for e in expressions)) - {start}
-    for join in reversed(MODEL.joins):
-        if join.table in needed:
-            needed |= tables_of(join.on) - {start, join.table}
+    needed = _tables_needed(expressions, start)
     if MODEL.fact in needed:  # reached only through the fact: start from it
         return source(*expressions)
     joined = start
@@ -528,14 +544,26 @@ def members_statement(dimension: Dimension) -> Select:
     )
 
 
-def lookup_statement() -> Select:
+def lookup_statement(allowed: tuple | None = None) -> Select:
+    """The lookup's rows; with ``allowed``, only those within the row scope's values."""
     lookup = MODEL.page.lookup
     columns = detail_columns(lookup.fields)
-    return (
-        select(*columns)
-        .select_from(source(*columns, *lookup.order_by, start=lookup.table))
-        .order_by(*lookup.order_by)
-    )
+    reads = [*columns, *lookup.order_by]
+    if allowed is not None:
+        reads.append(MODEL.dimension(MODEL.row_scope).match)
+    stmt = select(*columns).select_from(source(*reads, start=lookup.table))
+    if allowed is not None:
+        match = MODEL.dimension(MODEL.row_scope).match
+        stmt = stmt.where(match.in_(bindparam("scope", list(allowed), expanding=True)))
+    return stmt.order_by(*lookup.order_by)
+
+
+def lookup_scopable() -> bool:
+    """Can the lookup be narrowed to the row scope without reading the fact rows?"""
+    if MODEL.row_scope is None or MODEL.page.lookup is None:
+        return False
+    match = MODEL.dimension(MODEL.row_scope).match
+    return MODEL.fact not in _tables_needed([match], MODEL.page.lookup.table)
 
 
 # --- Fetching: statements run, rows shaped for the sections ------------------------------
@@ -647,8 +675,8 @@ def fetch_members(c: Connection, dimension: str) -> pd.DataFrame:
     return _frame(c, stmt, _names(stmt.selected_columns))
 
 
-def fetch_lookup(c: Connection) -> pd.DataFrame:
-    stmt = lookup_statement()
+def fetch_lookup(c: Connection, allowed: tuple | None = None) -> pd.DataFrame:
+    stmt = lookup_statement(allowed)
     return _shown(_frame(c, stmt, _names(stmt.selected_columns)), MODEL.page.lookup.fields)
 
 

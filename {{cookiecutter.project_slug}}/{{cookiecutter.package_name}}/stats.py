@@ -1,5 +1,10 @@
 """Instrumentation: SQL statements and loader misses per script run and in total.
 
+``sql_statements`` are the statements that read the data (the dashboard database, and the
+rollups' cells in the app store); ``store_statements`` those of the app's own state (saved
+views, inside ``app_state()``), counted apart: each new session reads its saved views, and
+the stampede's count speaks of the data.
+
 Thread-safe. Each script run calls ``begin_run()``; the run is kept in a context variable,
 so statements executed on prefetch threads (which copy the context) count for the run
 that started them. Work done outside any run (a background cache refresh) only counts
@@ -21,7 +26,13 @@ from sqlalchemy.engine import Engine
 
 _lock = threading.Lock()
 _run_ids = itertools.count(1)
-_totals = {"sql_statements": 0, "loader_misses": 0, "rollup_hits": 0, "raw_queries": 0}
+_totals = {
+    "sql_statements": 0,
+    "store_statements": 0,
+    "loader_misses": 0,
+    "rollup_hits": 0,
+    "raw_queries": 0,
+}
 
 
 class _Run:
@@ -29,6 +40,7 @@ class _Run:
         self.id = next(_run_ids)
         self.started = time.time()
         self.sql_statements = 0
+        self.store_statements = 0
         self.loader_misses = 0
         self.misses_by_loader: dict[str, int] = {}
         self.rollup_hits = 0  # aggregate queries a rollup answered (rollups.py)
@@ -39,6 +51,7 @@ class _Run:
         return {
             "run_id": self.id,
             "sql_statements": self.sql_statements,
+            "store_statements": self.store_statements,
             "loader_misses": self.loader_misses,
             "misses_by_loader": dict(self.misses_by_loader),
             "rollup_hits": self.rollup_hits,
@@ -68,6 +81,7 @@ def last_run() -> dict[str, Any]:
             return {
                 "run_id": 0,
                 "sql_statements": 0,
+                "store_statements": 0,
                 "loader_misses": 0,
                 "rollup_hits": 0,
                 "raw_queries": 0,
@@ -86,17 +100,31 @@ def reset() -> None:
     """Zero every counter (tests)."""
     global _latest
     with _lock:
-        _totals.update(sql_statements=0, loader_misses=0, rollup_hits=0, raw_queries=0)
+        _totals.update(dict.fromkeys(_totals, 0))
         _latest = None
     _current.set(None)
 
 
+_app_state: contextvars.ContextVar[bool] = contextvars.ContextVar("dash_state", default=False)
+
+
+@contextlib.contextmanager
+def app_state() -> Iterator[None]:
+    """Statements inside count as store_statements (the app's own state, not data)."""
+    token = _app_state.set(True)
+    try:
+        yield
+    finally:
+        _app_state.reset(token)
+
+
 def count_sql() -> None:
     run = _current.get()
+    key = "store_statements" if _app_state.get() else "sql_statements"
     with _lock:
-        _totals["sql_statements"] += 1
+        _totals[key] += 1
         if run is not None:
-            run.sql_statements += 1
+            setattr(run, key, getattr(run, key) + 1)
 
 
 def count_rollup(hit: bool) -> None:
