@@ -25,6 +25,7 @@ COMMON_FILES = {
     ".streamlit/secrets.toml.example",
     "README.md",
     "pyproject.toml",
+    "requirements.txt",
     "streamlit_app.py",
 }
 PACKAGE_FILES = {

@@ -178,13 +178,22 @@ def views_listed(page) -> list[str]:
 
 
 def options_of(page, key: str) -> list[str]:
-    """The options a keyed selectbox or multiselect offers (its list opened, read, closed)."""
+    """The options a keyed selectbox or multiselect offers (its list opened, read, closed).
+    A rerun that redraws the sidebar closes an open list: then it is opened again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     picker = page.locator(f".st-key-{key}")
     if not picker.count():
         return []
-    picker.get_by_role("combobox").click()
     options = page.get_by_role("option")
-    options.first.wait_for()
+    for _attempt in range(3):
+        page.wait_for_selector(IDLE)
+        picker.get_by_role("combobox").click()
+        try:
+            options.first.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
     names = options.all_inner_texts()
     page.keyboard.press("Escape")
     return names
