@@ -24,6 +24,7 @@ COMMON_FILES = {
     ".streamlit/config.toml",
     ".streamlit/secrets.toml.example",
     "README.md",
+    ".pre-commit-config.yaml",
     "pyproject.toml",
     "requirements.txt",
     "streamlit_app.py",
@@ -53,7 +54,7 @@ PACKAGE_FILES = {
     "synthetic.py",
 }
 DOCKER_FILES = {"Dockerfile", ".dockerignore", "compose.yaml"}
-ACTIONS_FILES = {".github/workflows/ci.yml"}
+ACTIONS_FILES = {".github/workflows/ci.yml", ".github/dependabot.yml"}
 TEXT_SUFFIXES = {".py", ".toml", ".md", ".yml", ".yaml", ".json", ".example", ".txt", ""}
 
 

@@ -91,6 +91,15 @@ def lint_and_test(project: Path, env: dict) -> str:
     bin_dir = project / ".venv/bin"
     run([str(bin_dir / "ruff"), "check", "."], project, env)
     run([str(bin_dir / "ruff"), "format", "--check", "."], project, env)
+    # The commit hooks, as `pre-commit run --all-files` after a first `git add`.
+    run(["git", "add", "-A"], project)
+    hooks_env = {
+        **env,
+        "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
+        "PRE_COMMIT_HOME": str(project.parent / "pre-commit-home"),
+    }
+    hooks = run([str(bin_dir / "pre-commit"), "run", "--all-files"], project, hooks_env)
+    assert "Failed" not in hooks, hooks
     output = run([str(bin_dir / "pytest"), "-q", "-p", "no:cacheprovider"], project, env)
     print(output[-3000:])
     assert " passed" in output
