@@ -2,8 +2,8 @@
 
 - ``settings.AUTH == "none"``: an open dashboard. Nobody is known, so each browser session
   owns its saved views: they last as long as the tab's session (reloading the page starts a
-  new one), and the app store deletes them a day after the session ends. Everyone is an
-  operator.
+  new one); the app store deletes them once the session has been over for a day. Everyone
+  is an operator.
 - ``"oidc"``: Streamlit's own sign-in (``st.login()``, ``st.user``, ``st.logout()``) with the
   provider of the ``[auth]`` block in ``.streamlit/secrets.toml``. A visitor who is not
   signed in gets the sign-in page and nothing else: no data, no SQL. Saved views belong to
