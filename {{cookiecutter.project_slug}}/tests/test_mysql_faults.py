@@ -4,8 +4,8 @@
   wait_timeout shorter than the pool's idle time): the next run reconnects silently;
 - the server goes down mid-session: the last good data with a warning, cleared by the
   next successful run;
-- a read-only user runs the whole app, saved presets included: the dashboard database is
-  only read, and presets go to the app store (here the default kind: a SQLite file);
+- a read-only user runs the whole app, saved views included: the dashboard database is
+  only read, and saved views go to the app store (here the default kind: a SQLite file);
 - a MySQL database that does not exist yet is sent to ``seed`` (which creates it).
 
 Server faults go through ``faultkit.TcpProxy`` (a relay the tests stop, start and cut).
@@ -30,7 +30,7 @@ from faultkit import (
 )
 from sqlalchemy import create_engine, make_url, text
 from streamlit.testing.v1 import AppTest
-from test_ownership import page_text, save_and_load_a_preset
+from test_ownership import page_text, save_and_load_a_view
 
 from {{ cookiecutter.package_name }} import db
 from {{ cookiecutter.package_name }}.model import MODEL
@@ -122,8 +122,8 @@ def test_read_only_user_runs_the_whole_app(read_only_url, fault_url, monkeypatch
         fields = {field_name(field) for field in MODEL.page.detail.fields}
         assert any(fields <= set(d.value.columns) for d in at.dataframe)
         assert len(at.dataframe) >= 1 + bool(MODEL.page.lookup)
-    presets = AppTest.from_function(save_and_load_a_preset, default_timeout=APP_TIMEOUT).run()
-    assert not presets.exception and presets.session_state["presets"] == ["lunch"]
+    views = AppTest.from_function(save_and_load_a_view, default_timeout=APP_TIMEOUT).run()
+    assert not views.exception and views.session_state["views"] == ["lunch"]
     assert fingerprint(fault_url) == before  # not one row written, not one table added
 
 
