@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -277,6 +278,15 @@ def app(use_database: str):
     from streamlit.testing.v1 import AppTest
 
     return AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT)
+
+
+def said(key: str) -> str:
+    """A part of the message ``key`` (in the project's language) that no placeholder and no
+    Markdown escape changes: what a test looks for on a page or in an error."""
+    from {{ cookiecutter.package_name }}.i18n import CATALOGUES
+
+    text = re.sub(r"\{[^}]*\}", "|", CATALOGUES[settings.LANGUAGE][key])
+    return max(re.findall(r"[^\W_][\w ]*[^\W_]", text), key=len)
 
 
 def run_in_session(at, session_id: str, action=None) -> None:

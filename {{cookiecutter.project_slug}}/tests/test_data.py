@@ -7,7 +7,7 @@ import datetime as dt
 import importlib.util
 
 import pytest
-from conftest import ANCHOR, TEST_ROWS, add_fact_row, run_in_session
+from conftest import ANCHOR, TEST_ROWS, add_fact_row, run_in_session, said
 from sqlalchemy import create_engine, inspect, make_url, text
 from streamlit.testing.v1 import AppTest
 
@@ -143,10 +143,10 @@ def test_fallback_shows_last_good_numbers_when_tables_disappear(use_database):
         assert any(f"{db.SEED_COMMAND} --force" in w.value for w in at.warning) or not (
             db.demo_present()
         )
-        assert any("lacks some of the dashboard's tables" in w.value for w in at.warning)
+        assert any(said("db_incomplete") in w.value for w in at.warning)
         at = run_page(at, window(3, 2))  # new filters: this loader's latest result
         assert sales(at) == good
-        assert any("other filters" in w.value for w in at.warning)
+        assert any(said("data_other_filters") in w.value for w in at.warning)
         assert at.metric, "the KPIs are still on the page"
     at = run_page(at)  # tables back: fresh data, no warning
     assert not [w for w in at.warning if "Prefetch" in w.value]
@@ -170,16 +170,16 @@ def test_without_last_good_result_the_page_explains(use_database):
     with tables_renamed_away(use_database):
         at = run_page()
     assert not at.metric
-    assert "lacks some of the dashboard's tables" in at.error[0].value  # its own: rebuild
+    assert said("db_incomplete") in at.error[0].value  # its own: rebuild
 
 
 def test_an_empty_database_says_what_to_do(use_database, fresh_database_url, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", fresh_database_url)
     at = run_page()
     if db.demo_present():  # the demo can fill it
-        assert "is empty" in at.error[0].value and db.SEED_COMMAND in at.error[0].value
+        assert said("db_empty") in at.error[0].value and db.SEED_COMMAND in at.error[0].value
     else:  # no demo: the database model.py describes, or a model of this one
-        assert "none of the tables model.py describes" in at.error[0].value
+        assert said("db_no_model_tables") in at.error[0].value
         assert db.INSPECT_COMMAND in at.error[0].value
 
 
@@ -188,7 +188,7 @@ def test_unreachable_server_message_masks_password(use_database, monkeypatch):
     at = run_page()
     message = at.error[0].value
     if importlib.util.find_spec(f"{db.PACKAGE}.dialects.mysql"):
-        assert "Cannot reach the database" in message
+        assert said("db_unreachable") in message
     else:  # a SQLite-only project says so, still without the password
         assert "does not support the 'mysql' database" in message
     assert "S3cr3t-pw" not in message and "***" in message

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import APP_SCRIPT, APP_TIMEOUT, MYSQL_SERVER_URL, point_at
+from conftest import APP_SCRIPT, APP_TIMEOUT, MYSQL_SERVER_URL, point_at, said
 from faultkit import (
     TcpProxy,
     admin_connection,
@@ -136,6 +136,6 @@ def test_a_mysql_database_that_does_not_exist_says_what_to_do(monkeypatch):
     assert not at.exception
     shown = page_text(at)
     if db.demo_present():
-        assert "is empty" in shown and db.SEED_COMMAND in shown
+        assert said("db_empty") in shown and db.SEED_COMMAND in shown
     else:
-        assert "none of the tables model.py describes" in shown and db.INSPECT_COMMAND in shown
+        assert said("db_no_model_tables") in shown and db.INSPECT_COMMAND in shown

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import APP_SCRIPT, APP_TIMEOUT, clear_caches, point_at, scratch_database
+from conftest import APP_SCRIPT, APP_TIMEOUT, clear_caches, point_at, said, scratch_database
 from faultkit import fingerprint
 from sqlalchemy import (
     Column,
@@ -122,7 +122,7 @@ def test_a_whole_app_session_writes_nothing_to_a_client_database(client_url, mon
     fix = t("app_fix_foreign", connection=settings.CONNECTION_NAME, command=db.SEED_COMMAND)
     assert fix in [m.value for m in at.markdown]
     shown = page_text(at)
-    assert "did not create" in shown and "existing database" in shown
+    assert said("db_foreign") in shown
     assert "seed" not in shown.lower()  # never sent to seed
     at.button[0].click().run()  # "Try again": the same page, still nothing written
     assert not at.exception and fix in [m.value for m in at.markdown]
@@ -138,10 +138,10 @@ def test_an_empty_database_is_sent_to_seed_or_inspect(fresh_database_url, monkey
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT).run()
     assert not at.exception
     if db.demo_present():  # the demo's seeder can fill it
-        assert "is empty" in page_text(at)
+        assert said("db_empty") in page_text(at)
         key, command = "app_fix_empty", db.SEED_COMMAND
     else:  # no demo: the database model.py describes, or a model of this one
-        assert "none of the tables model.py describes" in page_text(at)
+        assert said("db_no_model_tables") in page_text(at)
         key, command = "app_fix_model", db.INSPECT_COMMAND
     fix = t(key, connection=settings.CONNECTION_NAME, command=command)
     assert fix in [m.value for m in at.markdown]
@@ -162,7 +162,7 @@ def test_someone_elses_file_at_the_default_path_is_never_seeded(tmp_path, monkey
     clear_caches()
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT).run()
     assert not at.exception
-    assert "existing database" in at.error[0].value
+    assert said("db_foreign") in at.error[0].value
     assert fingerprint(url) == before
 
 

@@ -36,6 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from . import auth, db, queries, rollups, settings, stats, store
+from .i18n import t
 from .model import MODEL
 from .modeling import Ranking, Section, Series
 from .queries import REALTIME, Filters
@@ -206,8 +207,8 @@ def _last_good(name: str, key: tuple, exc: db.DatabaseUnavailable) -> Loaded:
     # No result for these filters yet: show this loader's latest result, and say so.
     for (n, _k), value in reversed(store.items()):
         if n == name:
-            note = " (Showing the last data loaded, which was for other filters.)"
-            return Loaded(_snapshot(value), stale=True, error=f"{exc}{note}")
+            note = t("data_other_filters")
+            return Loaded(_snapshot(value), stale=True, error=f"{exc} ({note})")
     raise exc
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from . import settings, stats, store
+from .i18n import t
 
 PACKAGE = __name__.split(".")[0]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -247,21 +248,13 @@ def friendly_error(exc: BaseException, url: URL | None = None) -> DatabaseUnavai
     except DatabaseUnavailable:
         missing = timed_out = False
     if timed_out:
-        return DatabaseUnavailable(
-            f"The database {where} took longer than {STATEMENT_TIMEOUT_SECONDS:g} s to answer "
-            "and the query was stopped. Try a shorter range of periods or dates; if it "
-            "keeps happening, the database is overloaded.",
-            "timeout",
-        )
+        seconds = f"{STATEMENT_TIMEOUT_SECONDS:g}"
+        return DatabaseUnavailable(t("db_timeout", where=where, seconds=seconds), "timeout")
     if missing:
         return missing_tables(url)
     if isinstance(exc, DBAPIError) and exc.connection_invalidated or _looks_unreachable(exc):
-        return DatabaseUnavailable(
-            f"Cannot reach the database {where} ({reason}). Check that the server is "
-            "running and the URL in DATABASE_URL or .streamlit/secrets.toml.",
-            "unreachable",
-        )
-    return DatabaseUnavailable(f"The database {where} returned an error: {reason}")
+        return DatabaseUnavailable(t("db_unreachable", where=where, reason=reason), "unreachable")
+    return DatabaseUnavailable(t("db_error", where=where, reason=reason))
 
 
 def missing_tables(url: URL) -> DatabaseUnavailable:
@@ -282,30 +275,21 @@ def missing_tables(url: URL) -> DatabaseUnavailable:
         engine.dispose()
     wanted = [table.name for table in MODEL.tables]
     if found.ours:
+        missing = ", ".join(found.missing(wanted))
+        command = f"{SEED_COMMAND} --force"
         return DatabaseUnavailable(
-            f"The database {where} lacks some of the dashboard's tables "
-            f"({', '.join(found.missing(wanted))}). Rebuild them: {SEED_COMMAND} --force",
-            "incomplete",
+            t("db_incomplete", where=where, tables=missing, command=command), "incomplete"
         )
     if found.foreign:
         shown = ", ".join(found.foreign[:8]) + (" ..." if len(found.foreign) > 8 else "")
         return DatabaseUnavailable(
-            f"The database {where} holds tables the dashboard did not create ({shown}): it "
-            "looks like someone's existing database. The dashboard does not know its schema "
-            f"yet, and it writes nothing there. See {OWN_DATA_GUIDE}.",
-            "foreign",
+            t("db_foreign", where=where, tables=shown, guide=OWN_DATA_GUIDE), "foreign"
         )
     if demo_present():
-        return DatabaseUnavailable(
-            f"The database {where} is empty: it has none of the dashboard's tables yet. "
-            f"Create them with demo data: {SEED_COMMAND}",
-            "empty",
-        )
+        return DatabaseUnavailable(t("db_empty", where=where, command=SEED_COMMAND), "empty")
+    tables = ", ".join(wanted)
     return DatabaseUnavailable(
-        f"The database {where} has none of the tables model.py describes "
-        f"({', '.join(wanted)}). Point the URL at the database model.py was written for, "
-        f"or write a model of this one: {INSPECT_COMMAND}",
-        "model",
+        t("db_no_model_tables", where=where, tables=tables, command=INSPECT_COMMAND), "model"
     )
 
 

@@ -81,6 +81,35 @@ EN = {
     "filters_date_to": "To",
     "filters_all": "All {plural}",
     "filters_reset": "Reset filters",
+    "db_timeout": (
+        "The database {where} took longer than {seconds} s to answer and the query was "
+        "stopped. Try a shorter range of periods or dates; if it keeps happening, the "
+        "database is overloaded."
+    ),
+    "db_unreachable": (
+        "Cannot reach the database {where} ({reason}). Check that the server is running and "
+        "the URL in DATABASE_URL or .streamlit/secrets.toml."
+    ),
+    "db_error": "The database {where} returned an error: {reason}",
+    "db_incomplete": (
+        "The database {where} lacks some of the dashboard's tables ({tables}). Rebuild them: "
+        "{command}"
+    ),
+    "db_foreign": (
+        "The database {where} holds tables the dashboard did not create ({tables}): it looks "
+        "like someone's existing database. The dashboard does not know its schema yet, and "
+        "it writes nothing there. See {guide}."
+    ),
+    "db_empty": (
+        "The database {where} is empty: it has none of the dashboard's tables yet. Create "
+        "them with demo data: {command}"
+    ),
+    "db_no_model_tables": (
+        "The database {where} has none of the tables model.py describes ({tables}). Point "
+        "the URL at the database model.py was written for, or write a model of this one: "
+        "{command}"
+    ),
+    "data_other_filters": "Showing the last data loaded, which was for other filters.",
     "scope_nothing": (
         "Your account may see no {plural} yet: ask an operator to add you to [dashboard.scopes]."
     ),
@@ -258,6 +287,35 @@ ES = {
     "filters_date_to": "Hasta",
     "filters_all": "Sin filtro de {plural}",
     "filters_reset": "Restablecer filtros",
+    "db_timeout": (
+        "La base de datos {where} tardó más de {seconds} s en responder y se detuvo la "
+        "consulta. Pruebe con un rango más corto de periodos o fechas; si sigue pasando, la "
+        "base de datos está sobrecargada."
+    ),
+    "db_unreachable": (
+        "No se puede conectar con la base de datos {where} ({reason}). Compruebe que el "
+        "servidor está en marcha y la URL de DATABASE_URL o .streamlit/secrets.toml."
+    ),
+    "db_error": "La base de datos {where} devolvió un error: {reason}",
+    "db_incomplete": (
+        "A la base de datos {where} le faltan tablas del tablero ({tables}). Vuelva a "
+        "crearlas: {command}"
+    ),
+    "db_foreign": (
+        "La base de datos {where} tiene tablas que el tablero no creó ({tables}): parece la "
+        "base de datos existente de alguien. El tablero aún no conoce su esquema y no "
+        "escribe nada en ella. Vea {guide}."
+    ),
+    "db_empty": (
+        "La base de datos {where} está vacía: aún no tiene ninguna tabla del tablero. "
+        "Créelas con datos de demostración: {command}"
+    ),
+    "db_no_model_tables": (
+        "La base de datos {where} no tiene ninguna de las tablas que describe model.py "
+        "({tables}). Apunte la URL a la base de datos para la que se escribió model.py, o "
+        "escriba un modelo de esta: {command}"
+    ),
+    "data_other_filters": "Se muestran los últimos datos cargados, que eran de otros filtros.",
     "scope_nothing": (
         "Su cuenta aún no puede ver {plural}: pida a un operador que la añada a [dashboard.scopes]."
     ),
