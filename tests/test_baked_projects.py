@@ -87,7 +87,8 @@ def project_environment(database: str) -> dict:
     return env
 
 
-def lint_and_test(project: Path, env: dict) -> str:
+def lint_and_test(project: Path, env: dict, only: list[str] | None = None) -> str:
+    """ruff, the commit hooks and the project's pytest (``only``: these test files)."""
     bin_dir = project / ".venv/bin"
     run([str(bin_dir / "ruff"), "check", "."], project, env)
     run([str(bin_dir / "ruff"), "format", "--check", "."], project, env)
@@ -100,7 +101,9 @@ def lint_and_test(project: Path, env: dict) -> str:
     }
     hooks = run([str(bin_dir / "pre-commit"), "run", "--all-files"], project, hooks_env)
     assert "Failed" not in hooks, hooks
-    output = run([str(bin_dir / "pytest"), "-q", "-p", "no:cacheprovider"], project, env)
+    output = run(
+        [str(bin_dir / "pytest"), "-q", "-p", "no:cacheprovider", *(only or [])], project, env
+    )
     print(output[-3000:])
     assert " passed" in output
     assert " skipped" not in output or not env.get("CI"), output[-3000:]
