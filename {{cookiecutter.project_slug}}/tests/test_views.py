@@ -162,7 +162,7 @@ def test_a_session_that_ends_releases_its_views_and_a_day_later_they_go(
         shelf.release()
         data.ViewShelf("user:ana", anonymous=False).release()  # people keep theirs
         store.release_views(engine, "session:back")
-        data.ViewShelf("session:back", anonymous=True)  # reconnected: taken back
+        store.reclaim_views(engine, "session:back")  # what its shelf does when it reconnects
         later = store.dt.datetime.now() + store.RELEASED_VIEWS_KEPT * 2
         store.release_views(engine, "session:other", when=later)
         with engine.connect() as c:

@@ -359,9 +359,9 @@ def lookup_visible() -> bool:
 
 def load_lookup() -> Loaded[pd.DataFrame]:
     """The lookup's rows, within the row scope."""
-    allowed = row_scope()
-    if allowed is not None and not queries.lookup_scopable():
+    if not lookup_visible():
         raise ValueError("The lookup cannot be narrowed to the row scope: see lookup_visible().")
+    allowed = row_scope()
     return _serve("lookup", (allowed,), lambda: _lookup_cached(allowed))
 
 
@@ -408,14 +408,22 @@ class ViewRefused(ValueError):
         self.key, self.values = key, values
 
 
-def _views_query(owner: str) -> dict:
-    stats.count_miss("views")
+@contextlib.contextmanager
+def _app_state_store():
+    """The app store, for the app's own state: its statements count apart from the data's
+    (stats.app_state) and its errors come out in words."""
     engine = db.get_store_engine()
     try:
-        with stats.app_state(), engine.connect() as c:
-            return store.fetch_views(c, owner)
-    except SQLAlchemyError as exc:
+        with stats.app_state():
+            yield engine
+    except (SQLAlchemyError, store.NotOurs) as exc:
         raise db.friendly_error(exc, engine.url) from None
+
+
+def _views_query(owner: str) -> dict:
+    stats.count_miss("views")
+    with _app_state_store() as engine, engine.connect() as c:
+        return store.fetch_views(c, owner)
 
 
 # Pattern: per-user data cached per session: scope="session" keeps one session's entries
@@ -449,24 +457,16 @@ def save_view(owner: str, name: str, filters_dict: dict) -> str:
     if problems:
         raise ValueError(" ".join(problems))
     name = check_view_name(name, load_views(owner))
-    engine = db.get_store_engine()
-    try:
-        with stats.app_state():
-            store.save_view(engine, owner, name, filters.to_dict())
-    except (SQLAlchemyError, store.NotOurs) as exc:
-        raise db.friendly_error(exc, engine.url) from None
+    with _app_state_store() as engine:
+        store.save_view(engine, owner, name, filters.to_dict())
     load_views.clear(owner)
     return name
 
 
 def delete_view(owner: str, name: str) -> bool:
     """Delete one of ``owner``'s views; False when it was already gone."""
-    engine = db.get_store_engine()
-    try:
-        with stats.app_state():
-            deleted = store.delete_view(engine, owner, str(name))
-    except (SQLAlchemyError, store.NotOurs) as exc:
-        raise db.friendly_error(exc, engine.url) from None
+    with _app_state_store() as engine:
+        deleted = store.delete_view(engine, owner, str(name))
     load_views.clear(owner)
     return deleted
 
@@ -476,12 +476,15 @@ class ViewShelf:
 
     def __init__(self, owner: str, anonymous: bool) -> None:
         self.owner, self.anonymous = owner, anonymous
-        if anonymous:  # a reconnecting browser session takes its views back
-            with contextlib.suppress(SQLAlchemyError), stats.app_state():  # errors show on use
-                store.reclaim_views(db.get_store_engine(), owner)
+        self._reclaimed = not anonymous
 
     def views(self) -> dict:
-        return load_views(self.owner)
+        saved = load_views(self.owner)
+        if saved and not self._reclaimed:  # a reconnected browser session takes them back
+            with contextlib.suppress(db.DatabaseUnavailable), _app_state_store() as engine:
+                store.reclaim_views(engine, self.owner)
+            self._reclaimed = True
+        return saved
 
     def save(self, name: str, filters_dict: dict) -> str:
         return save_view(self.owner, name, filters_dict)
@@ -493,8 +496,8 @@ class ViewShelf:
         """The session ended: a browser session's views can never be opened again, so
         they are marked and deleted a day later (signed-in users keep theirs)."""
         if self.anonymous:
-            with contextlib.suppress(SQLAlchemyError), stats.app_state():  # outside any page
-                store.release_views(db.get_store_engine(), self.owner)
+            with contextlib.suppress(db.DatabaseUnavailable), _app_state_store() as engine:
+                store.release_views(engine, self.owner)  # outside any page: errors are dropped
 
 
 # Pattern: a per-user resource: scope="session" gives each session its own handle, and
@@ -506,12 +509,8 @@ def view_shelf(owner: str, anonymous: bool) -> ViewShelf:
 
 def store_summary() -> dict:
     """What the app store holds, for the operator page (not cached: operators only)."""
-    engine = db.get_store_engine()
-    try:
-        with stats.app_state(), engine.connect() as c:
-            counts = store.view_counts(c)
-    except SQLAlchemyError as exc:
-        raise db.friendly_error(exc, engine.url) from None
+    with _app_state_store() as engine, engine.connect() as c:
+        counts = store.view_counts(c)
     return {"app_store_url": db.describe(engine.url), **counts}
 
 
