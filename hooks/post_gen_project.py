@@ -34,6 +34,18 @@ def remove_signin_files(project: Path) -> None:
     remove(project, "tests/test_signin.py", "tests/oidc")
 
 
+def remove_shared_cache_files(project: Path, package: str) -> None:
+    """One process, its own cache: no Redis level, proxy or replica tests."""
+    remove(
+        project,
+        f"{package}/shared.py",
+        f"{package}/bench/replicas.py",
+        "deploy",
+        "tests/test_shared_cache.py",
+        "tests/test_replicas.py",
+    )
+
+
 def remove_docker_files(project: Path) -> None:
     remove(project, "Dockerfile", ".dockerignore", "compose.yaml")
 
@@ -89,6 +101,8 @@ def main(answers: dict, project: Path) -> int:
         remove_mysql_files(project, package)
     if answers["auth"] == "none":
         remove_signin_files(project)
+    if answers["shared_cache"] == "none":
+        remove_shared_cache_files(project, package)
     if not answers["include_docker"]:
         remove_docker_files(project)
     if not answers["include_github_actions"]:

@@ -38,6 +38,7 @@ HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 CHOICES = {
     "database": ("sqlite", "mysql"),
     "auth": ("none", "oidc"),
+    "shared_cache": ("none", "redis"),
     "theme_base": ("light", "dark"),
     "language": ("en", "es"),
     "number_format": ("1,234.56", "1.234,56"),

@@ -32,12 +32,16 @@ for index, answers in enumerate(COMBINATIONS):
     answers["cache_ttl_seconds"] = str((60, 300, 900)[index % 3])
     answers["language"] = ("en", "es")[index // 2 % 2]
     answers["number_format"] = ("1,234.56", "1.234,56")[index // 4 % 2]
+    # The shared cache changes the tree too, but crossing it with everything would double
+    # the bakes: the parity of (database, auth, docker) gives each pair of those both values.
+    answers["shared_cache"] = ("none", "redis")[(index // 2 + index // 4 + index // 8) % 2]
 
 
 def combination_id(answers: dict) -> str:
     docker = "docker" if answers["include_docker"] else "nodocker"
     actions = "ci" if answers["include_github_actions"] else "noci"
-    return f"{answers['database']}-{answers['auth']}-{docker}-{actions}"
+    shared = "redis" if answers.get("shared_cache") == "redis" else "noredis"
+    return f"{answers['database']}-{answers['auth']}-{shared}-{docker}-{actions}"
 
 
 def baked_files(project: Path) -> set[str]:

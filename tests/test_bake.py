@@ -54,6 +54,10 @@ PACKAGE_FILES = {
     "synthetic.py",
 }
 DOCKER_FILES = {"Dockerfile", ".dockerignore", "compose.yaml"}
+# shared_cache=redis: the Redis level, the proxy's configuration (kept without Docker too:
+# the replica tests start it) and the tests that need a Redis.
+SHARED_CACHE_FILES = {"deploy/haproxy.cfg", "tests/test_shared_cache.py", "tests/test_replicas.py"}
+SHARED_CACHE_PACKAGE_FILES = {"shared.py", "bench/replicas.py"}
 ACTIONS_FILES = {".github/workflows/ci.yml", ".github/dependabot.yml"}
 TEXT_SUFFIXES = {".py", ".toml", ".md", ".yml", ".yaml", ".json", ".example", ".txt", ""}
 
@@ -86,6 +90,12 @@ def expected_files(answers: dict) -> set[str]:
         for name in template_files(f"{{{{cookiecutter.package_name}}}}/{folder}")
     }
     files |= template_files("app_pages")
+    if answers.get("shared_cache", "none") == "redis":
+        files |= SHARED_CACHE_FILES
+        files |= {f"{package}/{name}" for name in SHARED_CACHE_PACKAGE_FILES}
+    else:
+        files -= SHARED_CACHE_FILES
+        files -= {f"{package}/{name}" for name in SHARED_CACHE_PACKAGE_FILES}
     if answers["include_docker"]:
         files |= DOCKER_FILES
     if answers["include_github_actions"]:
@@ -132,6 +142,8 @@ def test_answers_reach_the_project(cookies, answers):
     deps = " ".join(pyproject["project"]["dependencies"]).lower()
     assert ("pymysql" in deps) == (answers["database"] == "mysql")
     assert ("streamlit[auth]" in deps) == (answers["auth"] == "oidc")
+    redis = answers["shared_cache"] == "redis"
+    assert ("redis" in deps and "dogpile.cache" in deps) == redis
     assert "dev" in pyproject["project"]["optional-dependencies"]
     config = tomllib.loads((project / ".streamlit/config.toml").read_text(encoding="utf-8"))
     palette = json.loads((TEMPLATE / "cookiecutter.json").read_text())["_palettes"]
@@ -145,6 +157,9 @@ def test_answers_reach_the_project(cookies, answers):
     assert namespace["HISTORICAL_TTL_SECONDS"] == int(answers["cache_ttl_seconds"])
     assert namespace["DATABASE"] == answers["database"]
     assert namespace["AUTH"] == answers["auth"]
+    assert namespace.get("SHARED_CACHE", "none") == answers["shared_cache"]
+    app = (project / "streamlit_app.py").read_text(encoding="utf-8")
+    assert ("follow_shared_refresh" in app) == redis
     secrets = tomllib.loads((project / ".streamlit/secrets.toml.example").read_text())
     assert ("auth" in secrets) == (answers["auth"] == "oidc")
     assert namespace["LANGUAGE"] == answers["language"]

@@ -4,7 +4,11 @@ project's own declared dependencies (so a missing one fails): ruff check, ruff f
 
 Then the same for a bake adapted to a database nobody here designed (tests/clinic.py),
 as the README's "Your own data" says: inspect --write --force, delete the demo folders,
-and the project's lint, tests and quick benchmark all pass, and a browser shows it."""
+and the project's lint, tests and quick benchmark all pass, and a browser shows it.
+
+Each database runs one full suite with shared_cache=redis (replicas sharing a Redis) and
+one without: the MySQL demo bake and the SQLite clinic bake have it; those need a Redis at
+TEST_REDIS_URL (and haproxy, redis-server for the replica tests)."""
 
 import os
 import shutil
@@ -20,22 +24,30 @@ from conftest import TEMPLATE
 from cookiecutter.main import cookiecutter
 
 DEFAULT_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 # The MySQL bake also takes the other language and number format: the projects' own tests
 # then run once in English ("1,234.56") and once in Spanish ("1.234,56"), without a third bake.
+# It has the shared cache too; the clinic bakes cross it the other way (CLINIC_SHARED_CACHE).
 ANSWERS = {
     "sqlite": {},
-    "mysql": {"language": "es", "number_format": "1.234,56"},
+    "mysql": {"language": "es", "number_format": "1.234,56", "shared_cache": "redis"},
 }
+CLINIC_SHARED_CACHE = {"sqlite": "redis", "mysql": "none"}
 
 
-def mysql_answers(url: str) -> bool:
+def server_answers(url: str, default_port: int) -> bool:
     """True when something accepts TCP connections where the URL points."""
     parts = urlsplit(url)
+    address = (parts.hostname or "127.0.0.1", parts.port or default_port)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 3306), 3):
+        with socket.create_connection(address, 3):
             return True
     except OSError:
         return False
+
+
+def mysql_answers(url: str) -> bool:
+    return server_answers(url, 3306)
 
 
 def run(command: list[str], cwd: Path, env: dict | None = None, timeout: int = 1500) -> str:
@@ -74,8 +86,8 @@ def baked(tmp_path_factory):
     return bake
 
 
-def project_environment(database: str) -> dict:
-    """The environment a baked project's tests run in (MySQL: a server, or a skip)."""
+def project_environment(database: str, shared_cache: str = "none") -> dict:
+    """The environment a baked project's tests run in (MySQL, Redis: a server, or a skip)."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     if database == "mysql":
         url = env.setdefault("TEST_MYSQL_URL", DEFAULT_MYSQL_URL)
@@ -84,6 +96,16 @@ def project_environment(database: str) -> dict:
                 f"no MySQL server answers at {url}; set TEST_MYSQL_URL to a server "
                 "(user with CREATE DATABASE rights) to run the MySQL bake's tests"
             )
+    if shared_cache == "redis":
+        url = env.setdefault("TEST_REDIS_URL", DEFAULT_REDIS_URL)
+        if not server_answers(url, 6379) and not env.get("CI"):
+            pytest.skip(
+                f"no Redis answers at {url}; set TEST_REDIS_URL to one to run the tests "
+                "of a bake with shared_cache=redis"
+            )
+        # The commands run outside pytest (bench, the browser check) use it too, never the
+        # default database 0 of whatever Redis runs here.
+        env["REDIS_URL"] = url
     return env
 
 
@@ -113,7 +135,7 @@ def lint_and_test(project: Path, env: dict, only: list[str] | None = None) -> st
 @pytest.mark.slow
 @pytest.mark.parametrize("database", ["sqlite", "mysql"])
 def test_baked_project_lints_and_passes_its_tests(baked, database):
-    env = project_environment(database)
+    env = project_environment(database, ANSWERS[database].get("shared_cache", "none"))
     lint_and_test(baked(database), env)
 
 
@@ -172,9 +194,14 @@ def create_mysql_database(python: Path, url: str, project: Path) -> None:
 def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database):
     """The README's "Your own data", step by step, on a schema nobody here designed, behind
     a sign-in (auth = "oidc": the client's data is not public), so its suite also signs two
-    users in against a local OpenID provider in a real browser (tests/test_signin.py)."""
-    env = project_environment(database)
-    project = bake_with_venv(tmp_path, database, "Clinic Board", auth="oidc")
+    users in against a local OpenID provider in a real browser (tests/test_signin.py). The
+    SQLite one also has the shared cache (CLINIC_SHARED_CACHE): its Redis level and replica
+    tests run on the clinic's model."""
+    shared_cache = CLINIC_SHARED_CACHE[database]
+    env = project_environment(database, shared_cache)
+    project = bake_with_venv(
+        tmp_path, database, "Clinic Board", auth="oidc", shared_cache=shared_cache
+    )
     package = project / "clinic_board"
     git = ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t"]
     run([*git, "add", "-A"], project)

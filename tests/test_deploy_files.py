@@ -84,3 +84,53 @@ def test_ci_workflow_lints_and_tests_with_least_privilege(cookies, database):
     assert ("services" in job) is (database == "mysql")
     if database == "mysql":
         assert job["env"]["TEST_MYSQL_URL"].startswith("mysql+pymysql://root:root@127.0.0.1:3306/")
+
+
+@pytest.mark.parametrize("database", ["sqlite", "mysql"])
+def test_compose_with_the_shared_cache_runs_replicas_behind_the_proxy(cookies, database):
+    project = bake_ok(
+        cookies, database=database, shared_cache="redis", include_docker=True
+    ).project_path
+    compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert {"app", "proxy", "redis", "rollup", "seed"} <= set(services)
+    app = services["app"]
+    assert app["deploy"]["replicas"] == "${APP_REPLICAS:-3}"
+    assert "ports" not in app and app["expose"] == ["8501"]  # only the proxy has a host port
+    assert app["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+    assert ("DATABASE_URL" in app["environment"]) is (database == "mysql")
+    assert app["depends_on"]["redis"]["condition"] == "service_healthy"
+    # One seed before the replicas, also for SQLite: they would race to fill the file.
+    assert app["depends_on"]["seed"]["condition"] == "service_completed_successfully"
+    assert "app-data:/app/data" in app["volumes"]
+
+    proxy = services["proxy"]
+    assert proxy["image"].startswith("haproxy:") and proxy["image"] != "haproxy:latest"
+    assert proxy["ports"] == ["8501:8080"]
+    assert "./deploy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro" in proxy["volumes"]
+    assert proxy["depends_on"] == ["app"]
+
+    redis = services["redis"]
+    assert redis["image"].startswith("redis:") and redis["image"] != "redis:latest"
+    command = redis["command"].split()
+    assert command[0] == "redis-server"
+    assert command[command.index("--maxmemory-policy") + 1] == "allkeys-lru"
+    assert "--maxmemory" in command and "--appendonly" in command
+    assert "redis-cli" in redis["healthcheck"]["test"] and "ping" in redis["healthcheck"]["test"]
+    assert_rollup_job(services)
+
+    # The proxy's configuration: sticky sessions, websockets kept open, the app's replicas.
+    config = (project / "deploy/haproxy.cfg").read_text(encoding="utf-8")
+    assert re.search(r"^\s*cookie dashboard_replica insert\b", config, re.M)
+    assert re.search(r"^\s*timeout tunnel \S+", config, re.M)
+    assert re.search(r"^\s*bind :8080$", config, re.M)
+    assert re.search(r"^\s*server-template app \S+ app:8501 ", config, re.M)
+    assert "/_stcore/health" in config
+
+
+def test_compose_without_the_shared_cache_has_no_proxy_or_redis(cookies):
+    project = bake_ok(cookies, shared_cache="none", include_docker=True).project_path
+    compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
+    assert set(compose["services"]) == {"app", "rollup"}
+    assert compose["services"]["app"]["ports"] == ["8501:8501"]
+    assert not (project / "deploy").exists()

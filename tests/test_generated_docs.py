@@ -7,7 +7,7 @@ import pytest
 from conftest import bake_ok
 
 CELL_REFERENCE = re.compile(
-    r"`([^`]+\.(?:py|toml))`: ((?:`[^`]+`(?:, | and |/| on each loader)?\s*)+)"
+    r"`([^`]+\.(?:py|toml|cfg))`: ((?:`[^`]+`(?:, | and |/| on each loader)?\s*)+)"
 )
 TEST_REFERENCE = re.compile(r"`(tests/[^`]+\.py)::(test_\w+)`")
 
@@ -19,12 +19,17 @@ def patterns_rows(readme: str) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("shared_cache", ["none", "redis"])
 @pytest.mark.parametrize("database", ["sqlite", "mysql"])
-def test_patterns_tour_points_at_real_code_and_tests(cookies, database):
-    project = bake_ok(cookies, database=database, project_name="Tour Check").project_path
+def test_patterns_tour_points_at_real_code_and_tests(cookies, database, shared_cache):
+    project = bake_ok(
+        cookies, database=database, shared_cache=shared_cache, project_name="Tour Check"
+    ).project_path
     readme = (project / "README.md").read_text(encoding="utf-8")
     rows = patterns_rows(readme)
     assert len(rows) >= 17
+    shared_rows = [row for row in rows if "shared.py" in row or "haproxy.cfg" in row]
+    assert len(shared_rows) == (3 if shared_cache == "redis" else 0), shared_rows
     for row in rows:
         where, shown_by = row.split(" | ")[1], row.split(" | ")[3]
         references = CELL_REFERENCE.findall(where)
@@ -47,3 +52,19 @@ def test_readme_commands_name_the_package(cookies, database):
     assert "streamlit run streamlit_app.py" in readme
     assert ("TEST_MYSQL_URL" in readme) is (database == "mysql")
     assert ("data/dashboard.db" in readme) is (database == "sqlite")
+
+
+@pytest.mark.parametrize("docker", [False, True])
+@pytest.mark.parametrize("shared_cache", ["none", "redis"])
+def test_readme_describes_replicas_only_when_baked_with_them(cookies, shared_cache, docker):
+    project = bake_ok(
+        cookies, shared_cache=shared_cache, include_docker=docker, project_name="Tour Check"
+    ).project_path
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    redis = shared_cache == "redis"
+    assert ("## Replicas and the shared cache" in readme) is redis
+    assert ("(#replicas-and-the-shared-cache)" in readme) is redis  # links only to it
+    for name in ("REDIS_URL", "TEST_REDIS_URL", "deploy/haproxy.cfg", "bench --replicas"):
+        assert (name in readme) is redis, name
+    # `docker compose` is promised only where compose.yaml exists.
+    assert ("docker compose up --build" in readme) is docker

@@ -152,6 +152,24 @@ def test_defaults_have_no_errors(pre):
     assert pre.find_errors(answers_for()) == []
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "fix"),
+    [
+        ("auth", "ldap", "choose one of none, oidc"),
+        ("shared_cache", "memcached", "choose one of none, redis"),
+        ("shared_cache", "Redis", "choose one of none, redis"),
+    ],
+)
+def test_a_bad_choice_is_refused_with_an_error_naming_it(pre, capsys, variable, value, fix):
+    """A replay file or --no-input answer outside the choices (cookiecutter does not check
+    a choice given as extra context): refused before anything is written."""
+    answers = answers_for()
+    answers[variable] = value
+    assert pre.find_errors(answers) == [(variable, value, fix)]
+    assert pre.main(answers) == 1
+    assert capsys.readouterr().err == f'ERROR: {variable} "{value}": {fix}\n'
+
+
 def test_main_prints_one_error_line_per_problem(pre, capsys):
     answers = answers_for(project_slug="9lives", primary_color="red;", include_docker=True)
     answers["include_docker"] = "maybe"  # as a hand-edited replay file could say
@@ -173,6 +191,12 @@ def fake_project(root, package="sales_dashboard"):
         "compose.yaml",
         ".github/workflows/ci.yml",
         "streamlit_app.py",
+        f"{package}/shared.py",
+        f"{package}/bench/replicas.py",
+        f"{package}/bench/runner.py",
+        "deploy/haproxy.cfg",
+        "tests/test_shared_cache.py",
+        "tests/test_replicas.py",
     ]:
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -183,9 +207,17 @@ def fake_project(root, package="sales_dashboard"):
 @pytest.mark.parametrize("database", ["sqlite", "mysql"])
 @pytest.mark.parametrize("docker", [False, True])
 @pytest.mark.parametrize("actions", [False, True])
-def test_post_hook_prunes_and_is_idempotent(post, tmp_path, capsys, database, docker, actions):
+@pytest.mark.parametrize("shared", ["none", "redis"])
+def test_post_hook_prunes_and_is_idempotent(
+    post, tmp_path, capsys, database, docker, actions, shared
+):
     project = fake_project(tmp_path)
-    answers = answers_for(database=database, include_docker=docker, include_github_actions=actions)
+    answers = answers_for(
+        database=database,
+        include_docker=docker,
+        include_github_actions=actions,
+        shared_cache=shared,
+    )
     for _ in range(2):  # a second run (cruft update) changes nothing and does not fail
         assert post.main(answers, project) == 0
     assert (project / "sales_dashboard/dialects/sqlite.py").exists()  # the app store's backend
@@ -195,6 +227,16 @@ def test_post_hook_prunes_and_is_idempotent(post, tmp_path, capsys, database, do
     assert (project / "compose.yaml").exists() is docker
     assert (project / ".github").exists() is actions
     assert (project / "streamlit_app.py").exists()
+    redis = shared == "redis"
+    for relative in [
+        "sales_dashboard/shared.py",
+        "sales_dashboard/bench/replicas.py",
+        "deploy",
+        "tests/test_shared_cache.py",
+        "tests/test_replicas.py",
+    ]:
+        assert (project / relative).exists() is redis, relative
+    assert (project / "sales_dashboard/bench/runner.py").exists()  # the rest of the bench stays
     out = capsys.readouterr().out
     assert "streamlit run streamlit_app.py" in out
     assert ("python -m sales_dashboard seed" in out) is (database == "mysql")

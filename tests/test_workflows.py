@@ -10,9 +10,14 @@ import pytest
 from conftest import COMBINATIONS, TEMPLATE, bake_ok
 
 TOOLS = Path(sys.executable).parent  # the template's virtual environment (dev group)
-# One bake per database and sign-in answer (the workflow and Dependabot differ by those).
+# One bake per database, sign-in and shared-cache answer (the workflow and Dependabot
+# differ by those).
 BAKED_WITH_ACTIONS = list(
-    {(a["database"], a["auth"]): a for a in COMBINATIONS if a["include_github_actions"]}.values()
+    {
+        (a["database"], a["auth"], a["shared_cache"]): a
+        for a in COMBINATIONS
+        if a["include_github_actions"]
+    }.values()
 )
 
 
@@ -39,7 +44,9 @@ def test_the_templates_own_workflow():
 
 
 @pytest.mark.parametrize(
-    "answers", BAKED_WITH_ACTIONS, ids=lambda a: f"{a['database']}-{a['auth']}"
+    "answers",
+    BAKED_WITH_ACTIONS,
+    ids=lambda a: f"{a['database']}-{a['auth']}-{a['shared_cache']}",
 )
 def test_each_baked_workflow(cookies, answers):
     project = bake_ok(cookies, **answers).project_path

@@ -35,6 +35,9 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 stats.begin_run()  # count SQL statements and cache misses of this run
+{%- if cookiecutter.shared_cache == "redis" %}
+data.follow_shared_refresh()  # another replica's "Refresh data" reaches this one too
+{%- endif %}
 st.session_state["app_runs"] = st.session_state.get("app_runs", 0) + 1
 # Pattern: sign in before anything reads data: a visitor who is not signed in sees the
 # sign-in page only, and the run stops there (no SQL at all).

@@ -7,6 +7,12 @@ data or the demo's seeder: a project adapted to another database keeps this whol
 - ``TEST_MYSQL_URL``: the MySQL server (default ``mysql+pymysql://root@127.0.0.1:3306/test``);
   the tests create their own ``dash_data_*`` databases there and drop them afterwards.
 - ``DASH_TEST_ROWS``: fact rows in the shared database (default 12,000: fast).
+{%- if cookiecutter.shared_cache == "redis" %}
+- ``TEST_REDIS_URL``: the Redis of the shared cache level (default
+  ``redis://127.0.0.1:6379/15``); keys start with ``<package>-test``. Every test runs with
+  the shared level on; without a Redis the level is skipped (as in production) and only
+  tests/test_shared_cache.py and tests/test_replicas.py, which need one, skip.
+{%- endif %}
 
 Every test writes app state to a scratch app store (``APP_STORE_URL``: a SQLite file of
 its own, and one for the whole session for the servers that modules share), never to
@@ -34,18 +40,25 @@ import streamlit as st
 from sqlalchemy import URL, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from {{ cookiecutter.package_name }} import auth, db, settings, stats, synthetic
+from {{ cookiecutter.package_name }} import auth, db, settings, {% if cookiecutter.shared_cache == "redis" %}shared, {% endif %}stats, synthetic
 
 BACKEND = os.environ.get("DASH_TEST_BACKEND", settings.DATABASE).strip().lower()
 TEST_ROWS = int(os.environ.get("DASH_TEST_ROWS", "12000"))
 ANCHOR = dt.date(2024, 3, 31)  # fixed: the same rows on every run
 MYSQL_SERVER_URL = os.environ.get("TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+{%- if cookiecutter.shared_cache == "redis" %}
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_TEST_PREFIX = f"{db.PACKAGE}-test"
+{%- endif %}
 
 
 def clear_caches() -> None:
     """Caches are process-global: every test starts and ends with empty ones."""
     st.cache_data.clear()
     st.cache_resource.clear()  # also disposes the cached engine (on_release)
+{%- if cookiecutter.shared_cache == "redis" %}
+    shared.refresh()  # and the shared level: a new generation starts empty
+{%- endif %}
 
 
 def point_at(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -155,6 +168,21 @@ def open_dashboard() -> Iterator[None]:
         os.environ["DASHBOARD_AUTH"] = previous
 
 
+{% if cookiecutter.shared_cache == "redis" -%}
+@pytest.fixture(scope="session", autouse=True)
+def shared_cache_for_tests() -> Iterator[str]:
+    """REDIS_URL and REDIS_KEY_PREFIX for the whole session (servers inherit them)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REDIS_URL", REDIS_TEST_URL)
+        patch.setenv("REDIS_KEY_PREFIX", REDIS_TEST_PREFIX)
+        patch.delenv("DASHBOARD_SHARED_CACHE", raising=False)
+        patch.setattr(settings, "SHARED_CACHE", "redis")
+        shared.reset()
+        yield REDIS_TEST_URL
+    shared.reset()
+
+
+{% endif -%}
 @pytest.fixture(scope="session", autouse=True)
 def app_store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """APP_STORE_URL for the whole session (servers the tests start inherit it)."""

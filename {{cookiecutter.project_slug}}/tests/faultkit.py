@@ -298,6 +298,7 @@ class Page:
     texts: list[str] = field(default_factory=list)
     toasts: list[str] = field(default_factory=list)
     metrics: int = 0
+    metric_values: list[str] = field(default_factory=list)  # the numbers, as shown
     spinners: int = 0
 
     @property
@@ -311,8 +312,8 @@ class Tab(BrowserSession):
     An exception in the app is recorded (not raised) so a test can count them.
     """
 
-    def __init__(self, base_url: str, query_string: str = "") -> None:
-        super().__init__(base_url, query_string)
+    def __init__(self, base_url: str, query_string: str = "", headers: dict | None = None) -> None:
+        super().__init__(base_url, query_string, headers)
         self.page = Page()
 
     async def _rerun(self, fragment_id: str = ""):  # noqa: ANN202
@@ -338,6 +339,7 @@ class Tab(BrowserSession):
             page.exceptions.append(f"{element.exception.type}: {element.exception.message}")
         elif kind == "metric":
             page.metrics += 1
+            page.metric_values.append(element.metric.body)
         elif kind == "spinner":
             page.spinners += 1
         elif kind == "toast":

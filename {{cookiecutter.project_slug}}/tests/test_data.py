@@ -7,7 +7,7 @@ import datetime as dt
 import importlib.util
 
 import pytest
-from conftest import ANCHOR, TEST_ROWS, add_fact_row, run_in_session, said
+from conftest import ANCHOR, TEST_ROWS, add_fact_row, clear_caches, run_in_session, said
 from sqlalchemy import create_engine, inspect, make_url, text
 from streamlit.testing.v1 import AppTest
 
@@ -137,7 +137,7 @@ def test_fallback_shows_last_good_numbers_when_tables_disappear(use_database):
     good = sales(at)
     assert not at.warning
     with tables_renamed_away(use_database):
-        data.clear_all()  # as if the TTL had expired
+        clear_caches()  # as if the TTL had expired (every cache level)
         at = run_page(at)  # same filters: the exact last good result
         assert sales(at) == good
         assert any(f"{db.SEED_COMMAND} --force" in w.value for w in at.warning) or not (
@@ -261,7 +261,7 @@ def test_sessions_never_see_each_others_session_data(use_database):
     c = Session("session-c")
     c.session_state["user"], c.session_state["filters"] = "ana", g
     with tables_renamed_away(use_database):
-        data.clear_all()
+        clear_caches()
         for at in (a, b, c):
             at.session_state["filters"] = g
             at.run()

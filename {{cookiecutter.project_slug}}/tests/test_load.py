@@ -59,7 +59,8 @@ def _window(rng: random.Random, bounds: dict) -> dict:
     return dict(zip(RANGE_KEYS, (start, end), strict=True))
 
 
-async def _user(tab: Tab, n: int, until: float, bounds: dict, out: dict) -> None:
+async def simulated_user(tab: Tab, n: int, until: float, bounds: dict, out: dict) -> None:
+    """One user changing filters until ``until`` (tests/test_replicas.py runs it too)."""
     rng = random.Random(n)
     while time.monotonic() < until:
         action = rng.random()
@@ -102,14 +103,16 @@ async def _load(server: servers.Server, bounds: dict) -> dict:
 
         sampler = asyncio.create_task(sample())
         until = time.monotonic() + SECONDS
-        await asyncio.gather(*(_user(t, n, until, bounds, out) for n, t in enumerate(tabs)))
+        await asyncio.gather(
+            *(simulated_user(t, n, until, bounds, out) for n, t in enumerate(tabs))
+        )
         stop.set()
         await sampler
     out["rss_end"] = server.rss_mb()
     return out
 
 
-def _bounds(url: str) -> dict:
+def filter_bounds(url: str) -> dict:
     """What a user can pick: the closed periods (or the days) of the data, and the names
     the first dimension's filter offers."""
     engine = create_engine(url)
@@ -129,7 +132,7 @@ def _bounds(url: str) -> dict:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_concurrent_sessions_changing_filters(kind, load_url, capsys):
-    bounds = _bounds(load_url)
+    bounds = filter_bounds(load_url)
     with servers.running(kind, load_url) as server:
         result = asyncio.run(_load(server, bounds))
         log = server.log.read_text()

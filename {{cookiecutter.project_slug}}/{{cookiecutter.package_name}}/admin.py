@@ -36,7 +36,7 @@ def render_controls() -> None:
         st.rerun()
     if clear:
         # Pattern: clear every cache, then rerun.
-        data.clear_all()
+        data.clear_all({% if cookiecutter.shared_cache == "redis" %}everywhere=True{% endif %})
         st.session_state["admin_notice"] = t("admin_cleared")
         st.rerun()
 

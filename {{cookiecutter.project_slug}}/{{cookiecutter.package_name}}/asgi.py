@@ -38,7 +38,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from streamlit import config
 
-from . import db, stats
+from . import db, {% if cookiecutter.shared_cache == "redis" %}shared, {% endif %}stats
 
 SCRIPT = db.PROJECT_ROOT / "streamlit_app.py"
 
@@ -90,6 +90,11 @@ async def healthz(request: Request) -> JSONResponse:  # noqa: ARG001
     database = await run_in_threadpool(_database_status)
     body = {"status": "ok" if database == "ok" else "degraded", "database": database}
     body.update(stats.total())  # sql_statements, loader_misses since the server started
+{%- if cookiecutter.shared_cache == "redis" %}
+    # The shared level's counters and state: Redis is not part of readiness (without it
+    # the pages are served from this process's cache and SQL).
+    body["shared_cache"] = shared.counts()
+{%- endif %}
     return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
 

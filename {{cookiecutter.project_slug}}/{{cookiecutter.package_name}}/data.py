@@ -13,6 +13,10 @@ guide each live in one place below, marked ``# Pattern: ...``:
 - Serve stale and refresh in the background for the slowest aggregate.
 - Parallel prefetch with errors reported on the script thread.
 - Fallback to the last good result (per session, bounded) when the database fails.
+{%- if cookiecutter.shared_cache == "redis" %}
+- A shared second level (Redis, shared.py) under each historical ``st.cache_data``
+  (``@shared.level``), and invalidation across replicas (``follow_shared_refresh``).
+{%- endif %}
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from . import auth, db, queries, rollups, settings, stats, store
+from . import auth, db, queries, rollups, settings, {% if cookiecutter.shared_cache == "redis" %}shared, {% endif %}stats, store
 from .i18n import t
 from .model import MODEL
 from .modeling import Ranking, Section, Series
@@ -110,12 +114,14 @@ def _aware(fetch: Callable[..., T]) -> Callable[..., T]:
     max_size="8MB",
     show_spinner=False,
 )
-def _totals_cached(key: tuple) -> dict:
+{% if cookiecutter.shared_cache == "redis" %}@shared.level
+{% endif %}def _totals_cached(key: tuple) -> dict:
     return _query("totals", _aware(queries.fetch_totals), _filters(key))
 
 
 @st.cache_data(ttl=HISTORICAL_TTL, max_entries=512, max_size="32MB", show_spinner=False)
-def _breakdown_cached(
+{% if cookiecutter.shared_cache == "redis" %}@shared.level
+{% endif %}def _breakdown_cached(
     key: tuple, dimension: str, measures: tuple, limit: int | None, colour: str | None
 ) -> pd.DataFrame:
     return _query(
@@ -130,22 +136,26 @@ def _breakdown_cached(
 
 
 @st.cache_data(ttl=HISTORICAL_TTL, max_entries=256, max_size="16MB", show_spinner=False)
-def _series_cached(key: tuple, grain: str, measures: tuple) -> pd.DataFrame:
+{% if cookiecutter.shared_cache == "redis" %}@shared.level
+{% endif %}def _series_cached(key: tuple, grain: str, measures: tuple) -> pd.DataFrame:
     return _query("series", _aware(queries.fetch_series), _filters(key), grain, measures)
 
 
 @st.cache_data(ttl=HISTORICAL_TTL, max_entries=512, max_size="64MB", show_spinner=False)
-def _detail_page_cached(key: tuple, page_size: int, cursor: tuple | None) -> pd.DataFrame:
+{% if cookiecutter.shared_cache == "redis" %}@shared.level
+{% endif %}def _detail_page_cached(key: tuple, page_size: int, cursor: tuple | None) -> pd.DataFrame:
     return _query("detail_page", queries.fetch_detail_page, _filters(key), page_size, cursor)
 
 
 @st.cache_data(ttl=HISTORICAL_TTL, max_entries=256, show_spinner=False)
-def _detail_count_cached(key: tuple) -> int:
+{% if cookiecutter.shared_cache == "redis" %}@shared.level
+{% endif %}def _detail_count_cached(key: tuple) -> int:
     return _query("detail_count", _aware(queries.fetch_detail_count), _filters(key))
 
 
 @st.cache_data(ttl=HISTORICAL_TTL, max_entries=1, show_spinner=False)
-def _status_cached() -> dict:
+{% if cookiecutter.shared_cache == "redis" %}@shared.level
+{% endif %}def _status_cached() -> dict:
     return _query("status", queries.fetch_status)
 
 
@@ -594,18 +604,45 @@ def clear_loader(name: str) -> None:
     if name == "views":
         load_views.clear()
         return
+{%- if cookiecutter.shared_cache == "redis" %}
+    if name in HISTORICAL_LOADERS:
+        shared.refresh()  # one generation for every loader: the shared level starts anew
+{%- endif %}
     LOADERS[name].clear()
 
 
 def refresh_historical() -> None:
     """Invalidate every historical loader (the catalogue and configuration stay)."""
+{%- if cookiecutter.shared_cache == "redis" %}
+    shared.refresh()  # a new generation: every replica's next run reads fresh values
+{%- endif %}
     for cached in HISTORICAL_LOADERS.values():
         cached.clear()
     _forget_prefetched()
+{%- if cookiecutter.shared_cache == "redis" %}
 
 
+# Pattern: invalidation across replicas: once per run, a look at the shared generation;
+# when another process has refreshed, this one drops its own first level too.
+def follow_shared_refresh() -> None:
+    if shared.moved():
+        for cached in HISTORICAL_LOADERS.values():
+            cached.clear()
+        _forget_prefetched()
+{%- endif %}
+
+
+{% if cookiecutter.shared_cache == "redis" -%}
+def clear_all(everywhere: bool = False) -> None:
+    """Clear every cache of this process: all data caches and the engine (its pool is
+    disposed). ``everywhere``: the shared level too, for every replica (the operator's
+    button; "Try again" on the database page only starts this process afresh)."""
+    if everywhere:
+        shared.refresh()
+{%- else -%}
 def clear_all() -> None:
     """Clear every cache: all data caches and the engine (its pool is disposed)."""
+{%- endif %}
     st.cache_data.clear()
     st.cache_resource.clear()
     _forget_prefetched()

@@ -21,3 +21,8 @@ NUMBER_FORMAT = "{{ cookiecutter.number_format }}"  # thousands and decimal sepa
 # Sign-in: "none" (an open dashboard) or "oidc" (st.login, [auth] in secrets). DASHBOARD_AUTH
 # overrides it for one process: the tests' own servers run with "none".
 AUTH = os.environ.get("DASHBOARD_AUTH") or "{{ cookiecutter.auth }}"
+{%- if cookiecutter.shared_cache == "redis" %}
+# The historical tier's second level, shared by every process: "redis" (REDIS_URL, see
+# shared.py) or "none". DASHBOARD_SHARED_CACHE overrides it for one process (the bench).
+SHARED_CACHE = os.environ.get("DASHBOARD_SHARED_CACHE") or "redis"
+{%- endif %}

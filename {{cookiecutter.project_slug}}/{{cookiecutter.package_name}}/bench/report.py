@@ -30,10 +30,14 @@ def table(result: dict[str, Any]) -> str:
         "  versions     " + ", ".join(f"{k} {v}" for k, v in env["versions"].items()),
         f"  machine      {env['cpu_count']} CPU(s), {env['platform']}",
         "",
-        *_scale_lines(r),
+        *(_scale_lines(r) if "cold_range_ms" in r else []),
     ]
     if "latency" in r:  # not --scale: everything else
         lines += _page_lines(r)
+{%- if cookiecutter.shared_cache == "redis" %}
+    if "replicas" in r:
+        lines += _replica_lines(r["replicas"])
+{%- endif %}
     lines += ["", "Targets"]
     for name, t in r["targets"].items():
         mark = "met " if t["met"] else "MISS"
@@ -45,6 +49,31 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+{% if cookiecutter.shared_cache == "redis" -%}
+def _replica_lines(r: dict[str, Any]) -> list[str]:
+    """Replicas: throughput and latency, and SQL statements per new key."""
+    lines = [
+        f"Replicas: {r['sessions']} sessions in a closed loop, {r['rounds']} turn(s) of "
+        f"{r['seconds_per_turn']:g} s each, side by side",
+        "  deployment                       interactions/s      p50        p95   "
+        "load gen CPU   servers CPU",
+    ]
+    for name in ("1 process", "2 processes behind the proxy"):
+        d = r[name]
+        lines.append(
+            f"  {name:<31}{d['interactions_per_s']:>10.1f}{_ms(d['p50_ms']):>13}"
+            f"{_ms(d['p95_ms']):>11}{d['load_generator_cpu_pct']:>11.1f} %"
+            f"{d['servers_cpu_pct']:>12.1f} %"
+        )
+    lines.append(
+        f"  new key, SQL statements: one cold run {r['queries_per_cold_run']}; 3 replicas "
+        f"with the shared level {r['three_replicas_shared']}, without "
+        f"{r['three_replicas_without_shared']}"
+    )
+    return lines
+
+
+{% endif -%}
 def _scale_lines(r: dict[str, Any]) -> list[str]:
     """History at scale: cold ranges raw against rollups, deep pages, rollup builds."""
     return [

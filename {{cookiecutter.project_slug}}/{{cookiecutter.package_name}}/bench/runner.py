@@ -31,9 +31,9 @@ from typing import Any
 
 from sqlalchemy import URL, func, make_url, select, text
 
-from .. import auth, db, queries, store, synthetic
+from .. import auth, db, queries, {% if cookiecutter.shared_cache == "redis" %}settings, {% endif %}store, synthetic
 from ..model import MODEL
-from . import inprocess, keys, live, memory, report, scale, servers
+from . import inprocess, keys, live, memory, {% if cookiecutter.shared_cache == "redis" %}replicas, {% endif %}report, scale, servers
 
 FULL_ROWS = 1_000_000
 LATENCY_KEYS = 4  # filter keys the latency test cycles through (cached first)
@@ -52,10 +52,13 @@ class Plan:
     samples_per_level: int  # latency samples per session count (at least 4 per tab)
     memory_keys: int
     span: int = 7  # periods (or days) per filter window (the dashboard's default view)
+{%- if cookiecutter.shared_cache == "redis" %}
+    replica_load: tuple[int, float, int] = (25, 20.0, 2)  # sessions, seconds per turn, turns
+{%- endif %}
 
 
 FULL = Plan(11, 5, 3, 20, (1, 10, 25), 60, 500)
-QUICK = Plan(3, 2, 1, 20, (1, 3), 6, 20, span=2)
+QUICK = Plan(3, 2, 1, 20, (1, 3), 6, 20, span=2{% if cookiecutter.shared_cache == "redis" %}, replica_load=(5, 3.0, 1){% endif %})
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -72,6 +75,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="only history at scale: cold ranges raw against rollups, deep pages, rollup builds",
     )
+{%- if cookiecutter.shared_cache == "redis" %}
+    parser.add_argument(
+        "--replicas",
+        action="store_true",
+        help="only replicas: 1 process against 2 behind HAProxy at 25 sessions, and SQL "
+        "statements per new key across 3 replicas with and without the shared cache (Redis)",
+    )
+{%- endif %}
     parser.add_argument(
         "--rows", type=int, help=f"fact rows ({MODEL.fact.name}) in the scratch database"
     )
@@ -211,14 +222,26 @@ def describe_database(url: URL) -> tuple[int, str, dict]:
 
 def run(args: argparse.Namespace, say: Any) -> dict[str, Any]:
     """The benchmark measures the dashboard, not the sign-in page: its in-process runs and
-    the servers it starts go without sign-in (restored after)."""
+    the servers it starts go without sign-in (restored after).{% if cookiecutter.shared_cache == "redis" %} Without --replicas they go
+    without the shared level too.{% endif %}"""
     saved, signed_in = os.environ.get("DASHBOARD_AUTH"), auth.SIGN_IN
     os.environ["DASHBOARD_AUTH"], auth.SIGN_IN = "none", False
+{%- if cookiecutter.shared_cache == "redis" %}
+    # One process at a time, as measured before the shared level existed: its cold runs
+    # must not read values an earlier run left in Redis (--replicas measures that level).
+    saved_shared, shared_setting = os.environ.get("DASHBOARD_SHARED_CACHE"), settings.SHARED_CACHE
+    if not args.replicas:
+        os.environ["DASHBOARD_SHARED_CACHE"] = settings.SHARED_CACHE = "none"
+{%- endif %}
     try:
         return _run(args, say)
     finally:
         _restore_env("DASHBOARD_AUTH", saved)
         auth.SIGN_IN = signed_in
+{%- if cookiecutter.shared_cache == "redis" %}
+        _restore_env("DASHBOARD_SHARED_CACHE", saved_shared)
+        settings.SHARED_CACHE = shared_setting
+{%- endif %}
 
 
 def _run(args: argparse.Namespace, say: Any) -> dict[str, Any]:
@@ -236,6 +259,12 @@ def _run(args: argparse.Namespace, say: Any) -> dict[str, Any]:
         result["filter_window"] = {"mode": keys.MODE, "keys": [keys.START, keys.END]}
         result["environment"] = environment(url, version)
         result["server_settings"] = server_settings()
+{%- if cookiecutter.shared_cache == "redis" %}
+        if args.replicas:
+            result["replicas"] = measure_replicas(database_url, status, plan, say)
+            result["targets"] = _judged(replica_targets(result["replicas"]))
+            return result
+{%- endif %}
 
         result.update(scale.measure_scale(url, say))  # builds the rollups the app reads
         if args.scale:
@@ -279,6 +308,64 @@ def _run(args: argparse.Namespace, say: Any) -> dict[str, Any]:
     return result
 
 
+{% if cookiecutter.shared_cache == "redis" -%}
+def measure_replicas(database_url: str, status: dict, plan: Plan, say: Any) -> dict[str, Any]:
+    """Replicas behind the proxy (bench/replicas.py), under a key prefix of their own."""
+    import redis
+
+    from .. import shared
+
+    try:
+        redis.Redis.from_url(shared.url(), socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        message = f"No Redis at {shared.url()} ({exc}): start one or set REDIS_URL."
+        raise ValueError(message) from None
+    if replicas.haproxy() is None:
+        raise ValueError("haproxy is not installed (Debian: apt-get install haproxy).")
+    env = {"REDIS_KEY_PREFIX": f"bench-{os.getpid()}-{int(time.time())}"}
+    windows = keys.windows(status, plan.span, LATENCY_KEYS + 1)
+    sessions, seconds, rounds = plan.replica_load
+    say(f"Replicas: 1 process against 2 behind the proxy, {sessions} sessions ...")
+    out = replicas.measure_throughput(database_url, windows[1:], sessions, seconds, rounds, env)
+    say("Replicas: SQL statements for one new key across 3 replicas ...")
+    out |= replicas.measure_new_key_statements(database_url, windows[0], env)
+    return out
+
+
+def replica_targets(r: dict[str, Any]) -> dict[str, tuple]:
+    one, two = r["1 process"], r["2 processes behind the proxy"]
+    speedup = _div(two["interactions_per_s"], one["interactions_per_s"])
+    p50 = _div(two["p50_ms"], one["p50_ms"])
+    cold, n = r["queries_per_cold_run"], r["sessions"]
+    return {
+        f"2 behind the proxy >= 1.5 x interactions/s of 1 process ({n} sessions)": (
+            speedup,
+            ">= 1.5",
+            (speedup or 0) >= 1.5,
+            f"the load generator took {two['load_generator_cpu_pct']} % of the machine's CPU",
+        ),
+        f"2 behind the proxy p50 <= 0.7 x 1 process ({n} sessions)": (
+            p50,
+            "<= 0.7",
+            (p50 or 9) <= 0.7,
+            "the processes share the machine's cores with the load generator",
+        ),
+        "new key across 3 replicas: SQL statements = one cold run's": (
+            r["three_replicas_shared"],
+            f"= {cold}",
+            r["three_replicas_shared"] == cold,
+            "a replica ran a query another one had already stored",
+        ),
+        "without the shared level: 3 x one cold run's": (
+            r["three_replicas_without_shared"],
+            f"= {3 * cold}",
+            r["three_replicas_without_shared"] == 3 * cold,
+            "the replicas do not each run their own queries",
+        ),
+    }
+
+
+{% endif -%}
 def _restore_env(name: str, value: str | None) -> None:
     if value is None:
         os.environ.pop(name, None)

@@ -93,10 +93,11 @@ def rss_mb(pid: int | str = "self") -> float:
 
 
 @contextlib.contextmanager
-def running(kind: str, database_url: str) -> Iterator[Server]:
-    """A server of this kind, ready for browsers (``/_stcore/health`` answers 200)."""
+def running(kind: str, database_url: str, env: dict | None = None) -> Iterator[Server]:
+    """A server of this kind, ready for browsers (``/_stcore/health`` answers 200);
+    ``env``: more environment variables for it."""
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=database_url)
+    env = dict(os.environ, DATABASE_URL=database_url, **(env or {}))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     log = Path(tempfile.mkstemp(prefix=f"bench-{kind.replace(' ', '-')}-", suffix=".log")[1])
     with log.open("wb") as out:

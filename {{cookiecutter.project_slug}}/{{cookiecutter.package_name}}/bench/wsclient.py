@@ -64,9 +64,11 @@ class BrowserSession:
     ...     run = await tab.set_widgets(date_start=dt.date(2024, 3, 1))
     """
 
-    def __init__(self, base_url: str, query_string: str = "") -> None:
+    def __init__(self, base_url: str, query_string: str = "", headers: dict | None = None) -> None:
         self.stream_url = base_url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
         self.query_string = query_string
+        self.headers = headers or {}  # sent with the websocket handshake (a proxy's cookie)
+        self.response_headers: dict[str, str] = {}  # the handshake's answer (lowercase names)
         self.page_script_hash = ""
         self.widgets: dict[str, _Widget] = {}  # user key -> widget id and its fragment
         self.states: dict[str, WidgetState] = {}  # widget id -> value the "user" chose
@@ -76,8 +78,14 @@ class BrowserSession:
     async def __aenter__(self) -> BrowserSession:
         # "streamlit" is the subprotocol the server selects (the browser sends the same).
         self._ws = await websockets.connect(
-            self.stream_url, subprotocols=["streamlit"], max_size=None, compression=None
+            self.stream_url,
+            subprotocols=["streamlit"],
+            additional_headers=self.headers,
+            max_size=None,
+            compression=None,
         )
+        headers = self._ws.response.headers.raw_items()
+        self.response_headers = {name.lower(): value for name, value in headers}
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -105,6 +113,18 @@ class BrowserSession:
         if not fragment_id:
             raise ValueError(f"Widget {key!r} is not inside a fragment.")
         return await self._rerun(fragment_id)
+
+    async def click(self, key: str) -> Run:
+        """Press a button (outside fragments): its trigger is sent with this run only."""
+        widget = self.widgets[key]
+        saved = self.states.get(widget.id)
+        self.states[widget.id] = WidgetState(id=widget.id, trigger_value=True)
+        try:
+            return await self._rerun(widget.fragment_id)
+        finally:
+            self.states.pop(widget.id, None)
+            if saved is not None:
+                self.states[widget.id] = saved
 
     # --- protocol ----------------------------------------------------------------------
 
