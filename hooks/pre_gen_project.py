@@ -41,11 +41,11 @@ CHOICES = {
     "shared_cache": ("none", "redis"),
     "theme_base": ("light", "dark"),
     "language": ("en", "es"),
-    "number_format": ("1,234.56", "1.234,56"),
+    "locale": ("en_US", "es_BO", "es_ES", "de_DE", "pt_BR", "fr_FR"),
+    "number_format": ("locale", "1,234.56", "1.234,56"),
 }
-# A currency symbol is shown as text and written into settings.py and format strings.
-CURRENCY_FORBIDDEN = set('"\\%{}\'`')
-CURRENCY_MAX_LENGTH = 5
+# A currency is an ISO 4217 code (Babel writes its symbol where the locale puts it).
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 BOOLEANS = ("include_docker", "include_github_actions")
 
 
@@ -93,17 +93,9 @@ def check_positive_int(value) -> str | None:
 
 
 def check_currency(value) -> str | None:
-    text = value if isinstance(value, str) else ""
-    if (
-        0 < len(text.strip()) == len(text) <= CURRENCY_MAX_LENGTH
-        and text.isprintable()
-        and not CURRENCY_FORBIDDEN & set(text)
-    ):
+    if value == "" or (isinstance(value, str) and CURRENCY_CODE.fullmatch(value)):
         return None
-    return (
-        f"give 1 to {CURRENCY_MAX_LENGTH} printable characters without quotes, backslashes, "
-        "% or braces, e.g. $, Bs, €, US$"
-    )
+    return "give an ISO 4217 code in capitals (EUR, USD, BOB, BRL), or leave it empty"
 
 
 def check_choice(value, choices) -> str | None:
@@ -125,7 +117,7 @@ def find_errors(answers: dict) -> list[tuple[str, object, str]]:
         ("package_name", check_identifier),
         ("primary_color", check_colour),
         ("cache_ttl_seconds", check_positive_int),
-        ("currency_symbol", check_currency),
+        ("currency", check_currency),
     ]
     checks += [(name, lambda v, c=choices: check_choice(v, c)) for name, choices in CHOICES.items()]
     checks += [(name, check_boolean) for name in BOOLEANS]

@@ -150,11 +150,12 @@ def check(url: str, project: Path) -> None:
                 ".filter(c => c.querySelector('svg, canvas')).length >= 2"
             )
             metrics = page.locator('[data-testid="stMetric"]').count()
+            values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
             charts = page.locator('[data-testid="stVegaLiteChart"]').count()
             errors = page.locator('[data-testid="stException"], [data-testid="stAlert"]').count()
             page.screenshot(path=str(project / "clinic.png"), full_page=True)
             browser.close()
-        print(f"metrics={metrics} charts={charts} errors={errors}")
+        print(f"metrics={metrics} charts={charts} errors={errors} values={' | '.join(values)}")
         assert metrics >= 3 and charts >= 2 and errors == 0
     finally:
         server.terminate()

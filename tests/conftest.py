@@ -11,6 +11,7 @@ import pytest
 TEMPLATE = Path(__file__).resolve().parent.parent
 DEFAULTS = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
 PALETTES = list(DEFAULTS["_palettes"])
+LOCALES = DEFAULTS["locale"]
 
 # Every supported combination of the answers that change the file tree. The independent
 # answers (palette, theme, TTL) cycle through their values so each one is baked somewhere.
@@ -31,10 +32,21 @@ for index, answers in enumerate(COMBINATIONS):
     answers["theme_base"] = ("light", "dark")[index % 2]
     answers["cache_ttl_seconds"] = str((60, 300, 900)[index % 3])
     answers["language"] = ("en", "es")[index // 2 % 2]
-    answers["number_format"] = ("1,234.56", "1.234,56")[index // 4 % 2]
+    answers["locale"] = LOCALES[index % len(LOCALES)]
+    answers["number_format"] = "locale"
     # The shared cache changes the tree too, but crossing it with everything would double
     # the bakes: the parity of (database, auth, docker) gives each pair of those both values.
     answers["shared_cache"] = ("none", "redis")[(index // 2 + index // 4 + index // 8) % 2]
+# Older bakes answered number_format, not locale: their answers still bake (a locale follows).
+COMBINATIONS[6] |= {"locale": "en_US", "number_format": "1.234,56"}
+COMBINATIONS[7] |= {"locale": "en_US", "number_format": "1,234.56"}
+
+
+def expected_locale(answers: dict) -> str:
+    """settings.LOCALE of a bake: the locale, or older bakes' separators mapped onto one."""
+    if answers.get("locale", "en_US") == "en_US" and answers.get("number_format") == "1.234,56":
+        return "es_BO" if answers.get("language") == "es" else "de_DE"
+    return answers.get("locale", "en_US")
 
 
 def combination_id(answers: dict) -> str:

@@ -15,6 +15,7 @@ from conftest import (
     baked_files,
     combination_id,
     cookiecutter_cli,
+    expected_locale,
 )
 
 # The generated project, file by file; the package folder is named by `package_name`.
@@ -163,8 +164,10 @@ def test_answers_reach_the_project(cookies, answers):
     secrets = tomllib.loads((project / ".streamlit/secrets.toml.example").read_text())
     assert ("auth" in secrets) == (answers["auth"] == "oidc")
     assert namespace["LANGUAGE"] == answers["language"]
-    assert namespace["NUMBER_FORMAT"] == answers["number_format"]
-    assert namespace["CURRENCY"] == {"en": "$", "es": "Bs"}[answers["language"]]
+    assert namespace["LOCALE"] == expected_locale(answers)
+    currencies = {"en_US": "USD", "es_BO": "BOB", "de_DE": "EUR", "pt_BR": "BRL"}
+    if namespace["LOCALE"] in currencies:  # no currency answer: the locale's own
+        assert namespace["CURRENCY"] == currencies[namespace["LOCALE"]]
     gitignore = (project / ".gitignore").read_text(encoding="utf-8")
     assert ".streamlit/secrets.toml" in gitignore and "data/" in gitignore
 
@@ -224,8 +227,8 @@ BAD_ANSWERS = [
     ("cache_ttl_seconds", "0"),
     ("cache_ttl_seconds", "-5"),
     ("cache_ttl_seconds", "five"),
-    ("currency_symbol", "%s"),
-    ("currency_symbol", "Bolivianos"),
+    ("currency", "eur"),
+    ("currency", "Bolivianos"),
 ]
 
 

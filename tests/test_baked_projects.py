@@ -8,9 +8,16 @@ and the project's lint, tests and quick benchmark all pass, and a browser shows 
 
 Each database runs one full suite with shared_cache=redis (replicas sharing a Redis) and
 one without: the MySQL demo bake and the SQLite clinic bake have it; those need a Redis at
-TEST_REDIS_URL (and haproxy, redis-server for the replica tests)."""
+TEST_REDIS_URL (and haproxy, redis-server for the replica tests).
+
+The SQLite demo bake's suite runs through uv (INSTALLER), as the baked README's uv lines
+say: `uv run` makes the project's `.venv` from pyproject.toml and runs every tool with
+`--extra dev`; the other bakes install with pip, so both ways stay tested. uv comes from
+the template's dev group (`pip install --group dev`); without it that test skips, except
+under CI, where it fails."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -33,6 +40,15 @@ ANSWERS = {
     "mysql": {"language": "es", "number_format": "1.234,56", "shared_cache": "redis"},
 }
 CLINIC_SHARED_CACHE = {"sqlite": "redis", "mysql": "none"}
+# And other locales: their own suites and a real browser see amounts written their way.
+CLINIC_LOCALE = {"sqlite": "de_DE", "mysql": "pt_BR"}
+SPACE = "[\xa0 ]"  # CLDR's no-break space (a browser may hand it back as a space)
+AMOUNT = {
+    "de_DE": rf"\d{{1,3}}(\.\d{{3}})*(,\d+)?{SPACE}€",
+    "pt_BR": rf"R\${SPACE}\d{{1,3}}(\.\d{{3}})*(,\d+)?",
+}
+# How each demo bake gets its environment and runs its tools: the baked README's two ways.
+INSTALLER = {"sqlite": "uv", "mysql": "pip"}
 
 
 def server_answers(url: str, default_port: int) -> bool:
@@ -59,17 +75,96 @@ def run(command: list[str], cwd: Path, env: dict | None = None, timeout: int = 1
     return output
 
 
-def bake_with_venv(out: Path, database: str, name: str, **answers) -> Path:
-    """Bake a project and give it a virtual environment of its own declared dependencies."""
+def uv_binary() -> str:
+    """uv, as the template's dev group installs it (the `uv` package next to this Python),
+    else the one on PATH. Never pip in its place: missing, it skips, or fails under CI."""
+    try:
+        from uv import find_uv_bin
+
+        return find_uv_bin()
+    except (ImportError, FileNotFoundError):
+        found = shutil.which("uv")
+    if found:
+        return found
+    message = "uv is not installed: pip install uv (the template's dev group has it)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message + " to run the bake whose suite runs through uv")
+
+
+def uv_environment(env: dict, project: Path) -> dict:
+    """The environment of the `uv run` commands: the project's own `.venv`, made from the
+    Python running these tests (never a downloaded one), a uv cache under the test's
+    temporary folder unless UV_CACHE_DIR names one. uv reads no pip.conf: it installs
+    from PyPI. It compiles the bytecode as pip does: with PYTHONDONTWRITEBYTECODE, every
+    server and command the suite starts would compile Streamlit and pandas again (minutes)."""
+    env = {key: value for key, value in env.items() if key not in UV_IGNORED}
+    return {
+        **env,
+        "UV_PYTHON": sys.executable,
+        "UV_PYTHON_DOWNLOADS": "never",
+        "UV_COMPILE_BYTECODE": "1",
+        "UV_CACHE_DIR": env.get("UV_CACHE_DIR") or str(project.parent / "uv-cache"),
+    }
+
+
+# Set by an activated environment or the caller's uv settings: they would point `uv run`
+# at another environment than the project's `.venv`.
+UV_IGNORED = {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_NO_SYNC", "UV_FROZEN", "UV_OFFLINE"}
+
+
+class Tools:
+    """How a baked project's tools are run: `.venv/bin/<tool>` after pip installed the
+    project (`pip`), or `uv run --extra dev <tool>` (`uv`), the README's two ways."""
+
+    def __init__(self, project: Path, installer: str = "pip"):
+        self.project = project
+        self.uv = uv_binary() if installer == "uv" else None
+
+    def __call__(self, tool: str, *args: str) -> list[str]:
+        if self.uv:
+            return [self.uv, "run", "--extra", "dev", tool, *args]
+        return [str(self.project / ".venv/bin" / tool), *args]
+
+    def environment(self, env: dict) -> dict:
+        return uv_environment(env, self.project) if self.uv else env
+
+
+def bake_with_venv(out: Path, database: str, name: str, installer: str = "pip", **answers) -> Path:
+    """Bake a project and give it a virtual environment of its own declared dependencies:
+    `python -m venv` and `pip install -e '.[dev]'`, or the first `uv run --extra dev`."""
+    if installer == "uv":
+        uv_binary()  # no uv: skip (or fail, under CI) before baking anything
     context = {"database": database, "project_name": name, **ANSWERS[database], **answers}
     project = Path(
         cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(out), extra_context=context)
     )
+    if installer == "uv":
+        tools = Tools(project, "uv")
+        # The first `uv run` makes `.venv` and installs the project with its dev extra; each
+        # tool then runs from there, not from whatever else is on PATH.
+        where = run(
+            tools("python", "-c", WHERE_ARE_THE_TOOLS), project, tools.environment(os.environ)
+        )
+        found = [line.split(" ", 1)[1] for line in where.splitlines() if line[:5] == "tool "]
+        assert len(found) == 4, where[-3000:]
+        bin_dir = (project / ".venv/bin").resolve()  # the files are links, not their folder
+        for path in found:
+            assert Path(path).parent.resolve() == bin_dir, where[-3000:]
+        return project
     run([sys.executable, "-m", "venv", ".venv"], project)
     pip = [str(project / ".venv/bin/python"), "-m", "pip", "install", "--quiet"]
     run([*pip, "--upgrade", "pip"], project)
     run([*pip, "-e", ".[dev]"], project)
     return project
+
+
+WHERE_ARE_THE_TOOLS = """\
+import shutil, sys
+print("tool", sys.executable)
+for name in ("ruff", "pre-commit", "pytest"):
+    print("tool", shutil.which(name) or f"{name} is not installed")
+"""
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +175,9 @@ def baked(tmp_path_factory):
     def bake(database: str) -> Path:
         if database not in projects:
             out = tmp_path_factory.mktemp(f"bake-{database}")
-            projects[database] = bake_with_venv(out, database, f"Venv {database}")
+            projects[database] = bake_with_venv(
+                out, database, f"Venv {database}", installer=INSTALLER[database]
+            )
         return projects[database]
 
     return bake
@@ -109,11 +206,16 @@ def project_environment(database: str, shared_cache: str = "none") -> dict:
     return env
 
 
-def lint_and_test(project: Path, env: dict, only: list[str] | None = None) -> str:
-    """ruff, the commit hooks and the project's pytest (``only``: these test files)."""
+def lint_and_test(
+    project: Path, env: dict, only: list[str] | None = None, installer: str = "pip"
+) -> str:
+    """ruff, the commit hooks and the project's pytest (``only``: these test files), from
+    `.venv/bin` (``installer="pip"``) or through `uv run --extra dev` (``"uv"``)."""
+    tools = Tools(project, installer)
+    env = tools.environment(env)
     bin_dir = project / ".venv/bin"
-    run([str(bin_dir / "ruff"), "check", "."], project, env)
-    run([str(bin_dir / "ruff"), "format", "--check", "."], project, env)
+    run(tools("ruff", "check", "."), project, env)
+    run(tools("ruff", "format", "--check", "."), project, env)
     # The commit hooks, as `pre-commit run --all-files` after a first `git add`.
     run(["git", "add", "-A"], project)
     hooks_env = {
@@ -121,11 +223,9 @@ def lint_and_test(project: Path, env: dict, only: list[str] | None = None) -> st
         "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
         "PRE_COMMIT_HOME": str(project.parent / "pre-commit-home"),
     }
-    hooks = run([str(bin_dir / "pre-commit"), "run", "--all-files"], project, hooks_env)
+    hooks = run(tools("pre-commit", "run", "--all-files"), project, hooks_env)
     assert "Failed" not in hooks, hooks
-    output = run(
-        [str(bin_dir / "pytest"), "-q", "-p", "no:cacheprovider", *(only or [])], project, env
-    )
+    output = run(tools("pytest", "-q", "-p", "no:cacheprovider", *(only or [])), project, env)
     print(output[-3000:])
     assert " passed" in output
     assert " skipped" not in output or not env.get("CI"), output[-3000:]
@@ -136,7 +236,7 @@ def lint_and_test(project: Path, env: dict, only: list[str] | None = None) -> st
 @pytest.mark.parametrize("database", ["sqlite", "mysql"])
 def test_baked_project_lints_and_passes_its_tests(baked, database):
     env = project_environment(database, ANSWERS[database].get("shared_cache", "none"))
-    lint_and_test(baked(database), env)
+    lint_and_test(baked(database), env, installer=INSTALLER[database])
 
 
 SMOKE = """\
@@ -199,8 +299,9 @@ def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database
     tests run on the clinic's model."""
     shared_cache = CLINIC_SHARED_CACHE[database]
     env = project_environment(database, shared_cache)
+    locale = CLINIC_LOCALE[database]
     project = bake_with_venv(
-        tmp_path, database, "Clinic Board", auth="oidc", shared_cache=shared_cache
+        tmp_path, database, "Clinic Board", auth="oidc", shared_cache=shared_cache, locale=locale
     )
     package = project / "clinic_board"
     git = ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t"]
@@ -249,6 +350,8 @@ def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database
         shown = run([str(python), str(TEMPLATE / "tests/clinic.py"), url, "check", str(project)],
                     project, env)  # fmt: skip
         print(shown)
+        # The fee cards ("1.234,56 €" in de_DE): the locale's way, in a real browser.
+        assert re.search(AMOUNT[locale], shown), shown
     finally:
         if database == "mysql":
             drop_mysql_database(python, url, project)

@@ -2,6 +2,7 @@
 names exists in the baked project, and its commands name the project's real package."""
 
 import re
+import tomllib
 
 import pytest
 from conftest import bake_ok
@@ -68,3 +69,42 @@ def test_readme_describes_replicas_only_when_baked_with_them(cookies, shared_cac
         assert (name in readme) is redis, name
     # `docker compose` is promised only where compose.yaml exists.
     assert ("docker compose up --build" in readme) is docker
+
+
+# The two fresh-machine commands need nothing beyond Python; the uv way is shown beside them
+# (tests/test_baked_projects.py runs the SQLite demo bake's suite through it).
+PIP_COMMANDS = [
+    "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && "
+    ".venv/bin/streamlit run streamlit_app.py",
+    ".venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/pytest",
+]
+UV_COMMANDS = [
+    "uv run streamlit run streamlit_app.py",
+    "uv run --extra dev ruff check . && uv run --extra dev ruff format --check . && "
+    "uv run --extra dev pytest",
+]
+REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def requirement_names(requirements: list[str]) -> set[str]:
+    return {REQUIREMENT_NAME.match(requirement).group().lower() for requirement in requirements}
+
+
+@pytest.mark.parametrize("database", ["sqlite", "mysql"])
+def test_readme_shows_the_uv_way_beside_the_two_pip_commands(cookies, database):
+    project = bake_ok(cookies, database=database, project_name="Tour Check").project_path
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Two commands\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```bash\n(.*?)\n```", section, re.S)
+    assert blocks == [*PIP_COMMANDS, "\n".join(UV_COMMANDS)], blocks
+
+    # Every `uv run` the README names runs a tool the project installs: a runtime one as
+    # it is, a dev tool only with `--extra dev` (else `uv run` finds another one on PATH).
+    project_toml = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    runtime = requirement_names(project_toml["project"]["dependencies"])
+    dev = requirement_names(project_toml["project"]["optional-dependencies"]["dev"])
+    runs = re.findall(r"uv run (--extra dev )?([\w-]+)", readme)
+    assert {tool for _, tool in runs} >= {"streamlit", "python", "ruff", "pytest", "pre-commit"}
+    for extra, tool in runs:
+        if tool != "python":
+            assert tool in (dev if extra else runtime), f"`uv run {extra}{tool}` in the README"

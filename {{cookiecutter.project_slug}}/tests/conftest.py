@@ -341,15 +341,16 @@ def run_in_session(at, session_id: str, action=None) -> None:
 def metric_values(at) -> dict[str, float]:
     """The KPI cards of an AppTest run as numbers, by label.
 
-    The cards show text written by the i18n module ("Bs 1,234", "Bs 1.234", "34.5%"),
-    so the value is read back with the configured currency and separators.
+    The cards show text written by the i18n module ("$1,234", "1.234 €", "34,5 %"), so
+    the value is read back with the locale's currency symbol and separators.
     """
     from {{ cookiecutter.package_name }} import i18n
 
     thousands, decimal = i18n.separators()
 
     def parse(text: str) -> float:
-        text = text.replace(settings.CURRENCY, "").replace("%", "").replace(" ", "")
+        text = text.replace(i18n.currency_symbol(), "").replace("%", "")
+        text = "".join(text.split())  # every space, no-break ones too
         return float(text.replace(thousands, "").replace(decimal, "."))
 
     return {m.label: parse(m.value) for m in at.metric}

@@ -18,7 +18,7 @@ from conftest import APP_SCRIPT, APP_TIMEOUT, metric_values
 from sqlalchemy import create_engine, make_url, text
 from streamlit.testing.v1 import AppTest
 
-from {{ cookiecutter.package_name }} import db, filters, queries, sections, settings
+from {{ cookiecutter.package_name }} import db, filters, i18n, queries, sections, settings
 from {{ cookiecutter.package_name }}.i18n import label, number, t
 from {{ cookiecutter.package_name }}.model import MODEL
 from {{ cookiecutter.package_name }}.modeling import Breakdown, Ranking, Series, Share
@@ -136,7 +136,7 @@ def test_chart_specs_are_built_once_and_a_rerun_sends_only_data(app):
     for chart in charts:
         spec = json.loads(chart.proto.spec)
         assert "data" not in spec and "datasets" not in spec  # the data travels apart
-        assert spec["config"]["locale"]["number"]["currency"] == [settings.CURRENCY + " ", ""]
+        assert spec["config"]["locale"]["number"]["currency"] == list(i18n.currency_affixes())
         assert chart.proto.data.data  # Arrow bytes: this run's rows
     built = sections.chart_spec.cache_info()
     assert built.misses == len(CHARTS)

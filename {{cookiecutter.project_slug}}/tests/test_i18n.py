@@ -1,5 +1,6 @@
-"""Language and number format: the catalogues match, numbers follow NUMBER_FORMAT,
-and the whole app runs in Spanish with "1.234,56" (AppTest, backend under test)."""
+"""Language and locale: the catalogues match, numbers, amounts, percentages and dates are
+written as the locale writes them (Babel), and the whole app runs in Spanish with es_BO
+(AppTest, backend under test)."""
 
 from __future__ import annotations
 
@@ -22,22 +23,25 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
-@pytest.fixture(autouse=True)
-def bolivianos(monkeypatch):
-    """The tests pin the caching guide's currency, whatever the project answered."""
-    monkeypatch.setattr(settings, "CURRENCY", "Bs")
+NBSP, NNBSP = "\xa0", "\u202f"  # no-break space, narrow no-break space (CLDR's)
 
 
 @pytest.fixture
-def number_format(monkeypatch):
-    """Call with "1,234.56" or "1.234,56"; restored after the test."""
-    return lambda fmt: monkeypatch.setattr(settings, "NUMBER_FORMAT", fmt)
+def locale(monkeypatch):
+    """Call with a locale (its own currency, or ``currency``); restored after the test."""
+
+    def use(name: str, currency: str | None = None) -> None:
+        monkeypatch.setattr(settings, "LOCALE", name)
+        monkeypatch.setattr(settings, "CURRENCY", currency or settings.default_currency(name))
+
+    return use
 
 
 @pytest.fixture
 def spanish(monkeypatch):
     monkeypatch.setattr(settings, "LANGUAGE", "es")
-    monkeypatch.setattr(settings, "NUMBER_FORMAT", "1.234,56")
+    monkeypatch.setattr(settings, "LOCALE", "es_BO")
+    monkeypatch.setattr(settings, "CURRENCY", "BOB")
 
 
 # --- Catalogues ------------------------------------------------------------------------
@@ -53,10 +57,9 @@ def test_same_placeholders_in_both_languages(key):
     assert placeholders(i18n.EN[key]) == placeholders(i18n.ES[key]), key
 
 
-def test_no_text_is_empty_and_months_are_twelve():
+def test_no_text_is_empty():
     for catalogue in i18n.CATALOGUES.values():
         assert all(text.strip() for text in catalogue.values())
-        assert len(catalogue["months"].split()) == 12
 
 
 def test_t_fills_placeholders_in_the_configured_language(monkeypatch):
@@ -64,7 +67,6 @@ def test_t_fills_placeholders_in_the_configured_language(monkeypatch):
     monkeypatch.setattr(settings, "LANGUAGE", "es")
     assert i18n.t("mode_dates") == "Fechas"
     assert i18n.t("badge_period", period="Turno", op=7, state="cerrado") == "Turno #7 cerrado"
-    assert i18n.date(dt.date(2024, 1, 5)) == "05 ene 2024"
     assert i18n.label({"en": "Sales", "es": "Ventas"}) == "Ventas"
     assert i18n.label({"en": "Only English"}) == "Only English"  # falls back to English
 
@@ -81,15 +83,52 @@ def test_every_label_of_the_model_has_both_languages():
 # --- Numbers ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("fmt", "want"),
-    [
-        ("1,234.56", ["Bs 1,234,567.89", "-Bs 1,234,567.89", "Bs 0.00", "+Bs 12.50"]),
-        ("1.234,56", ["Bs 1.234.567,89", "-Bs 1.234.567,89", "Bs 0,00", "+Bs 12,50"]),
+# Written as each locale writes them (CLDR, through Babel): where the currency symbol
+# goes, the separators, the space before "%"; the sign always first (st.metric reads it).
+MONEY = {
+    "en_US": ["$1,234,567.89", "-$1,234,567.89", "$0.00", "+$12.50"],
+    "es_BO": ["Bs1.234.567,89", "-Bs1.234.567,89", "Bs0,00", "+Bs12,50"],
+    "de_DE": [f"1.234.567,89{NBSP}€", f"-1.234.567,89{NBSP}€", f"0,00{NBSP}€", f"+12,50{NBSP}€"],
+    "pt_BR": [
+        f"R${NBSP}1.234.567,89",
+        f"-R${NBSP}1.234.567,89",
+        f"R${NBSP}0,00",
+        f"+R${NBSP}12,50",
     ],
-)
-def test_money(number_format, fmt, want):
-    number_format(fmt)
+    "fr_FR": [
+        f"1{NNBSP}234{NNBSP}567,89{NBSP}€",
+        f"-1{NNBSP}234{NNBSP}567,89{NBSP}€",
+        f"0,00{NBSP}€",
+        f"+12,50{NBSP}€",
+    ],
+}
+NUMBERS = {
+    "en_US": ["1,234,568", "-1,234,567.9", "0", "999", "+1,000"],
+    "es_BO": ["1.234.568", "-1.234.567,9", "0", "999", "+1.000"],
+    "de_DE": ["1.234.568", "-1.234.567,9", "0", "999", "+1.000"],
+    "pt_BR": ["1.234.568", "-1.234.567,9", "0", "999", "+1.000"],
+    "fr_FR": [f"1{NNBSP}234{NNBSP}568", f"-1{NNBSP}234{NNBSP}567,9", "0", "999", f"+1{NNBSP}000"],
+}
+PERCENTS = {
+    "en_US": ["34.6%", "-2.0%", "0.0%", "+1,234.5%"],
+    "es_BO": ["34,6%", "-2,0%", "0,0%", "+1.234,5%"],
+    "de_DE": [f"34,6{NBSP}%", f"-2,0{NBSP}%", f"0,0{NBSP}%", f"+1.234,5{NBSP}%"],
+    "pt_BR": ["34,6%", "-2,0%", "0,0%", "+1.234,5%"],
+    "fr_FR": [f"34,6{NBSP}%", f"-2,0{NBSP}%", f"0,0{NBSP}%", f"+1{NNBSP}234,5{NBSP}%"],
+}
+DATES = {
+    "en_US": "Mar 31, 2024",
+    "es_BO": "31 mar de 2024",
+    "de_DE": "31.03.2024",
+    "pt_BR": "31 de mar. de 2024",
+    "fr_FR": "31 mars 2024",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MONEY))
+def test_money(locale, name):
+    locale(name)
+    want = MONEY[name]
     got = [
         i18n.money(1234567.891),
         i18n.money(-1234567.891),
@@ -101,15 +140,17 @@ def test_money(number_format, fmt, want):
     assert i18n.money(0, sign=True) == want[2]  # zero has no sign
 
 
-@pytest.mark.parametrize(
-    ("fmt", "want"),
-    [
-        ("1,234.56", ["1,234,568", "-1,234,567.9", "0", "999", "+1,000"]),
-        ("1.234,56", ["1.234.568", "-1.234.567,9", "0", "999", "+1.000"]),
-    ],
-)
-def test_number(number_format, fmt, want):
-    number_format(fmt)
+def test_a_currency_other_than_the_locales(locale):
+    locale("de_DE", "USD")
+    assert i18n.money(1234.5) == f"1.234,50{NBSP}$"
+    assert i18n.currency_symbol() == "$"
+    locale("es_ES")
+    assert i18n.money(12345.5) == f"12.345,50{NBSP}€"
+
+
+@pytest.mark.parametrize("name", sorted(NUMBERS))
+def test_number(locale, name):
+    locale(name)
     got = [
         i18n.number(1234567.891),
         i18n.number(-1234567.891, 1),
@@ -117,44 +158,84 @@ def test_number(number_format, fmt, want):
         i18n.number(999),
         i18n.number(1000, sign=True),
     ]
-    assert got == want
+    assert got == NUMBERS[name]
 
 
-@pytest.mark.parametrize(
-    ("fmt", "want"),
-    [
-        ("1,234.56", ["34.6%", "-2.0%", "0.0%", "+1,234.5%"]),
-        ("1.234,56", ["34,6%", "-2,0%", "0,0%", "+1.234,5%"]),
-    ],
-)
-def test_percent(number_format, fmt, want):
-    number_format(fmt)
+@pytest.mark.parametrize("name", sorted(PERCENTS))
+def test_percent(locale, name):
+    locale(name)
     got = [i18n.percent(34.56), i18n.percent(-2), i18n.percent(0), i18n.percent(1234.5, sign=True)]
-    assert got == want
+    assert got == PERCENTS[name]
 
 
-def test_tables_show_the_configured_separators(number_format):
+@pytest.mark.parametrize("name", sorted(DATES))
+def test_date(locale, name):
+    locale(name)
+    assert i18n.date(dt.date(2024, 3, 31)) == DATES[name]
+
+
+def test_tables_show_the_locales_numbers(locale):
     import pandas as pd
 
-    number_format("1.234,56")
+    locale("de_DE")
     df = pd.DataFrame({"sales": [1234.5], "orders": [1200], "pct": [12.34]})
     styler = i18n.table(
         df, money_columns=["sales"], count_columns=["orders"], percent_columns=["pct"]
     )
     html = styler.to_html()
-    assert "Bs 1.234,50" in html and "1.200" in html and "12,3%" in html
+    assert f"1.234,50{NBSP}€" in html and "1.200" in html and f"12,3{NBSP}%" in html
     assert styler.data["sales"].iloc[0] == 1234.5  # the numbers stay numbers (sorting)
 
 
-def test_charts_get_a_number_locale(number_format):
+@pytest.mark.parametrize(
+    ("name", "separators", "currency"),
+    [
+        ("en_US", (",", "."), ["$", ""]),
+        ("de_DE", (".", ","), ["", f"{NBSP}€"]),
+        ("pt_BR", (".", ","), [f"R${NBSP}", ""]),
+        ("fr_FR", (NNBSP, ","), ["", f"{NBSP}€"]),
+    ],
+)
+def test_charts_get_the_locales_number_format(locale, name, separators, currency):
     import altair as alt
     import pandas as pd
 
-    number_format("1.234,56")
+    locale(name)
     spec = i18n.chart(alt.Chart(pd.DataFrame({"x": [1]})).mark_bar().encode(x="x:Q")).to_dict()
-    locale = spec["config"]["locale"]["number"]
-    assert (locale["decimal"], locale["thousands"]) == (",", ".")
-    assert locale["currency"] == [settings.CURRENCY + " ", ""]
+    number = spec["config"]["locale"]["number"]
+    assert (number["thousands"], number["decimal"]) == separators
+    assert number["currency"] == currency
+
+
+def _money_cards(at: AppTest) -> list:
+    return [
+        m
+        for m, name in zip(at.metric, MODEL.page.kpis, strict=True)
+        if MODEL.measure(name).kind == "money"
+    ]
+
+
+def test_the_cards_write_amounts_as_the_bakes_locale_does(app):
+    at = app.run()
+    assert not at.exception, at.exception
+    before, after = i18n.currency_affixes()
+    values = metric_values(at)
+    for m, name in zip(at.metric, MODEL.page.kpis, strict=True):
+        measure = MODEL.measure(name)
+        assert m.value == i18n.value(values[m.label], measure.kind, measure.decimals), m.value
+        if measure.kind == "money":
+            assert m.value.lstrip("-").startswith(before) and m.value.endswith(after), m.value
+
+
+def test_a_german_page_shows_euros_after_the_amount(app, monkeypatch):
+    monkeypatch.setattr(settings, "LOCALE", "de_DE")
+    monkeypatch.setattr(settings, "CURRENCY", settings.default_currency("de_DE"))
+    at = app.run()
+    assert not at.exception, at.exception
+    cards = _money_cards(at)
+    for m in cards:  # "1.234,56 €": points group the thousands, a no-break space, then €
+        assert re.fullmatch(r"-?\d{1,3}(\.\d{3})*(,\d+)?\xa0€", m.value), m.value
+    assert cards or not [k for k in MODEL.page.kpis if MODEL.measure(k).kind == "money"]
 
 
 # --- The whole app in Spanish ----------------------------------------------------------
@@ -218,7 +299,8 @@ def spanish_texts(monkeypatch) -> dict:
 def test_app_in_spanish(app, monkeypatch):
     english = metric_values(one_period(app))  # read while settings are still English
     want = spanish_texts(monkeypatch)
-    monkeypatch.setattr(settings, "NUMBER_FORMAT", "1.234,56")
+    monkeypatch.setattr(settings, "LOCALE", "es_BO")
+    monkeypatch.setattr(settings, "CURRENCY", "BOB")
     at = one_period(AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT))
     assert not at.exception, at.exception
     assert not at.error and not at.warning
@@ -227,7 +309,7 @@ def test_app_in_spanish(app, monkeypatch):
     for m, name in zip(at.metric, MODEL.page.kpis, strict=True):
         kind = MODEL.measure(name).kind
         if kind == "money":
-            assert m.value.startswith("Bs "), m.value  # "Bs 12.345" or "Bs 123,45"
+            assert m.value.startswith("Bs"), m.value  # "Bs12.345" or "Bs123,45"
         if kind == "percent":
             assert m.value.endswith("%") and m.value[-3] == ",", m.value  # "65,4%"
     # Same numbers as in English, only written differently.

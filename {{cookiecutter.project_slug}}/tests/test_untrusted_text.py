@@ -239,8 +239,13 @@ def test_names_from_the_database_are_shown_as_typed_and_fetch_nothing(hostile_se
             control = page.locator(f".st-key-{target.view_key}")
             control.get_by_role("radio", name=re.compile(re.escape(t("view_chart")))).click()
             page.wait_for_function(ALL_CHARTS_DRAWN, arg=charts + 1)
-        marks = "g.mark-rect path, g.mark-arc path"  # Vega's bars and arcs
-        section_box(page, target).locator(marks).first.hover()
+        marks = section_box(page, target).locator("g.mark-rect path, g.mark-arc path")
+        # Vega's bars and arcs: the biggest (a small part of a stacked bar can be thinner
+        # than a pixel, too thin to point at).
+        areas = marks.evaluate_all(
+            "ms => ms.map(m => { const b = m.getBoundingClientRect(); return b.width * b.height; })"
+        )
+        marks.nth(areas.index(max(areas))).hover()
         tooltip = page.locator("#vg-tooltip-element")
         tooltip.wait_for()
         shown = visible(tooltip.inner_text())

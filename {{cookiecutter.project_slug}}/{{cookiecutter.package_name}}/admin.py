@@ -84,7 +84,7 @@ def render_stats() -> None:
                 "section": t("col_section"),
                 "ms": st.column_config.ProgressColumn(
                     t("col_time_ms"),
-                    format="%d",  # whole ms: no separator, right in either NUMBER_FORMAT
+                    format="%d",  # whole ms: no separator, right in every locale
                     min_value=0,
                     max_value=max(1.0, float(timing["ms"].max())),
                 ),

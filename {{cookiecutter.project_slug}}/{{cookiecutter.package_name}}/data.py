@@ -560,7 +560,8 @@ def prefetch(f: Filters, limits: dict[str, int] | None = None) -> list[str]:
                 failures.setdefault(str(exc), []).append(futures[future])
     except TimeoutError:
         late = [label for fut, label in futures.items() if not fut.done()]
-        failures.setdefault(f"took longer than {PREFETCH_TIMEOUT_SECONDS} s", []).extend(late)
+        late_message = t("data_prefetch_late", seconds=PREFETCH_TIMEOUT_SECONDS)
+        failures.setdefault(late_message, []).extend(late)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     if not failures:

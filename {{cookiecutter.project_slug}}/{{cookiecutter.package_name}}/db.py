@@ -74,8 +74,7 @@ def _url_from_section(section: dict[str, Any]) -> URL:
     dialect = section.get("dialect")
     if not dialect:
         raise DatabaseUnavailable(
-            f"[connections.{settings.CONNECTION_NAME}] in secrets.toml needs `url` or `dialect`.",
-            "unreachable",
+            t("db_section_incomplete", name=settings.CONNECTION_NAME), "unreachable"
         )
     driver = section.get("driver")
     return URL.create(
@@ -102,14 +101,10 @@ def resolve_url() -> URL:
                 if section:
                     return _url_from_section(section)
     except (ArgumentError, ValueError, tomllib.TOMLDecodeError) as exc:
-        raise DatabaseUnavailable(f"The database URL is not valid: {exc}", "unreachable") from None
+        raise DatabaseUnavailable(t("db_url_invalid", reason=exc), "unreachable") from None
     if settings.DATABASE == "sqlite":
         return URL.create("sqlite", database=str(PROJECT_ROOT / settings.SQLITE_PATH))
-    raise DatabaseUnavailable(
-        "No database is configured. Set DATABASE_URL or add "
-        f"[connections.{settings.CONNECTION_NAME}] to .streamlit/secrets.toml.",
-        "unreachable",
-    )
+    raise DatabaseUnavailable(t("db_not_configured", name=settings.CONNECTION_NAME), "unreachable")
 
 
 def resolve_store_url() -> URL:
@@ -119,7 +114,8 @@ def resolve_store_url() -> URL:
         try:
             return make_url(env)
         except ArgumentError as exc:
-            raise DatabaseUnavailable(f"APP_STORE_URL is not valid: {exc}", "unreachable") from None
+            problem = t("db_store_url_invalid", reason=exc)
+            raise DatabaseUnavailable(problem, "unreachable") from None
     return URL.create("sqlite", database=str(PROJECT_ROOT / settings.APP_STORE_PATH))
 
 
@@ -142,8 +138,7 @@ def dialect_module(url: URL) -> ModuleType:
         return importlib.import_module(f".dialects.{backend}", __package__)
     except ModuleNotFoundError:
         raise DatabaseUnavailable(
-            f"This project does not support the {backend!r} database ({describe(url)}).",
-            "unreachable",
+            t("db_unsupported", backend=repr(backend), where=describe(url)), "unreachable"
         ) from None
 
 
@@ -164,7 +159,7 @@ def make_engine(url: URL | None = None, statement_timeout: float | None = None) 
     except (ArgumentError, NoSuchModuleError, ImportError, OSError) as exc:
         # OSError: SQLite's folder cannot be created (a share that is not mounted).
         raise DatabaseUnavailable(
-            mask(f"Cannot use {describe(url)}: {exc}", url), "unreachable"
+            mask(t("db_cannot_use", where=describe(url), reason=exc), url), "unreachable"
         ) from None
     event.listen(engine, "connect", module.on_connect)
     if statement_timeout:

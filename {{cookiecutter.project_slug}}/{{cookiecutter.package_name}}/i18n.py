@@ -4,9 +4,11 @@ Pattern: one catalogue per language. The UI never writes visible text or a
 number format itself: it asks for text with ``t(key, **values)`` (the names of the
 business, such as "Sales" or "Operation", come from model.py through ``label()``) and formats
 numbers with ``money()``, ``number()`` and ``percent()``; tables go through
-``table()`` and charts through ``chart()``. Changing LANGUAGE, CURRENCY or
-NUMBER_FORMAT in settings.py changes the whole dashboard. Text that comes from the
-database (names, error messages) goes through ``plain()`` before it enters Markdown.
+``table()`` and charts through ``chart()``. Changing LANGUAGE, LOCALE or CURRENCY
+in settings.py changes the whole dashboard; numbers, amounts and dates are written by
+Babel, as the locale writes them (its separators, where its currency symbol goes).
+Text that comes from the database (names, error messages) goes through ``plain()``
+before it enters Markdown.
 
 Settings are read on every call (not at import), so a test can switch them.
 """
@@ -14,10 +16,14 @@ Settings are read on every call (not at import), so a test can switch them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping
 
 import altair as alt
+import babel
+import babel.dates
+import babel.numbers
 import pandas as pd
 
 from . import settings
@@ -109,6 +115,16 @@ EN = {
         "the URL at the database model.py was written for, or write a model of this one: "
         "{command}"
     ),
+    "db_url_invalid": "The database URL is not valid: {reason}",
+    "db_store_url_invalid": "APP_STORE_URL is not valid: {reason}",
+    "db_section_incomplete": "[connections.{name}] in secrets.toml needs `url` or `dialect`.",
+    "db_not_configured": (
+        "No database is configured. Set DATABASE_URL or add [connections.{name}] to "
+        ".streamlit/secrets.toml."
+    ),
+    "db_unsupported": "This project does not support the {backend} database ({where}).",
+    "db_cannot_use": "Cannot use {where}: {reason}",
+    "data_prefetch_late": "took longer than {seconds} s",
     "data_other_filters": "Showing the last data loaded, which was for other filters.",
     "scope_nothing": (
         "Your account may see no {plural} yet: ask an operator to add you to [dashboard.scopes]."
@@ -160,7 +176,6 @@ EN = {
     "scope_op": "{period} #{op}",
     "scope_ops": "{periods} #{first}–#{last}",
     "scope_count": "{plural}: {n}",
-    "months": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
     "state_open": "open",
     "state_open_now": "open now",
     "state_closed": "closed",
@@ -315,6 +330,16 @@ ES = {
         "({tables}). Apunte la URL a la base de datos para la que se escribió model.py, o "
         "escriba un modelo de esta: {command}"
     ),
+    "db_url_invalid": "La URL de la base de datos no es válida: {reason}",
+    "db_store_url_invalid": "APP_STORE_URL no es válida: {reason}",
+    "db_section_incomplete": "[connections.{name}] en secrets.toml necesita `url` o `dialect`.",
+    "db_not_configured": (
+        "No hay ninguna base de datos configurada. Defina DATABASE_URL o añada "
+        "[connections.{name}] a .streamlit/secrets.toml."
+    ),
+    "db_unsupported": "Este proyecto no admite la base de datos {backend} ({where}).",
+    "db_cannot_use": "No se puede usar {where}: {reason}",
+    "data_prefetch_late": "tardó más de {seconds} s",
     "data_other_filters": "Se muestran los últimos datos cargados, que eran de otros filtros.",
     "scope_nothing": (
         "Su cuenta aún no puede ver {plural}: pida a un operador que la añada a [dashboard.scopes]."
@@ -343,7 +368,7 @@ ES = {
     "views_delete": "Borrar",
     "views_none": "Aún no hay vistas guardadas: elija filtros, póngales nombre abajo y guarde.",
     "views_name": "Guardar los filtros actuales como",
-    "views_name_hint": "un nombre, p. ej. Último fin de semana",
+    "views_name_hint": "p. ej. Último fin de semana",
     "views_save": "Guardar vista",
     "views_owned_by": "Las vistas guardadas son de {owner}.",
     "views_owner_session": "esta sesión del navegador (se van cuando termina)",
@@ -375,7 +400,6 @@ ES = {
     "scope_op": "{period} #{op}",
     "scope_ops": "{periods} #{first}–#{last}",
     "scope_count": "{plural}: {n}",
-    "months": "ene feb mar abr may jun jul ago sep oct nov dic",
     "state_open": "en curso",
     "state_open_now": "en curso",
     "state_closed": "terminada",
@@ -459,9 +483,8 @@ def label(text: Mapping[str, str] | None, default: str = "") -> str:
 
 
 def date(value: dt.date) -> str:
-    """A date as "31 Mar 2024" / "31 mar 2024" (month names from the catalogue)."""
-    month = t("months").split()[value.month - 1]
-    return f"{value.day:02d} {month} {value.year}"
+    """A date as the locale writes it: "Mar 31, 2024" (en_US), "31.03.2024" (de_DE)."""
+    return babel.dates.format_date(value, "medium", locale=settings.LOCALE)
 
 
 # --- Text from the data -------------------------------------------------------------
@@ -490,31 +513,72 @@ def plain(value) -> str:
 
 
 def separators() -> tuple[str, str]:
-    """(thousands, decimal) of NUMBER_FORMAT: "1,234.56" -> (",", "."), "1.234,56" -> (".", ",")."""
-    return settings.NUMBER_FORMAT[1], settings.NUMBER_FORMAT[-3]
+    """(thousands, decimal) of the locale: en_US (",", "."), de_DE (".", ","),
+    fr_FR (a narrow no-break space, ",")."""
+    return (
+        babel.numbers.get_group_symbol(settings.LOCALE),
+        babel.numbers.get_decimal_symbol(settings.LOCALE),
+    )
+
+
+def _pattern(kind: str, decimals: int) -> str:
+    """The locale's pattern for ``kind`` ("decimal", "currency", "percent") with
+    ``decimals`` digits after the point: de_DE currency, 2 -> "#,##0.00\xa0¤"."""
+    formats = getattr(babel.Locale.parse(settings.LOCALE), f"{kind}_formats")
+    standard = formats["standard" if kind == "currency" else None]  # CLDR's own names
+    pattern = standard.pattern.split(";")[0]  # the positive half
+    fraction = "." + "0" * decimals if decimals else ""
+    return re.sub(r"0(\.[0#]+)?(?=[^0#.]*$)", "0" + fraction, pattern, count=1)
+
+
+def _signed(x: float, decimals: int, sign: bool, write) -> str:
+    """The sign first, then the digits (so st.metric reads the delta's direction)."""
+    x = round(float(x), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0 (no "-0")
+    return ("-" if x < 0 else "+" if sign and x > 0 else "") + write(abs(x))
 
 
 def number(x, decimals: int = 0, sign: bool = False) -> str:
-    """1234567.891 -> "1,234,568" or "1.234.568"; sign=True adds "+" to positive values."""
-    x = round(float(x), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0 (no "-0")
-    thousands, decimal = separators()
-    # Python writes "1,234.56"; swap to the configured separators in one pass.
-    digits = format(abs(x), f",.{decimals}f").translate(
-        str.maketrans({",": thousands, ".": decimal})
-    )
-    return ("-" if x < 0 else "+" if sign and x > 0 else "") + digits
+    """1234567.891 -> "1,234,568" (en_US) or "1.234.568" (de_DE); sign=True adds "+"."""
+    pattern = _pattern("decimal", decimals)
+    write = functools.partial(babel.numbers.format_decimal, format=pattern, locale=settings.LOCALE)
+    return _signed(x, decimals, sign, write)
 
 
 def money(x, decimals: int = 2, sign: bool = False) -> str:
-    """1234.5 -> "Bs 1,234.50"; the sign goes first ("-Bs 3.00") so st.metric sees it."""
-    text = number(x, decimals, sign)
-    head = text[0] if text[0] in "+-" else ""
-    return f"{head}{settings.CURRENCY} {text[len(head) :]}"
+    """1234.5 -> "$1,234.50" (en_US, USD), "1.234,50 €" (de_DE, EUR); the sign goes first
+    ("-$3.00", "-3,00 €") so st.metric sees it."""
+
+    def write(amount: float) -> str:
+        return babel.numbers.format_currency(
+            amount,
+            settings.CURRENCY,
+            format=_pattern("currency", decimals),
+            currency_digits=False,
+            locale=settings.LOCALE,
+        )
+
+    return _signed(x, decimals, sign, write)
 
 
 def percent(x, decimals: int = 1, sign: bool = False) -> str:
-    """A value already in percent: 34.56 -> "34.6%" (or "34,6%")."""
-    return number(x, decimals, sign) + "%"
+    """A value already in percent: 34.56 -> "34.6%" (en_US), "34,6 %" (de_DE)."""
+
+    def write(share: float) -> str:
+        pattern = _pattern("percent", decimals)
+        return babel.numbers.format_percent(share / 100, format=pattern, locale=settings.LOCALE)
+
+    return _signed(x, decimals, sign, write)
+
+
+def currency_symbol() -> str:
+    """The symbol of settings.CURRENCY in the locale: "$", "€", "Bs", "R$"."""
+    return babel.numbers.get_currency_symbol(settings.CURRENCY, locale=settings.LOCALE)
+
+
+def currency_affixes() -> tuple[str, str]:
+    """What the locale writes before and after an amount: ("$", "") or ("", "\xa0€")."""
+    sample = money(1, 0)
+    return sample[: sample.index("1")], sample[sample.index("1") + 1 :]
 
 
 def value(x, kind: str, decimals: int | None = None, sign: bool = False) -> str:
@@ -550,7 +614,7 @@ def table(
 
 
 def chart(c: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """An Altair chart whose axes and tooltips use NUMBER_FORMAT and CURRENCY.
+    """An Altair chart whose axes and tooltips use the locale's separators and currency.
 
     Vega-Lite formats numbers with a d3 locale: ``format=",.2f"`` then writes the
     configured separators, and ``"$,.2f"`` adds the currency. Every chart goes
@@ -562,7 +626,7 @@ def chart(c: alt.TopLevelMixin) -> alt.TopLevelMixin:
             decimal=decimal,
             thousands=thousands,
             grouping=[3],
-            currency=[settings.CURRENCY + " ", ""],
+            currency=list(currency_affixes()),
         )
     )
     return c.configure(locale=locale)

@@ -58,6 +58,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from . import db, store
+from .i18n import t
 
 LINE = 100  # ruff's line length in this project: the written file passes ruff as it is
 FEW_VALUES = 50  # a fact's text column with at most this many values becomes a dimension
@@ -136,7 +137,7 @@ def _engine(url: URL, final_url: URL, options: dict[str, Any]) -> Engine:
         return create_engine(final_url, **options)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise db.DatabaseUnavailable(
-            db.mask(f"Cannot use {db.describe(url)}: {exc}", url), "unreachable"
+            db.mask(t("db_cannot_use", where=db.describe(url), reason=exc), url), "unreachable"
         ) from None
 
 

@@ -42,6 +42,14 @@ def load(loader, *args, **kwargs):
     return loaded.value
 
 
+def section_head():
+    """A row for a section's title and its control: side by side when both fit, else the
+    control under the title (never squeezed until its options are cut)."""
+    return st.container(
+        horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"
+    )
+
+
 def updated_caption() -> None:
     """Time this section was drawn; it changes only when the section reruns."""
     st.caption(t("updated", time=f"{dt.datetime.now():%H:%M:%S}"), text_alignment="right")
@@ -127,7 +135,7 @@ def styled(rows, kinds: dict[str, str]):
 
 def chart(data, build: Callable[..., alt.Chart], *args, height: int) -> None:
     """Draw ``data`` as the chart ``build(*args)`` describes (an Altair chart, no data)."""
-    language = (settings.LANGUAGE, settings.CURRENCY, settings.NUMBER_FORMAT)
+    language = (settings.LANGUAGE, settings.LOCALE, settings.CURRENCY)
     spec = json.loads(chart_spec(build, args, language))  # a fresh dict: Streamlit edits it
     st.vega_lite_chart(data, spec, height=height)
 
@@ -164,7 +172,7 @@ def tooltip(name: str) -> alt.Tooltip:
 def axis_title(name: str) -> str:
     """A measure on an axis: "Sales ($)" for money."""
     if MODEL.measure(name).kind == MONEY:
-        return t("axis_money", measure=measure_label(name), currency=settings.CURRENCY)
+        return t("axis_money", measure=measure_label(name), currency=i18n.currency_symbol())
     return measure_label(name)
 
 

@@ -16,6 +16,7 @@ from . import (
     dimension_label,
     load,
     measure_label,
+    section_head,
     styled,
     title,
     tooltip,
@@ -28,19 +29,18 @@ VIEWS = {"table": ":material/table:", "chart": ":material/bar_chart:"}  # icon p
 @st.fragment
 def breakdown(section: Breakdown, f: Filters) -> None:
     with stats.section_timer(section.key), st.container(border=True):
-        head, control = st.columns([3, 2], vertical_alignment="center")
-        head.markdown(f"**{title(section)}**")
-        # Pattern: keyed widget inside a fragment (reruns only this section).
-        control.segmented_control(
-            t("view_label"),
-            list(VIEWS),
-            format_func=lambda view: f"{VIEWS[view]} {t('view_' + view)}",
-            key=section.view_key,
-            required=True,
-            persist_state="session",
-            label_visibility="collapsed",
-            width="stretch",
-        )
+        with section_head():
+            st.markdown(f"**{title(section)}**", width="content")
+            # Pattern: keyed widget inside a fragment (reruns only this section).
+            st.segmented_control(
+                t("view_label"),
+                list(VIEWS),
+                format_func=lambda view: f"{VIEWS[view]} {t('view_' + view)}",
+                key=section.view_key,
+                required=True,
+                persist_state="session",
+                label_visibility="collapsed",
+            )
         rows = load(data.load_section, f, section)
         if rows is None:
             pass

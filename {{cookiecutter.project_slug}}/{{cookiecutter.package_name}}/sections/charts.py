@@ -7,6 +7,8 @@ chartCategoricalColors / chartSequentialColors from .streamlit/config.toml.
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import streamlit as st
 
@@ -22,6 +24,7 @@ from . import (
     dimension_label,
     domain,
     load,
+    section_head,
     title,
     tooltip,
     updated_caption,
@@ -58,7 +61,10 @@ def share(section: Share, f: Filters) -> None:
         if rows is not None and not rows.empty:
             total = float(rows[section.measure].sum()) or 1.0
             rows = rows.assign(share=rows[section.measure].astype(float) / total)
-            chart(rows, _donut, section.key, domain(section.dimension), height=300)
+            values = domain(section.dimension)
+            # Taller than 300 px when its legend (one column beside it) needs more.
+            height = max(300, LEGEND_ROW * len(values) + 2 * LEGEND_ROW)
+            chart(rows, _donut, section.key, values, height=height)
         elif rows is not None:
             st.info(t("no_data"))
     updated_caption()
@@ -68,24 +74,26 @@ def share(section: Share, f: Filters) -> None:
 def ranking(section: Ranking, f: Filters) -> None:
     """The best N; the N control reruns only this fragment."""
     with stats.section_timer(section.key), st.container(border=True):
-        head, control = st.columns([1, 1], vertical_alignment="center")
-        # Pattern: keyed widget inside a fragment (reruns only this section).
-        control.segmented_control(
-            t("top_show"),
-            section.sizes,
-            format_func=lambda n: t("top_choice", n=n),
-            key=section.size_key,
-            required=True,
-            persist_state="session",
-            label_visibility="collapsed",
-            width="stretch",
-        )
+        with section_head():
+            head = st.empty()  # the title names the N chosen below
+            # Pattern: keyed widget inside a fragment (reruns only this section).
+            st.segmented_control(
+                t("top_show"),
+                section.sizes,
+                format_func=lambda n: t("top_choice", n=n),
+                key=section.size_key,
+                required=True,
+                persist_state="session",
+                label_visibility="collapsed",
+            )
         limit = st.session_state[section.size_key]
-        head.markdown(f"**{title(section).format(n=limit)}**")
+        head.markdown(f"**{title(section).format(n=limit)}**", width="content")
         rows = load(data.load_section, f, section, limit=limit)
         if rows is not None and not rows.empty:
             colours = domain(section.colour) if section.colour else ()
-            chart(rows, _ranking, section.key, colours, height=max(240, 30 * len(rows) + 60))
+            legend = LEGEND_ROW * math.ceil(len(colours) / LEGEND_COLUMNS)  # under the bars
+            height = max(240, 30 * len(rows) + 60) + legend
+            chart(rows, _ranking, section.key, colours, height=height)
         elif rows is not None:
             st.info(t("no_data"))
     updated_caption()
@@ -93,6 +101,14 @@ def ranking(section: Ranking, f: Filters) -> None:
 
 # The chart builders describe a chart without its data: chart() builds each spec once,
 # keyed by plain values (the section's key, the colour domain).
+
+# Legends and names whole (tests/test_layout.py): a chart grows by the rows of its legend
+# (one column beside a donut; this many columns under bars, which start where the bars do,
+# so more names side by side overflow a half-width card at 1280 px), and names on an axis
+# may take this width (Streamlit's theme cuts them at 100 px).
+LEGEND_ROW = 18  # px: one row of a legend
+LEGEND_COLUMNS = 2
+NAME_WIDTH = 160
 
 
 def _bars_over_time(key: str) -> alt.Chart:
@@ -136,7 +152,8 @@ def _donut(key: str, values: tuple) -> alt.Chart:
             *(tooltip(m) for m in section.tooltip),
         ],
     )
-    return base.mark_arc(innerRadius=70, padAngle=0.01)
+    # The hole grows with the room (a fixed radius leaves a hairline in a narrow card).
+    return base.mark_arc(innerRadius=alt.expr("min(width, height) * 0.3"), padAngle=0.01)
 
 
 def _ranking(key: str, values: tuple) -> alt.Chart:
@@ -144,7 +161,9 @@ def _ranking(key: str, values: tuple) -> alt.Chart:
     section = MODEL.section(key)
     encoding = {
         "x": alt.X(f"{section.measure}:Q", title=axis_title(section.measure)),
-        "y": alt.Y(f"{section.dimension}:N", sort="-x", title=None),
+        "y": alt.Y(
+            f"{section.dimension}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=NAME_WIDTH)
+        ),
         "tooltip": [
             alt.Tooltip(f"{section.dimension}:N", title=dimension_label(section.dimension)),
             *(
@@ -157,6 +176,6 @@ def _ranking(key: str, values: tuple) -> alt.Chart:
         ],
     }
     if section.colour:
-        legend = alt.Legend(title=None, orient="bottom", columns=5)
+        legend = alt.Legend(title=None, orient="bottom", columns=LEGEND_COLUMNS)
         encoding["color"] = colour(section.colour, values, legend)
     return alt.Chart().mark_bar(cornerRadiusEnd=3).encode(**encoding)

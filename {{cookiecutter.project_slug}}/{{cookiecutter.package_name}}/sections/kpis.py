@@ -7,13 +7,18 @@ import streamlit as st
 from .. import data, stats
 from ..i18n import label, number, t, value
 from ..model import MODEL
-from ..modeling import DOWN, MONEY, PERCENT, UP
+from ..modeling import DOWN, PERCENT, UP
 from ..queries import Filters
 from . import load, measure_label, updated_caption
 
 # Pattern: delta_color chosen per measure: "normal" when up is good, "inverse" when down
 # is good (a cost), "off" for a measure with no good direction (model.py: ``good``).
 DELTA_COLOURS = {UP: "normal", DOWN: "inverse", None: "off"}
+# The narrowest a card gets: a money value of ten digits at the theme's metric size, and
+# the delta with its comparison ("vs. 7 ops. ant."). st.grid puts as many cards side by
+# side as fit at this width and moves the others to the next row (at 1280 px with the
+# sidebar open, three and two); a card is never narrowed until its text is cut.
+CARD_MIN_WIDTH = 230
 
 
 def _period_label(f: Filters) -> str:
@@ -39,13 +44,6 @@ def _delta_style(change: str | None, colour: str) -> dict:
     return {"delta_color": colour}
 
 
-def _width(measure) -> float:
-    """Whole amounts of money get the most room, then cents and percents, then counts."""
-    if measure.kind == MONEY:
-        return 1.2 if measure.decimals == 0 else 1.1
-    return 1.1 if measure.kind == PERCENT else 1.0
-
-
 @st.fragment
 def kpis(f: Filters) -> None:
     with stats.section_timer("kpis"):
@@ -56,10 +54,11 @@ def kpis(f: Filters) -> None:
         compare = _period_label(f)
         # A comparison needs a previous scope with data: its first measure is not zero.
         has_previous = any(previous.get(name) for name in MODEL.page.kpis)
-        widths = [_width(MODEL.measure(name)) for name in MODEL.page.kpis]
+        columns = min(len(MODEL.page.kpis), 24)  # st.grid takes up to 24
+        cards = st.grid(columns, min_column_width=CARD_MIN_WIDTH)
         # Value and delta are text from i18n: st.metric's printf `format` always writes
-        # "1,234.56", whatever NUMBER_FORMAT says.
-        for column, name in zip(st.columns(widths), MODEL.page.kpis, strict=True):
+        # "1,234.56", whatever the locale says.
+        for name in MODEL.page.kpis:
             measure = MODEL.measure(name)
             now, before = current[name] or 0, previous[name] or 0
             change = None
@@ -67,7 +66,7 @@ def kpis(f: Filters) -> None:
                 change = t("points", value=number(now - before, 1, sign=True))
             elif has_previous:
                 change = value(now - before, measure.kind, measure.decimals, sign=True)
-            column.metric(
+            cards.metric(
                 measure_label(name),
                 value(now, measure.kind, measure.decimals),
                 delta=change,
