@@ -153,7 +153,8 @@ def check(url: str, project: Path) -> None:
             values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
             charts = page.locator('[data-testid="stVegaLiteChart"]').count()
             errors = page.locator('[data-testid="stException"], [data-testid="stAlert"]').count()
-            page.screenshot(path=str(project / "clinic.png"), full_page=True)
+            folder = Path(os.environ.get("DASH_TEST_ARTEFACTS") or project)
+            page.screenshot(path=str(folder / "clinic.png"), full_page=True)
             browser.close()
         print(f"metrics={metrics} charts={charts} errors={errors} values={' | '.join(values)}")
         assert metrics >= 3 and charts >= 2 and errors == 0

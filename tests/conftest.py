@@ -11,6 +11,8 @@ import pytest
 TEMPLATE = Path(__file__).resolve().parent.parent
 DEFAULTS = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))
 PALETTES = list(DEFAULTS["_palettes"])
+# The baked projects' screenshots, one folder per bake (the template's CI uploads them).
+ARTEFACTS = Path(os.environ.get("TEMPLATE_TEST_ARTEFACTS") or TEMPLATE / "build/test-artifacts")
 LOCALES = DEFAULTS["locale"]
 
 # Every supported combination of the answers that change the file tree. The independent

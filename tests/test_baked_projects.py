@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import TEMPLATE
+from conftest import ARTEFACTS, TEMPLATE
 from cookiecutter.main import cookiecutter
 
 DEFAULT_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
@@ -206,6 +206,24 @@ def project_environment(database: str, shared_cache: str = "none") -> dict:
     return env
 
 
+def keep_screenshots(env: dict, bake: str) -> Path:
+    """Point the bake's browser tests at ARTEFACTS/<bake>, emptied first: a screenshot
+    found there afterwards was taken by this run."""
+    folder = ARTEFACTS / bake
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    env["DASH_TEST_ARTEFACTS"] = str(folder)
+    return folder
+
+
+def assert_screenshots(folder: Path, language: str) -> None:
+    """The overview and every view of the page at 1280 px, in the bake's language."""
+    shots = ["dashboard.png", *(p.name for p in folder.glob(f"layout-{language}-*.png"))]
+    assert len(shots) >= 3, f"{folder}: {sorted(p.name for p in folder.iterdir())}"
+    for name in shots:
+        assert (folder / name).stat().st_size > 20_000, folder / name
+
+
 def lint_and_test(
     project: Path, env: dict, only: list[str] | None = None, installer: str = "pip"
 ) -> str:
@@ -236,7 +254,9 @@ def lint_and_test(
 @pytest.mark.parametrize("database", ["sqlite", "mysql"])
 def test_baked_project_lints_and_passes_its_tests(baked, database):
     env = project_environment(database, ANSWERS[database].get("shared_cache", "none"))
+    screenshots = keep_screenshots(env, f"demo-{database}")
     lint_and_test(baked(database), env, installer=INSTALLER[database])
+    assert_screenshots(screenshots, ANSWERS[database].get("language", "en"))
 
 
 SMOKE = """\
@@ -299,6 +319,7 @@ def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database
     tests run on the clinic's model."""
     shared_cache = CLINIC_SHARED_CACHE[database]
     env = project_environment(database, shared_cache)
+    screenshots = keep_screenshots(env, f"clinic-{database}")
     locale = CLINIC_LOCALE[database]
     project = bake_with_venv(
         tmp_path, database, "Clinic Board", auth="oidc", shared_cache=shared_cache, locale=locale
@@ -345,6 +366,7 @@ def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database
                 assert not found, (path, found)
 
         lint_and_test(project, env)
+        assert_screenshots(screenshots, ANSWERS[database].get("language", "en"))
         bench = run([str(python), "-m", "clinic_board", "bench", "--quick"], project, env)
         assert "Targets" in bench, bench[-3000:]
         shown = run([str(python), str(TEMPLATE / "tests/clinic.py"), url, "check", str(project)],

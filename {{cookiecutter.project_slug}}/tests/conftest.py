@@ -102,6 +102,14 @@ def require_browser():
     return sync_playwright
 
 
+def artefacts() -> Path:
+    """Where the browser tests leave their screenshots: DASH_TEST_ARTEFACTS when set (the
+    template's tests keep each bake's apart), else tests/artifacts/ (what CI uploads)."""
+    folder = Path(os.environ.get("DASH_TEST_ARTEFACTS") or Path(__file__).parent / "artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="module")
 def browser(server):
     """Headless chromium for the module's tests (after its `server` fixture is up)."""

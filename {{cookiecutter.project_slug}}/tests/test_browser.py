@@ -3,8 +3,8 @@
 What only a browser can show: the page renders the model's KPIs, charts and section
 titles without an exception box, a widget inside a fragment reruns only that fragment
 (the first ranking's N, else a breakdown's view, else the detail's "load" toggle), and
-the theme's colours reach the page and the charts. A full-page screenshot is saved to
-tests/artifacts/dashboard.png.
+the theme's colours reach the page and the charts. A full-page screenshot is saved as
+dashboard.png in DASH_TEST_ARTEFACTS, else in tests/artifacts/.
 
 Needs chromium: CHROMIUM_PATH, else Debian's /usr/bin/chromium, else the browser that
 `playwright install chromium` downloaded. Without any the tests skip, unless CI is set
@@ -17,10 +17,9 @@ import re
 import time
 import tomllib
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from conftest import APP_ROOT, APP_SCRIPT, chromium_path, require_browser
+from conftest import APP_ROOT, APP_SCRIPT, artefacts, chromium_path, require_browser
 from faultkit import BREAKDOWNS, RANKINGS, serve
 
 from {{ cookiecutter.package_name }}.filters import mode_label
@@ -29,7 +28,6 @@ from {{ cookiecutter.package_name }}.model import MODEL
 from {{ cookiecutter.package_name }}.modeling import Breakdown, Ranking, Share
 from {{ cookiecutter.package_name }}.sections import title
 
-ARTIFACTS = Path(__file__).parent / "artifacts"
 WAIT_MS = 30_000
 VIEWPORT = {"width": 1440, "height": 900}
 # A finished script run: the app root reports its state in this attribute.
@@ -106,9 +104,9 @@ def test_dashboard_renders_and_screenshot(page):
     )
     page.set_viewport_size({"width": VIEWPORT["width"], "height": min(int(height), 4000)})
     page.wait_for_function(ALL_CHARTS_DRAWN, arg=CHARTS)
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
-    assert (ARTIFACTS / "dashboard.png").stat().st_size > 20_000
+    shot = artefacts() / "dashboard.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000
 
 
 def _full_runs(page) -> int:

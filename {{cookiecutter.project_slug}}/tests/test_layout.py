@@ -23,12 +23,11 @@ keeps it).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import APP_SCRIPT, chromium_path, require_browser
+from conftest import APP_SCRIPT, artefacts, chromium_path, require_browser
 from faultkit import serve
 from test_browser import ALL_CHARTS_DRAWN, CHARTS, IDLE, WAIT_MS
 
@@ -199,12 +198,6 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     chromium_path()
     with serve(APP_SCRIPT, {"DATABASE_URL": database_url}, tmp_path_factory.mktemp("server")) as s:
         yield s.url
-
-
-def artefacts() -> Path:
-    folder = Path(os.environ.get("DASH_TEST_ARTEFACTS") or Path(__file__).parent / "artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def settle(page) -> None:
