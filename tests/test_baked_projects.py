@@ -217,11 +217,13 @@ def keep_screenshots(env: dict, bake: str) -> Path:
 
 
 def assert_screenshots(folder: Path, language: str) -> None:
-    """The overview and every view of the page at 1280 px, in the bake's language."""
-    shots = ["dashboard.png", *(p.name for p in folder.glob(f"layout-{language}-*.png"))]
-    assert len(shots) >= 3, f"{folder}: {sorted(p.name for p in folder.iterdir())}"
-    for name in shots:
-        assert (folder / name).stat().st_size > 20_000, folder / name
+    """The overview and the views of the page at 1280 px (two at least), in the bake's
+    language."""
+    shots = [folder / "dashboard.png", *folder.glob(f"layout-{language}-*.png")]
+    found = sorted(p.name for p in folder.iterdir())
+    assert shots[0].exists() and len(shots) >= 3, f"screenshots missing in {folder}: {found}"
+    for shot in shots:
+        assert shot.stat().st_size > 20_000, f"{shot} is nearly empty"
 
 
 def lint_and_test(

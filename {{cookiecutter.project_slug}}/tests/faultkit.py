@@ -147,6 +147,16 @@ def fingerprint(url: str) -> dict[str, tuple[int, str]]:
         engine.dispose()
 
 
+def journal_mode(url: str) -> str:
+    """A SQLite file's journal mode: stored in the file, so changing it is a write."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            return c.execute(text("PRAGMA journal_mode")).scalar_one()
+    finally:
+        engine.dispose()
+
+
 # --- A TCP relay in front of the server ------------------------------------------------
 
 

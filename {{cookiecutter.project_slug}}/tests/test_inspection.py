@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BACKEND, scratch_database
-from faultkit import fingerprint
+from faultkit import fingerprint, journal_mode
 from sqlalchemy import (
     Column,
     Date,
@@ -29,7 +29,6 @@ from sqlalchemy import (
     Table,
     create_engine,
     make_url,
-    text,
 )
 
 from {{ cookiecutter.package_name }} import db, inspection, modeling
@@ -180,15 +179,6 @@ def error_line(out: subprocess.CompletedProcess) -> str:
     assert len(lines) == 1, out.stderr  # one plain message
     assert out.stdout == ""
     return lines[0]
-
-
-def journal_mode(url: str) -> str:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as c:
-            return c.execute(text("PRAGMA journal_mode")).scalar_one()
-    finally:
-        engine.dispose()
 
 
 # --- The proposal ------------------------------------------------------------------------

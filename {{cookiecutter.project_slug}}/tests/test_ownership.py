@@ -13,7 +13,7 @@ import datetime as dt
 
 import pytest
 from conftest import APP_SCRIPT, APP_TIMEOUT, clear_caches, point_at, said, scratch_database
-from faultkit import fingerprint
+from faultkit import fingerprint, journal_mode
 from sqlalchemy import (
     Column,
     Date,
@@ -115,6 +115,9 @@ def test_synthetic_rows_are_never_written_over_someone_elses_tables(client_url):
 
 def test_a_whole_app_session_writes_nothing_to_a_client_database(client_url, monkeypatch):
     before = fingerprint(client_url)
+    sqlite = make_url(client_url).get_backend_name() == "sqlite"
+    mode = journal_mode(client_url) if sqlite else None
+    assert mode != "wal"  # someone's file in the default rollback journal
     assert {rows for rows, _ in before.values()} == {CLIENT_ROWS}
     point_at(client_url, monkeypatch)
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT).run()
@@ -131,6 +134,8 @@ def test_a_whole_app_session_writes_nothing_to_a_client_database(client_url, mon
     assert not views.exception
     assert views.session_state["views"] == ["lunch"]  # kept in the app store
     assert fingerprint(client_url) == before
+    if sqlite:
+        assert journal_mode(client_url) == mode  # not even switched to WAL
 
 
 def test_an_empty_database_is_sent_to_seed_or_inspect(fresh_database_url, monkeypatch):

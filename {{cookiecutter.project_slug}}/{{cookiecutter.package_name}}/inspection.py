@@ -109,8 +109,8 @@ class InspectionError(ValueError):
 def read_only_engine(url: URL) -> Engine:
     """An engine that cannot write: SQLite opened with mode=ro, a MySQL READ ONLY session.
 
-    Not db.make_engine: its SQLite connections switch the file to WAL (a change to
-    someone's database) and would create a missing file.
+    Not db.make_engine: it would create a missing SQLite file, and it may write (the
+    app store, the demo), where inspecting must not be able to.
     """
     backend = url.get_backend_name()
     if backend == "sqlite":

@@ -1,4 +1,5 @@
-"""SQLite specifics: a file next to the project, WAL so the seeder and the app share it."""
+"""SQLite specifics: a file next to the project, WAL (on the files the project creates) so
+the seeder and the app share it."""
 
 from __future__ import annotations
 
@@ -21,7 +22,11 @@ def engine_options(url: URL) -> tuple[URL, dict[str, Any]]:
 
 def on_connect(dbapi_conn: Any, record: Any) -> None:  # noqa: ARG001
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    # WAL (readers never block the writer) is written into the file and stays: set it only
+    # on a new, empty file, one the project is creating (the demo's, the app store). A file
+    # that already holds tables keeps its journal mode: it may be someone else's database.
+    if cur.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+        cur.execute("PRAGMA journal_mode=WAL")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS:d}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
