@@ -14,11 +14,12 @@ input values, the text of cards), that its text:
 - does not wrap: its text boxes make one line. Sentences (captions and Markdown outside
   cards) may wrap, but are not cut either.
 
-The page must not scroll sideways either. The texts it expects come from the model and
-the messages (KPI labels, the switch's options): a page that drew none of them would pass
-for nothing. A full-page screenshot of each view is saved as ``layout-<language>-<mode>.png``
-in ``DASH_TEST_ARTEFACTS`` when it is set, else in ``tests/artifacts/`` (where the CI
-keeps it).
+A table is drawn on a canvas, out of the DOM's reach: it must show every column, none
+behind its own sideways scroll. The page must not scroll sideways either. The texts it
+expects come from the model and the messages (KPI labels, the switch's options, the
+breakdowns' tables): a page that drew none of them would pass for nothing. A full-page
+screenshot of each view is saved as ``layout-<language>-<mode>.png`` in
+``DASH_TEST_ARTEFACTS`` when it is set, else in ``tests/artifacts/`` (where the CI keeps it).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from {{ cookiecutter.package_name }} import settings
 from {{ cookiecutter.package_name }}.filters import mode_label
 from {{ cookiecutter.package_name }}.i18n import t
 from {{ cookiecutter.package_name }}.model import MODEL
-from {{ cookiecutter.package_name }}.sections import measure_label
+from {{ cookiecutter.package_name }}.modeling import Breakdown
+from {{ cookiecutter.package_name }}.sections import measure_label, title
 
 WIDTH = 1280
 VIEWPORT = {"width": WIDTH, "height": 800}
@@ -173,6 +175,23 @@ MEASURE = """([labels, sentences]) => {
       if (found.length) report(chart, text, 'chart text', found);
     }
   }
+  // Tables (drawn on a canvas, so their text is out of reach): every column in view, none
+  // behind the table's own sideways scroll. A table is named by its section's title.
+  const titleOf = e => {
+    for (let a = e.parentElement; a; a = a.parentElement) {
+      const head = a.querySelector('[data-testid="stMarkdownContainer"] strong');
+      if (head) return head.textContent.trim();
+    }
+    return '';
+  };
+  for (const table of document.querySelectorAll('[data-testid="stDataFrame"]')) {
+    const scroller = table.querySelector('.dvn-scroller');
+    if (!visible(table) || !scroller) continue;
+    const text = titleOf(table), hidden = scroller.scrollWidth - scroller.clientWidth;
+    seen.push({kind: 'table', text, element: 'table'});
+    if (hidden > 1)
+      report(table, text, 'table', [`cut: ${hidden} px of columns behind a sideways scroll`]);
+  }
   // Text fields: the value, or the placeholder while empty, fits the field.
   const ruler = document.createElement('canvas').getContext('2d');
   for (const field of document.querySelectorAll('input:not([type]), input[type="text"], '
@@ -259,6 +278,10 @@ def test_every_label_is_whole_at_1280_px(browser, server):
             for option in MODEL.modes:
                 assert any(text == mode_label(option) for _, text in seen), option
             assert any(text == t("filters_reset") for _, text in seen)
+            # A breakdown opens as a table: the scan measured it.
+            for section in MODEL.page.sections:
+                if isinstance(section, Breakdown):
+                    assert ("table", title(section)) in seen, (mode, section.key)
             if found["problems"]:
                 failures.append(f"view {mode!r}:\n{describe(found['problems'])}")
             screenshot(page, artefacts() / f"layout-{settings.LANGUAGE}-{mode}.png")

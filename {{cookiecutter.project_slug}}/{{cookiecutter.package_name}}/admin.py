@@ -81,9 +81,11 @@ def render_stats() -> None:
             hide_index=True,
             width="stretch",
             column_config={
-                "section": t("col_section"),
+                # Widths that fit the sidebar's panel: no column behind a sideways scroll.
+                "section": st.column_config.TextColumn(t("col_section"), width=120),
                 "ms": st.column_config.ProgressColumn(
                     t("col_time_ms"),
+                    width=80,
                     format="%d",  # whole ms: no separator, right in every locale
                     min_value=0,
                     max_value=max(1.0, float(timing["ms"].max())),

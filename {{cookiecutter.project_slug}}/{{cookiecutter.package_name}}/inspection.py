@@ -881,10 +881,14 @@ class _Writer:
         share = Call(
             f"{self.imported('Share')}(", [q(f"share_by_{first}"), q(first), q(measure), "width=2"]
         )
-        ranking = Call(f"{self.imported('Ranking')}(", [q(f"top_{ranked}"), q(ranked), q(measure)])
+        # A breakdown's table has up to five columns: it takes three fifths of its row.
+        ranking = Call(
+            f"{self.imported('Ranking')}(", [q(f"top_{ranked}"), q(ranked), q(measure), "width=2"]
+        )
         shown_measures = tuple_of(q(m.name) for m in self.measures[:MAX_BREAKDOWN])
         breakdown = Call(
-            f"{self.imported('Breakdown')}(", [q(f"{first}_table"), q(first), shown_measures]
+            f"{self.imported('Breakdown')}(",
+            [q(f"{first}_table"), q(first), shown_measures, "width=3"],
         )
         rows = [tuple_of([series, share]), tuple_of([ranking, breakdown])]
         return tuple_of(rows)

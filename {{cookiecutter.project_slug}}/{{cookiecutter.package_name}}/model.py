@@ -234,6 +234,7 @@ MODEL = Model(
                         "en": "Top {n} products by sales",
                         "es": "Los {n} productos más vendidos",
                     },
+                    width=2,
                 ),
                 Breakdown(
                     "margins",
@@ -241,6 +242,7 @@ MODEL = Model(
                     ("sales", "cost", "gross_margin", "margin_pct"),
                     stack=("gross_margin", "cost"),
                     title={"en": "Margins by category", "es": "Márgenes por categoría"},
+                    width=3,  # a table of five columns: room for every one at 1280 px
                 ),
             ),
         ),
