@@ -484,7 +484,7 @@ def label(text: Mapping[str, str] | None, default: str = "") -> str:
 
 def date(value: dt.date) -> str:
     """A date as the locale writes it: "Mar 31, 2024" (en_US), "31.03.2024" (de_DE)."""
-    return babel.dates.format_date(value, "medium", locale=settings.LOCALE)
+    return babel.dates.format_date(value, "medium", locale=_locale(settings.LOCALE))
 
 
 # --- Text from the data -------------------------------------------------------------
@@ -516,19 +516,32 @@ def separators() -> tuple[str, str]:
     """(thousands, decimal) of the locale: en_US (",", "."), de_DE (".", ","),
     fr_FR (a narrow no-break space, ",")."""
     return (
-        babel.numbers.get_group_symbol(settings.LOCALE),
-        babel.numbers.get_decimal_symbol(settings.LOCALE),
+        babel.numbers.get_group_symbol(_locale(settings.LOCALE)),
+        babel.numbers.get_decimal_symbol(_locale(settings.LOCALE)),
     )
 
 
-def _pattern(kind: str, decimals: int) -> str:
+def _pattern(kind: str, decimals: int) -> babel.numbers.NumberPattern:
     """The locale's pattern for ``kind`` ("decimal", "currency", "percent") with
     ``decimals`` digits after the point: de_DE currency, 2 -> "#,##0.00\xa0¤"."""
-    formats = getattr(babel.Locale.parse(settings.LOCALE), f"{kind}_formats")
+    return _parsed_pattern(settings.LOCALE, kind, decimals)
+
+
+# Parsing the locale and its pattern is pure and costs more than the formatting: once
+# per (locale, kind, decimals), since a table formats every cell.
+@functools.cache
+def _parsed_pattern(locale: str, kind: str, decimals: int) -> babel.numbers.NumberPattern:
+    formats = getattr(_locale(locale), f"{kind}_formats")
     standard = formats["standard" if kind == "currency" else None]  # CLDR's own names
     pattern = standard.pattern.split(";")[0]  # the positive half
     fraction = "." + "0" * decimals if decimals else ""
-    return re.sub(r"0(\.[0#]+)?(?=[^0#.]*$)", "0" + fraction, pattern, count=1)
+    pattern = re.sub(r"0(\.[0#]+)?(?=[^0#.]*$)", "0" + fraction, pattern, count=1)
+    return babel.numbers.parse_pattern(pattern)
+
+
+@functools.cache
+def _locale(code: str) -> babel.Locale:
+    return babel.Locale.parse(code)
 
 
 def _signed(x: float, decimals: int, sign: bool, write) -> str:
@@ -540,7 +553,9 @@ def _signed(x: float, decimals: int, sign: bool, write) -> str:
 def number(x, decimals: int = 0, sign: bool = False) -> str:
     """1234567.891 -> "1,234,568" (en_US) or "1.234.568" (de_DE); sign=True adds "+"."""
     pattern = _pattern("decimal", decimals)
-    write = functools.partial(babel.numbers.format_decimal, format=pattern, locale=settings.LOCALE)
+    write = functools.partial(
+        babel.numbers.format_decimal, format=pattern, locale=_locale(settings.LOCALE)
+    )
     return _signed(x, decimals, sign, write)
 
 
@@ -554,7 +569,7 @@ def money(x, decimals: int = 2, sign: bool = False) -> str:
             settings.CURRENCY,
             format=_pattern("currency", decimals),
             currency_digits=False,
-            locale=settings.LOCALE,
+            locale=_locale(settings.LOCALE),
         )
 
     return _signed(x, decimals, sign, write)
@@ -565,14 +580,16 @@ def percent(x, decimals: int = 1, sign: bool = False) -> str:
 
     def write(share: float) -> str:
         pattern = _pattern("percent", decimals)
-        return babel.numbers.format_percent(share / 100, format=pattern, locale=settings.LOCALE)
+        return babel.numbers.format_percent(
+            share / 100, format=pattern, locale=_locale(settings.LOCALE)
+        )
 
     return _signed(x, decimals, sign, write)
 
 
 def currency_symbol() -> str:
     """The symbol of settings.CURRENCY in the locale: "$", "€", "Bs", "R$"."""
-    return babel.numbers.get_currency_symbol(settings.CURRENCY, locale=settings.LOCALE)
+    return babel.numbers.get_currency_symbol(settings.CURRENCY, locale=_locale(settings.LOCALE))
 
 
 def currency_affixes() -> tuple[str, str]:
