@@ -34,6 +34,7 @@ from conftest import APP_ROOT, APP_SCRIPT, BACKEND, TEST_ROWS, _mysql_server, fi
 from sqlalchemy import create_engine, inspect, make_url, text
 from streamlit.testing.v1 import AppTest
 
+from {{ cookiecutter.package_name }}.bench import servers
 from {{ cookiecutter.package_name }}.bench.wsclient import BrowserSession
 from {{ cookiecutter.package_name }}.i18n import t
 from {{ cookiecutter.package_name }}.model import MODEL
@@ -285,12 +286,7 @@ def serve(script: Path, env: dict[str, str], log_dir: Path) -> Iterator[Server]:
             time.sleep(0.2)
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        servers.stop(proc, grace=10)
 
 
 # --- A tab that remembers what the page showed -----------------------------------------

@@ -24,6 +24,7 @@ values. The row scope of the sign-in is inside the arguments (data._within_scope
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import decimal
 import functools
@@ -148,13 +149,24 @@ def decode(data: bytes) -> Any:
         if data.startswith(JSON):
             return json.loads(data[len(JSON) :], object_hook=_untagged)
     except Exception as exc:  # any malformed input: never trusted, recomputed
-        raise _rejected(f"{type(exc).__name__}: {exc}") from None
-    raise _rejected("neither Arrow nor JSON")
+        raise _rejected(data, f"{type(exc).__name__}: {exc}") from None
+    raise _rejected(data, "neither Arrow nor JSON")
 
 
-def _rejected(why: str) -> CantDeserializeException:
-    _count("rejected")
-    log.warning("Shared cache: ignored a value that is not valid data (%s); recomputed.", why)
+# dogpile reads a key twice on a miss (before taking its lock and under it): the same bad
+# bytes are counted and logged once. A few recent digests are enough to tell.
+_recently_rejected: collections.deque[bytes] = collections.deque(maxlen=32)
+
+
+def _rejected(data: bytes, why: str) -> CantDeserializeException:
+    digest = hashlib.sha256(data).digest()
+    with _counts_lock:
+        seen = digest in _recently_rejected
+        if not seen:
+            _recently_rejected.append(digest)
+    if not seen:
+        _count("rejected")
+        log.warning("Shared cache: ignored a value that is not valid data (%s); recomputed.", why)
     return CantDeserializeException(why)
 
 
@@ -179,7 +191,7 @@ class ValidEntries(ProxyBackend):
         except ValueError:
             valid = False
         if not valid:
-            _rejected("not a dogpile entry")
+            _rejected(bytes(entry), "not a dogpile entry")
             return NO_VALUE
         return entry
 

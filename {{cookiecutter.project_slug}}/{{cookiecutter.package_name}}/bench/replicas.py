@@ -91,12 +91,7 @@ def proxy(backends: list[servers.Server]) -> Iterator[Proxy]:
         _wait_ready(running)
         yield running
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        servers.stop(process, grace=10)
         shutil.rmtree(folder, ignore_errors=True)
 
 

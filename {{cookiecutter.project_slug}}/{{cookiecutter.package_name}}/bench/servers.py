@@ -109,13 +109,19 @@ def running(kind: str, database_url: str, env: dict | None = None) -> Iterator[S
         _wait_ready(server)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
     log.unlink(missing_ok=True)
+
+
+def stop(process: subprocess.Popen, grace: float = 15) -> None:
+    """Ask a process to end (SIGTERM: Streamlit closes its sessions), kill it after
+    ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_ready(server: Server) -> None:
