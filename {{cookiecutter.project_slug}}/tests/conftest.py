@@ -5,7 +5,7 @@ data or the demo's seeder: a project adapted to another database keeps this whol
 
 - ``DASH_TEST_BACKEND``: ``sqlite`` (default) or ``mysql``.
 - ``TEST_MYSQL_URL``: the MySQL server (default ``mysql+pymysql://root@127.0.0.1:3306/test``);
-  the tests create their own ``dash_data_*`` databases there and drop them afterwards.
+  the tests create their own ``dash_*`` databases there and drop them afterwards.
 - ``DASH_TEST_ROWS``: fact rows in the shared database (default 12,000: fast).
 {%- if cookiecutter.shared_cache == "redis" %}
 - ``TEST_REDIS_URL``: the Redis of the shared cache level (default
@@ -141,24 +141,62 @@ def _mysql_server() -> URL:
 
 
 @contextlib.contextmanager
+def admin_connection():
+    """A root connection to the MySQL server (autocommit)."""
+    engine = create_engine(_mysql_server(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as c:
+            yield c
+    finally:
+        engine.dispose()
+
+
+def kill_connections(database: str) -> int:
+    """KILL every server connection using ``database`` (what a restart does to a pool)."""
+    with admin_connection() as c:
+        ids = c.execute(
+            text(
+                "SELECT id FROM information_schema.processlist "
+                "WHERE db = :db AND id <> CONNECTION_ID()"
+            ),
+            {"db": database},
+        ).scalars()
+        killed = 0
+        for conn_id in list(ids):
+            with contextlib.suppress(Exception):  # it may have gone by itself
+                c.execute(text(f"KILL CONNECTION {int(conn_id)}"))
+                killed += 1
+    return killed
+
+
+@contextlib.contextmanager
 def scratch_database(tmp_dir: Path, label: str) -> Iterator[str]:
-    """An empty database of the backend under test; dropped afterwards (MySQL)."""
+    """An empty database of the backend under test; on MySQL ``dash_<label>_<hex>``,
+    dropped afterwards (a connection a test left open is killed first: it would hold the
+    drop)."""
     if BACKEND == "sqlite":
         yield f"sqlite:///{tmp_dir / (label + '.db')}"
         return
     if BACKEND != "mysql":
         raise pytest.UsageError(f"DASH_TEST_BACKEND must be sqlite or mysql, not {BACKEND!r}")
     server = _mysql_server()
-    name = f"dash_data_{label}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server)
-    with admin.begin() as c:
+    name = f"dash_{label}_{uuid.uuid4().hex[:8]}"
+    with admin_connection() as c:
         c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.begin() as c:
+        kill_connections(name)
+        with admin_connection() as c:
             c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-        admin.dispose()
+
+
+@contextlib.contextmanager
+def filled_database(tmp_dir: Path, label: str, rows: int = TEST_ROWS) -> Iterator[str]:
+    """A scratch database filled with synthetic rows, of a test's own (to break it)."""
+    with scratch_database(tmp_dir, label) as url:
+        fill(url, rows)
+        yield url
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -269,41 +307,17 @@ def engine(database_url: str):
 
 
 # --- UI fixtures ---
-# Appended by the UI side: AppTest and browser tests. Databases created here start
-# with dash_ui_ so they never clash with the data tests' databases.
+# Appended by the UI side: AppTest and browser tests.
 
 APP_ROOT = Path(__file__).resolve().parent.parent
 APP_SCRIPT = APP_ROOT / "streamlit_app.py"
 APP_TIMEOUT = 60  # seconds for one AppTest run (first runs fill the caches)
 
 
-@contextlib.contextmanager
-def ui_database(tmp_dir: Path, rows: int = TEST_ROWS) -> Iterator[str]:
-    """A filled database of its own (for tests that break it); dropped afterwards."""
-    if BACKEND == "sqlite":
-        url = f"sqlite:///{tmp_dir / 'ui.db'}"
-        name = None
-    else:
-        server = _mysql_server()
-        name = f"dash_ui_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(server)
-        with admin.begin() as c:
-            c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-        url = server.set(database=name).render_as_string(hide_password=False)
-    try:
-        fill(url, rows)
-        yield url
-    finally:
-        if name is not None:
-            with admin.begin() as c:
-                c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-            admin.dispose()
-
-
 @pytest.fixture
 def ui_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A private filled database, DATABASE_URL pointing at it, caches cleared around."""
-    with ui_database(tmp_path) as url:
+    with filled_database(tmp_path, "ui") as url:
         point_at(url, monkeypatch)
         yield url
 
@@ -370,9 +384,8 @@ def metric_values(at) -> dict[str, float]:
 @pytest.fixture(scope="module")
 def fault_url(tmp_path_factory: pytest.TempPathFactory):
     """A private filled database per test module (tests that break it repair it)."""
-    from faultkit import fault_database  # faultkit imports this module: import late
 
-    with fault_database(tmp_path_factory.mktemp("faults")) as url:
+    with filled_database(tmp_path_factory.mktemp("faults"), "fault") as url:
         yield url
 
 

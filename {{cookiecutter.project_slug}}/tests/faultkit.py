@@ -2,7 +2,6 @@
 
 - ``TcpProxy``: a TCP relay in front of the MySQL server that the tests stop, start and
   use to cut every open connection (a server restart, a proxy dropping idle links).
-- ``fault_database()``: a private filled database (MySQL ones are named ``dash_fault_*``).
 - ``fingerprint()``: row count and a checksum of every table (proves nothing changed).
 - ``serve()``: ``streamlit run`` of a script on a free port, for real sessions.
 - ``Tab``: a browser tab over the websocket (``bench.wsclient.BrowserSession``) that also records
@@ -23,14 +22,13 @@ import sys
 import threading
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import APP_ROOT, APP_SCRIPT, BACKEND, TEST_ROWS, _mysql_server, fill, point_at
+from conftest import APP_ROOT, APP_SCRIPT, point_at
 from sqlalchemy import create_engine, inspect, make_url, text
 from streamlit.testing.v1 import AppTest
 
@@ -63,57 +61,6 @@ def fragment_widget() -> tuple[str, list[str]] | None:
 
 
 # --- Backends --------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def fault_database(tmp_dir: Path, rows: int = TEST_ROWS) -> Iterator[str]:
-    """A filled database of its own, dropped afterwards (MySQL: dash_fault_<hex>)."""
-    name = None
-    if BACKEND == "sqlite":
-        url = f"sqlite:///{tmp_dir / 'fault.db'}"
-    else:
-        server = _mysql_server()
-        name = f"dash_fault_{uuid.uuid4().hex[:8]}"
-        with admin_connection() as c:
-            c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-        url = server.set(database=name).render_as_string(hide_password=False)
-    try:
-        fill(url, rows)
-        yield url
-    finally:
-        if name is not None:
-            kill_connections(name)
-            with admin_connection() as c:
-                c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-
-
-@contextlib.contextmanager
-def admin_connection():
-    """A root connection to the MySQL server (autocommit)."""
-    engine = create_engine(_mysql_server(), isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as c:
-            yield c
-    finally:
-        engine.dispose()
-
-
-def kill_connections(database: str) -> int:
-    """KILL every server connection using ``database`` (what a restart does to a pool)."""
-    with admin_connection() as c:
-        ids = c.execute(
-            text(
-                "SELECT id FROM information_schema.processlist "
-                "WHERE db = :db AND id <> CONNECTION_ID()"
-            ),
-            {"db": database},
-        ).scalars()
-        killed = 0
-        for conn_id in list(ids):
-            with contextlib.suppress(Exception):  # it may have gone by itself
-                c.execute(text(f"KILL CONNECTION {int(conn_id)}"))
-                killed += 1
-    return killed
 
 
 def rename_tables(url: str, tables, back: bool = False) -> None:

@@ -22,8 +22,8 @@ import os
 import urllib.parse
 
 import pytest
-from conftest import ANCHOR, APP_SCRIPT, clear_caches
-from faultkit import BREAKDOWNS, RANKINGS, Tab, fault_database, fingerprint, serve
+from conftest import ANCHOR, APP_SCRIPT, clear_caches, filled_database
+from faultkit import BREAKDOWNS, RANKINGS, Tab, fingerprint, serve
 
 from {{ cookiecutter.package_name }} import data
 from {{ cookiecutter.package_name }}.filters import mode_label
@@ -86,7 +86,7 @@ tried = {"data layer": 0, "url": 0, "widgets": 0}
 @pytest.fixture(scope="module")
 def hostile_url(tmp_path_factory: pytest.TempPathFactory):
     """A private seeded database, opened with full rights (so a hole would show)."""
-    with fault_database(tmp_path_factory.mktemp("hostile")) as url:
+    with filled_database(tmp_path_factory.mktemp("hostile"), "hostile") as url:
         yield url
 
 

@@ -22,7 +22,8 @@ import random
 import time
 
 import pytest
-from faultkit import RANGE_KEYS, Tab, fault_database, fragment_widget
+from conftest import filled_database
+from faultkit import RANGE_KEYS, Tab, fragment_widget
 from sqlalchemy import create_engine
 
 from {{ cookiecutter.package_name }} import queries
@@ -42,7 +43,7 @@ FRAGMENT = fragment_widget()  # (key, option labels), or None
 
 @pytest.fixture(scope="module")
 def load_url(tmp_path_factory: pytest.TempPathFactory):
-    with fault_database(tmp_path_factory.mktemp("load")) as url:
+    with filled_database(tmp_path_factory.mktemp("load"), "load") as url:
         yield url
 
 

@@ -16,14 +16,20 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import APP_SCRIPT, APP_TIMEOUT, MYSQL_SERVER_URL, point_at, said
+from conftest import (
+    APP_SCRIPT,
+    APP_TIMEOUT,
+    MYSQL_SERVER_URL,
+    admin_connection,
+    kill_connections,
+    point_at,
+    said,
+)
 from faultkit import (
     TcpProxy,
-    admin_connection,
     app_on,
     assert_clean,
     fingerprint,
-    kill_connections,
     numbers,
     proxied,
     serves_last_good_then_clears,

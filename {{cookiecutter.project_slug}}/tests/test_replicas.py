@@ -23,8 +23,8 @@ import uuid
 
 import pytest
 import redis
-from conftest import unavailable
-from faultkit import RANGE_KEYS, Tab, fault_database
+from conftest import filled_database, unavailable
+from faultkit import RANGE_KEYS, Tab
 from test_load import DIMENSION, filter_bounds, simulated_user
 
 from {{ cookiecutter.package_name }}.bench import replicas, servers
@@ -36,7 +36,7 @@ SECONDS = float(os.environ.get("DASH_REPLICA_SECONDS", "30"))
 
 @pytest.fixture(scope="module")
 def replica_url(tmp_path_factory: pytest.TempPathFactory):
-    with fault_database(tmp_path_factory.mktemp("replicas")) as url:
+    with filled_database(tmp_path_factory.mktemp("replicas"), "replicas") as url:
         yield url
 
 

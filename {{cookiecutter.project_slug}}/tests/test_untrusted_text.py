@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from conftest import APP_SCRIPT, chromium_path, require_browser, ui_database
+from conftest import APP_SCRIPT, chromium_path, filled_database, require_browser
 from faultkit import BREAKDOWNS, serve
 from sqlalchemy import Column, and_, bindparam, create_engine, select
 from test_browser import (
@@ -121,7 +121,7 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
     require_browser()
     chromium_path()
     folder = tmp_path_factory.mktemp("untrusted")
-    with ui_database(folder) as url:
+    with filled_database(folder, "untrusted") as url:
         write_payloads(url)
         names = {d.name: members(url, d.name) for d in MODEL.dimensions}
         with serve(APP_SCRIPT, {"DATABASE_URL": url}, folder) as server:
