@@ -40,7 +40,7 @@ import streamlit as st
 from sqlalchemy import URL, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from {{ cookiecutter.package_name }} import auth, db, settings, {% if cookiecutter.shared_cache == "redis" %}shared, {% endif %}stats, synthetic
+from {{ cookiecutter.package_name }} import auth, db, queries, settings, {% if cookiecutter.shared_cache == "redis" %}shared, {% endif %}stats, synthetic
 
 BACKEND = os.environ.get("DASH_TEST_BACKEND", settings.DATABASE).strip().lower()
 TEST_ROWS = int(os.environ.get("DASH_TEST_ROWS", "12000"))
@@ -304,6 +304,17 @@ def engine(database_url: str):
     e = db.make_engine(make_url(database_url))
     yield e
     e.dispose()
+
+
+@pytest.fixture(scope="module")
+def status(database_url: str) -> dict:
+    """The bounds the filters start from (what the page reads first)."""
+    engine = db.make_engine(make_url(database_url))
+    try:
+        with engine.connect() as c:
+            return queries.fetch_status(c)
+    finally:
+        engine.dispose()
 
 
 # --- UI fixtures ---

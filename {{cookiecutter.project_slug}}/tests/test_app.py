@@ -29,17 +29,6 @@ BREAKDOWNS = [s for s in MODEL.page.sections if isinstance(s, Breakdown)]
 
 
 @pytest.fixture(scope="module")
-def status(database_url: str) -> dict:
-    """The bounds the filters start from (what the page reads first)."""
-    engine = db.make_engine(make_url(database_url))
-    try:
-        with engine.connect() as c:
-            return queries.fetch_status(c)
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(scope="module")
 def answer(database_url: str):
     """The query layer's totals for some filters: what the cards must show."""
     engine = db.make_engine(make_url(database_url))

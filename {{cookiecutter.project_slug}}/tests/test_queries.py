@@ -27,16 +27,6 @@ CENT = 0.02  # SQLite sums floats, MySQL sums DECIMALs: a cent of rounding
 
 
 @pytest.fixture(scope="module")
-def status(database_url: str) -> dict:
-    engine = db.make_engine(make_url(database_url))
-    try:
-        with engine.connect() as c:
-            return queries.fetch_status(c)
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(scope="module")
 def members(database_url: str) -> dict[str, list]:
     engine = db.make_engine(make_url(database_url))
     try:
