@@ -150,6 +150,9 @@ def test_a_range_of_the_history(app, status, answer):
     first, last = a_range(status, back=2, length=3)
     at = set_range(at, first, last)
     assert_cards(at, answer(current(at)))
+    # The range's labels open with a capital in every language ("Operación desde").
+    labels = [w.label for w in (*at.number_input, *at.date_input)]
+    assert labels and all(text[:1].isupper() for text in labels), labels
     if MODEL.period:
         scope = t("scope_ops", periods=label(MODEL.period.plural), first=first, last=last)
         assert scope in texts(at.caption)

@@ -18,7 +18,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from . import auth, data, db
-from .i18n import date, label, number, plain, t
+from .i18n import capitalised, date, label, number, plain, t
 from .model import MODEL
 from .modeling import Breakdown, Ranking
 from .queries import DATES, OPS, REALTIME, Filters, default_filters
@@ -156,13 +156,16 @@ def render_sidebar(status: dict) -> None:
         common = {"step": 1, "persist_state": "session", **bounds}
         name = label(period.label).lower()
         left.number_input(
-            t("filters_op_from", period=name),
+            capitalised(t("filters_op_from", period=name)),
             key="op_start",
             bind=_url_bind("op_start"),
             **common,
         )
         right.number_input(
-            t("filters_op_to", period=name), key="op_end", bind=_url_bind("op_end"), **common
+            capitalised(t("filters_op_to", period=name)),
+            key="op_end",
+            bind=_url_bind("op_end"),
+            **common,
         )
     elif mode == DATES and status.get("max_date") is not None:
         left, right = st.columns(2)

@@ -475,6 +475,12 @@ def t(key: str, **values) -> str:
     return text.format(**values) if values else text
 
 
+def capitalised(text: str) -> str:
+    """The first letter in upper case: a message may open with a lower-case name
+    ("{period} desde" -> "Operación desde")."""
+    return text[:1].upper() + text[1:]
+
+
 def label(text: Mapping[str, str] | None, default: str = "") -> str:
     """A text of model.py (a label per language) in the configured language."""
     if not text:
