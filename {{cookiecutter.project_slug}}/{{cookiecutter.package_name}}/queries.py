@@ -690,10 +690,9 @@ def _shown(frame: pd.DataFrame, fields) -> pd.DataFrame:
     return frame
 
 
-def fetch_status(c: Connection) -> dict[str, Any]:
-    """The latest period (open or not), its totals, and the bounds of the filter widgets."""
-    period = MODEL.period
-    status: dict[str, Any] = {
+def empty_status() -> dict[str, Any]:
+    """The status before anything is read: no period, nothing open, zero totals."""
+    return {
         "min_op": None,
         "max_op": None,
         "latest_op": None,
@@ -701,6 +700,12 @@ def fetch_status(c: Connection) -> dict[str, Any]:
         "opened_at": None,
         "totals": {name: 0 for name in MODEL.page.status},
     }
+
+
+def fetch_status(c: Connection) -> dict[str, Any]:
+    """The latest period (open or not), its totals, and the bounds of the filter widgets."""
+    period = MODEL.period
+    status = empty_status()
     if period is None:
         first, last = c.execute(
             select(func.min(MODEL.time), func.max(MODEL.time)).select_from(source(MODEL.time))

@@ -238,17 +238,20 @@ class _Rows:
 # --- Writing ---------------------------------------------------------------------------
 
 
-def _batches(columns: dict[str, np.ndarray], size: int) -> Iterator[list[dict]]:
-    """Column arrays -> lists of row dicts, one batch at a time (bounded memory)."""
+def row_batches(columns: dict, size: int) -> Iterator[list[dict]]:
+    """Column arrays (numpy or lists) -> lists of row dicts, one batch at a time (bounded
+    memory); the demo's seeder writes its rows with it too."""
     names = list(columns)
     total = len(columns[names[0]])
     for start in range(0, total, size):
         part = []
         for name in names:
             chunk = columns[name][start : start + size]
-            if chunk.dtype.kind == "M":
-                chunk = chunk.astype("datetime64[us]")
-            part.append(chunk.tolist())  # numpy -> Python ints, floats and datetimes
+            if isinstance(chunk, np.ndarray):
+                if chunk.dtype.kind == "M":
+                    chunk = chunk.astype("datetime64[us]")
+                chunk = chunk.tolist()  # numpy -> Python ints, floats and datetimes
+            part.append(chunk)
         yield [dict(zip(names, row, strict=True)) for row in zip(*part, strict=True)]
 
 
@@ -290,7 +293,7 @@ def fill(
             for table in tables:
                 columns = made.make(table)
                 done = 0
-                for batch in _batches(columns, BATCH_ROWS):
+                for batch in row_batches(columns, BATCH_ROWS):
                     c.execute(table.insert(), batch)
                     done += len(batch)
                 say(f"  {table.name:<24} {done:>10,} rows")

@@ -401,14 +401,7 @@ def load_lookup() -> Loaded[pd.DataFrame]:
 def load_status(fresh: bool = False) -> Loaded[dict]:  # noqa: ARG001
     """Like queries.fetch_status: the latest period, its totals and the filter bounds."""
     period, rows = MODEL.period, _joined()
-    status: dict[str, Any] = {
-        "min_op": None,
-        "max_op": None,
-        "latest_op": None,
-        "is_open": False,
-        "opened_at": None,
-        "totals": {name: 0 for name in MODEL.page.status},
-    }
+    status = queries.empty_status()
     if period is None:
         times = _column(MODEL.time, rows)
         status.update(min_date=_date(times.min()), max_date=_date(times.max()))

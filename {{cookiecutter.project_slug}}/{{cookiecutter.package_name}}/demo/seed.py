@@ -14,12 +14,12 @@ import dataclasses
 import datetime as dt
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, func, select
 
-from .. import db, settings, store
+from .. import db, settings, store, synthetic
 from ..model import categories, operations, order_items, orders, products
 
 SEED_VERSION = "1"
@@ -262,22 +262,6 @@ def generate(rows: int, seed: int = DEFAULT_SEED, anchor: dt.date | None = None)
     )
 
 
-def _batches(columns: dict, size: int) -> Iterator[list[dict]]:
-    """Column arrays -> lists of row dicts, one batch at a time (bounded memory)."""
-    names = list(columns)
-    total = len(columns[names[0]])
-    for start in range(0, total, size):
-        part = []
-        for name in names:
-            chunk = columns[name][start : start + size]
-            if isinstance(chunk, np.ndarray):
-                if chunk.dtype.kind == "M":
-                    chunk = chunk.astype("datetime64[us]")
-                chunk = chunk.tolist()  # numpy -> Python ints, floats and datetimes
-            part.append(chunk)
-        yield [dict(zip(names, row, strict=True)) for row in zip(*part, strict=True)]
-
-
 def _current_seed(c: Connection, found: store.Survey) -> dict[str, str]:
     if seed_info.name not in found.owned:
         return {}
@@ -356,7 +340,7 @@ def seed(
                 (order_items, data.items),
             ):
                 total, done = len(next(iter(columns.values()))), 0
-                for batch in _batches(columns, BATCH_ROWS):
+                for batch in synthetic.row_batches(columns, BATCH_ROWS):
                     c.execute(table.insert(), batch)
                     done += len(batch)
                     say(f"  {table.name:<12} {done:>10,} / {total:,} ({done * 100 // total}%)")
