@@ -30,6 +30,8 @@ import contextlib
 import datetime as dt
 import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -240,6 +242,29 @@ def app_store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         os.environ.pop("APP_STORE_URL", None)
     else:
         os.environ["APP_STORE_URL"] = previous
+
+
+def cli(url: str, *args: str) -> subprocess.CompletedProcess:
+    """``python -m <package> <args>`` on ``url`` (DATABASE_URL), as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", db.PACKAGE, *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def error_line(out: subprocess.CompletedProcess) -> str:
+    """The one plain ``ERROR:`` line of a command that refused: exit 1, no traceback,
+    nothing on stdout."""
+    assert out.returncode == 1, out.stderr
+    assert "Traceback" not in out.stderr, out.stderr
+    lines = [line for line in out.stderr.splitlines() if line.startswith("ERROR:")]
+    assert len(lines) == 1, out.stderr  # one plain message
+    assert out.stdout == ""
+    return lines[0]
 
 
 def fill(url: str, rows: int = TEST_ROWS) -> None:

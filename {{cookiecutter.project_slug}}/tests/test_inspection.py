@@ -8,13 +8,12 @@ test. The proposal must pass the project's ruff as written and build a valid Mod
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import BACKEND, scratch_database
+from conftest import BACKEND, cli, error_line, scratch_database
 from faultkit import fingerprint, journal_mode
 from sqlalchemy import (
     Column,
@@ -162,23 +161,7 @@ def assert_ruff_passes(source: str, tmp_path: Path) -> None:
 
 
 def command(url: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", db.PACKAGE, "inspect", *args],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
-
-def error_line(out: subprocess.CompletedProcess) -> str:
-    assert out.returncode == 1, out.stderr
-    assert "Traceback" not in out.stderr, out.stderr
-    lines = [line for line in out.stderr.splitlines() if line.startswith("ERROR:")]
-    assert len(lines) == 1, out.stderr  # one plain message
-    assert out.stdout == ""
-    return lines[0]
+    return cli(url, "inspect", *args)
 
 
 # --- The proposal ------------------------------------------------------------------------

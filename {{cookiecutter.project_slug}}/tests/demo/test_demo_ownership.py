@@ -10,12 +10,9 @@ checksum, and add no table; ``--force`` rebuilds only the seeder's own tables.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 
 import pytest
-from conftest import ANCHOR, APP_ROOT, scratch_database
+from conftest import ANCHOR, cli, error_line, scratch_database
 from faultkit import fingerprint
 from sqlalchemy import (
     Boolean,
@@ -126,26 +123,6 @@ def client_url(tmp_path):
         yield url
 
 
-def command(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.run(
-        [sys.executable, "-m", db.PACKAGE, *args],
-        cwd=APP_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-
-
-def error_line(out: subprocess.CompletedProcess) -> str:
-    assert out.returncode == 1, out.stderr
-    assert "Traceback" not in out.stderr, out.stderr
-    lines = [line for line in out.stderr.splitlines() if line.startswith("ERROR:")]
-    assert len(lines) == 1, out.stderr  # one plain message
-    return lines[0]
-
-
 # --- seed, seed --force and live refuse ----------------------------------------------
 
 
@@ -153,14 +130,14 @@ def test_seed_refuses_a_database_it_does_not_own(client_url):
     before = fingerprint(client_url)
     assert {rows for rows, _ in before.values()} == {CLIENT_ROWS}
     for args in (["seed"], ["seed", "--force"], ["seed", "--rows", "500", "--force"]):
-        message = error_line(command(client_url, *args))
+        message = error_line(cli(client_url, *args))
         assert "seed stopped before touching anything" in message
         assert f"with the names it needs: {CLIENT_TABLES}." in message  # the tables in the way
         # The fix: an empty database (a scratch file, another database name), or the README.
         assert "DATABASE_URL=sqlite:///data/demo.db" in message and "--rows" in message
         assert "another database name" in message
         assert "Your own data" in message
-    live = error_line(command(client_url, "live", "--orders", "1", "--interval", "0"))
+    live = error_line(cli(client_url, "live", "--orders", "1", "--interval", "0"))
     assert "were not created by the seeder" in live
     assert fingerprint(client_url) == before  # same rows and checksums, and no new table
 
@@ -172,7 +149,7 @@ def test_seed_adds_no_tables_to_someone_elses_database(fresh_database_url):
         c.execute(text("INSERT INTO patients VALUES (1, 'Ana'), (2, 'Luis')"))
     engine.dispose()
     before = fingerprint(fresh_database_url)
-    message = error_line(command(fresh_database_url, "seed", "--force"))
+    message = error_line(cli(fresh_database_url, "seed", "--force"))
     assert "(patients): it looks like someone's existing database" in message
     assert fingerprint(fresh_database_url) == before
 
