@@ -216,12 +216,16 @@ def keep_screenshots(env: dict, bake: str) -> Path:
     return folder
 
 
-def assert_screenshots(folder: Path, language: str) -> None:
+def assert_screenshots(folder: Path, language: str, demo: bool = False) -> None:
     """The overview and the views of the page at 1280 px (two at least), in the bake's
-    language."""
+    language; with the demo, its views on the demo's own rows too."""
     shots = [folder / "dashboard.png", *folder.glob(f"layout-{language}-*.png")]
     found = sorted(p.name for p in folder.iterdir())
     assert shots[0].exists() and len(shots) >= 3, f"screenshots missing in {folder}: {found}"
+    if demo:
+        on_the_demo = list(folder.glob(f"demo-layout-{language}-*.png"))
+        assert len(on_the_demo) >= 2, f"the demo's screenshots missing in {folder}: {found}"
+        shots += on_the_demo
     for shot in shots:
         assert shot.stat().st_size > 20_000, f"{shot} is nearly empty"
 
@@ -258,7 +262,7 @@ def test_baked_project_lints_and_passes_its_tests(baked, database):
     env = project_environment(database, ANSWERS[database].get("shared_cache", "none"))
     screenshots = keep_screenshots(env, f"demo-{database}")
     lint_and_test(baked(database), env, installer=INSTALLER[database])
-    assert_screenshots(screenshots, ANSWERS[database].get("language", "en"))
+    assert_screenshots(screenshots, ANSWERS[database].get("language", "en"), demo=True)
 
 
 SMOKE = """\

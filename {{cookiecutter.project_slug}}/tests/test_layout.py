@@ -251,12 +251,18 @@ def describe(problems: list[dict]) -> str:
 
 
 def test_every_label_is_whole_at_1280_px(browser, server):
+    assert_page_whole(browser, server, "layout")
+
+
+def assert_page_whole(browser, url: str, prefix: str) -> None:
+    """Every view of the overview at ``url``, checked and saved as
+    ``<prefix>-<language>-<mode>.png`` (tests/demo/test_demo_layout.py: the demo's data)."""
     context = browser.new_context(viewport=VIEWPORT, color_scheme="light")
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     failures = []
     try:
-        page.goto(server)
+        page.goto(url)
         settle(page)
         # Open the sidebar's expanders (saved views, the operator panel): their labels too.
         closed = page.locator('[data-testid="stSidebar"] details:not([open]) > summary')
@@ -284,7 +290,7 @@ def test_every_label_is_whole_at_1280_px(browser, server):
                     assert ("table", title(section)) in seen, (mode, section.key)
             if found["problems"]:
                 failures.append(f"view {mode!r}:\n{describe(found['problems'])}")
-            screenshot(page, artefacts() / f"layout-{settings.LANGUAGE}-{mode}.png")
+            screenshot(page, artefacts() / f"{prefix}-{settings.LANGUAGE}-{mode}.png")
     finally:
         context.close()
     assert not failures, f"labels not shown whole at {WIDTH} px:\n" + "\n".join(failures)

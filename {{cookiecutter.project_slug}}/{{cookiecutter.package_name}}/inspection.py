@@ -864,13 +864,14 @@ class _Writer:
         return Call("Dimension(", items)
 
     def sections(self) -> Call:
-        """Row 1: a series by day and a share; row 2: a ranking and a breakdown."""
+        """Row 1: a series by day; row 2: a ranking and a share; row 3: a breakdown (a
+        table of up to five columns gets the page's width, so every column shows)."""
         sums = [m.name for m in self.measures if m.formula == "sum"]
         measure = sums[0] if sums else "rows"
         tooltip = [("tooltip=", tuple_of([q("rows")]))] if measure != "rows" else []
         series = Call(
             f"{self.imported('Series')}(",
-            [q("by_day"), q(measure), f"grain={self.imported('DAY')}", *tooltip, "width=3"],
+            [q("by_day"), q(measure), f"grain={self.imported('DAY')}", *tooltip],
         )
         dims = [d.name for d in self.dimensions]
         if not dims:
@@ -878,19 +879,13 @@ class _Writer:
         # The dimensions come fewest values first: share and break down by the first, rank
         # the one with the most values (the second when there are two).
         first, ranked = dims[0], dims[-1]
-        share = Call(
-            f"{self.imported('Share')}(", [q(f"share_by_{first}"), q(first), q(measure), "width=2"]
-        )
-        # A breakdown's table has up to five columns: it takes three fifths of its row.
-        ranking = Call(
-            f"{self.imported('Ranking')}(", [q(f"top_{ranked}"), q(ranked), q(measure), "width=2"]
-        )
+        share = Call(f"{self.imported('Share')}(", [q(f"share_by_{first}"), q(first), q(measure)])
+        ranking = Call(f"{self.imported('Ranking')}(", [q(f"top_{ranked}"), q(ranked), q(measure)])
         shown_measures = tuple_of(q(m.name) for m in self.measures[:MAX_BREAKDOWN])
         breakdown = Call(
-            f"{self.imported('Breakdown')}(",
-            [q(f"{first}_table"), q(first), shown_measures, "width=3"],
+            f"{self.imported('Breakdown')}(", [q(f"{first}_table"), q(first), shown_measures]
         )
-        rows = [tuple_of([series, share]), tuple_of([ranking, breakdown])]
+        rows = [tuple_of([series]), tuple_of([ranking, share]), tuple_of([breakdown])]
         return tuple_of(rows)
 
     def detail(self) -> Call:

@@ -218,11 +218,10 @@ MODEL = Model(
         subtitle={"en": "Sales overview", "es": "Resumen de ventas"},
         kpis=("sales", "orders", "avg_ticket", "gross_margin", "margin_pct"),
         status=("orders", "sales"),
+        # Each row shares the page's width (a section's width= is its share of its row):
+        # a table of five columns gets a row of its own, so every column shows at 1280 px.
         rows=(
-            (
-                Series("sales_by_hour", "sales", tooltip=("orders",), width=3),
-                Share("sales_by_category", "category", "sales", tooltip=("orders",), width=2),
-            ),
+            (Series("sales_by_hour", "sales", tooltip=("orders",)),),
             (
                 Ranking(
                     "top_products",
@@ -234,15 +233,16 @@ MODEL = Model(
                         "en": "Top {n} products by sales",
                         "es": "Los {n} productos más vendidos",
                     },
-                    width=2,
                 ),
+                Share("sales_by_category", "category", "sales", tooltip=("orders",)),
+            ),
+            (
                 Breakdown(
                     "margins",
                     "category",
                     ("sales", "cost", "gross_margin", "margin_pct"),
                     stack=("gross_margin", "cost"),
                     title={"en": "Margins by category", "es": "Márgenes por categoría"},
-                    width=3,  # a table of five columns: room for every one at 1280 px
                 ),
             ),
         ),

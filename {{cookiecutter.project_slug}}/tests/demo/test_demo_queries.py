@@ -8,6 +8,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from demokit import demo_database
 from sqlalchemy import func, select
 
 from {{ cookiecutter.package_name }} import queries
@@ -21,8 +22,6 @@ from {{ cookiecutter.package_name }}.model import (
 from {{ cookiecutter.package_name }}.model import orders as orders_table
 from {{ cookiecutter.package_name }}.queries import Filters
 
-ANCHOR = dt.date(2024, 3, 31)
-
 MONEY = 0.02  # SQLite sums floats, MySQL sums DECIMALs: allow a cent of rounding
 
 
@@ -33,15 +32,7 @@ def _table(conn, table) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory):
     """A database the demo's seeder filled (its own rows, not synthetic ones)."""
-    from conftest import scratch_database
-    from sqlalchemy import make_url
-
-    from {{ cookiecutter.package_name }} import db
-
-    with scratch_database(tmp_path_factory.mktemp("demo"), "demo") as url:
-        engine = db.make_engine(make_url(url))
-        seed.seed(engine, 12_000, anchor=ANCHOR)
-        engine.dispose()
+    with demo_database(tmp_path_factory.mktemp("demo")) as url:
         yield url
 
 
