@@ -56,6 +56,7 @@ HOW_TO_FIX = {
     "incomplete": "app_fix_empty",
     "foreign": "app_fix_foreign",
     "model": "app_fix_model",
+    "missing": "app_fix_missing",
 }
 
 
@@ -83,7 +84,8 @@ def retry_until_reachable() -> None:
     if time.monotonic() - st.session_state.get("db_failed_at", 0) < RETRY_SECONDS / 2:
         return  # the run that drew this page has just tried
     try:
-        data.load_status()
+        if data.set_row_scope(viewer.scope) != ():  # the whole app says what () means
+            data.load_status()
     except db.DatabaseUnavailable:
         return
     st.rerun()
@@ -117,10 +119,23 @@ def seed_default_sqlite() -> None:
         raise db.DatabaseUnavailable(lines[-1].removeprefix("ERROR: "))
 
 
+def scoped_status() -> dict:
+    """This viewer's row scope first (every loader narrows to it), then the status row
+    within it. A viewer whose scope holds nothing gets a page that says so, and no data."""
+    if data.set_row_scope(viewer.scope) == ():
+        st.title(settings.PROJECT_NAME, anchor=False)
+        dimension = MODEL.dimension(MODEL.row_scope)
+        st.warning(t("scope_nothing", plural=label(dimension.plural, dimension.name).lower()))
+        with st.sidebar:
+            auth.render_identity(viewer)
+        st.stop()
+    return data.load_status().value
+
+
 def status_row() -> dict | None:
     """The status row that the filter defaults come from; None when unreachable."""
     try:
-        return data.load_status().value
+        return scoped_status()
     except db.DatabaseUnavailable as exc:
         problem = exc
     # The default SQLite file is created with demo data on the first run, so a freshly
@@ -130,7 +145,7 @@ def status_row() -> dict | None:
             with st.spinner(t("app_seeding"), show_time=True):
                 seed_default_sqlite()
             data.clear_all()
-            return data.load_status().value
+            return scoped_status()
         except db.DatabaseUnavailable as exc:
             problem = exc
     database_problem(problem)
@@ -142,14 +157,6 @@ if status is None:
     st.stop()
 
 filters.init_state(status)
-# Row-level scope: what this viewer may see; every loader narrows its filters to it.
-if data.set_row_scope(viewer.scope) == ():
-    st.title(settings.PROJECT_NAME, anchor=False)
-    dimension = MODEL.dimension(MODEL.row_scope)
-    st.warning(t("scope_nothing", plural=label(dimension.plural, dimension.name).lower()))
-    with st.sidebar:
-        auth.render_identity(viewer)
-    st.stop()
 
 # Pattern: pages with st.navigation; the sidebar below is shared by every page.
 # The folder is app_pages/, not pages/: a pages/ folder switches Streamlit's

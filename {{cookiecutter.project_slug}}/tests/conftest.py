@@ -177,7 +177,9 @@ def scratch_database(tmp_dir: Path, label: str) -> Iterator[str]:
     dropped afterwards (a connection a test left open is killed first: it would hold the
     drop)."""
     if BACKEND == "sqlite":
-        yield f"sqlite:///{tmp_dir / (label + '.db')}"
+        path = tmp_dir / (label + ".db")
+        path.touch()  # an empty file is an empty database (the app never creates a missing one)
+        yield f"sqlite:///{path}"
         return
     if BACKEND != "mysql":
         raise pytest.UsageError(f"DASH_TEST_BACKEND must be sqlite or mysql, not {BACKEND!r}")

@@ -341,20 +341,24 @@ def test_fallback_warning_when_the_database_fails_after_a_good_run(ui_database_u
 
 
 def test_unreachable_database_shows_a_clear_page(use_database, monkeypatch, tmp_path):
+    """A server nobody answers, or (SQLite) a file that is not there: a page that says
+    what to do, and a missing file or folder is never created."""
     from conftest import BACKEND, MYSQL_SERVER_URL
 
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a folder")  # so the database's folder cannot be created
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{blocker / 'x.db'}")
+    missing = tmp_path / "no-such-folder" / "prod.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{missing}")
+    how = "app_fix_missing"
     if BACKEND == "mysql":
         server = make_url(MYSQL_SERVER_URL).set(port=1)  # nothing listens there
         monkeypatch.setenv("DATABASE_URL", server.render_as_string(hide_password=False))
+        how = "app_fix_unreachable"
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT).run()
     assert not at.exception, at.exception
     assert t("app_db_error", error="").strip() in texts(at.error)
-    fix = t("app_fix_unreachable", connection=settings.CONNECTION_NAME)
+    fix = t(how, connection=settings.CONNECTION_NAME)
     assert fix in [m.value for m in at.markdown]
     assert not at.metric
+    assert not missing.parent.exists()  # nothing was created where the URL pointed
 
 
 def test_filters_round_trip_through_views_and_cache_keys(status):

@@ -13,15 +13,23 @@ and our loaders close every connection they open (``with engine.connect()``), so
 waits for the garbage collector to be released. The settings below switch that work off;
 ``python -m <package> bench`` measures the difference (latency at 1, 10 and 25 sessions).
 
-Routes: everything Streamlit serves, plus ``/healthz`` (readiness: the database answers,
-with the SQL statement and cache-miss counters since start). ``/_stcore/health`` is
-Streamlit's own liveness check.
+Routes: everything Streamlit serves, plus ``/healthz``. ``/_stcore/health`` is Streamlit's
+own liveness check.
+
+- ``/healthz`` tells anyone only what a load balancer needs: 200 ``{"status": "ok"}`` when
+  the database answers, 503 ``{"status": "not ready"}`` when it does not. An operator who
+  sends ``Authorization: Bearer <token>`` (the ``DASHBOARD_HEALTH_TOKEN`` environment
+  variable, or ``health_token`` in ``[dashboard]`` of secrets.toml) also gets the reason in
+  words and the counters (SQL statements, cache misses, the shared cache).
+- ``/_stcore/metrics`` (Streamlit's cache and session figures) answers only that same
+  token: anyone else gets 404, as if it did not exist.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import hmac
 import importlib
 import importlib.util
 import os
@@ -33,14 +41,17 @@ from typing import Any
 
 import streamlit as st
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 from streamlit import config
 
 from . import db, {% if cookiecutter.shared_cache == "redis" %}shared, {% endif %}stats
 
 SCRIPT = db.PROJECT_ROOT / "streamlit_app.py"
+HEALTH_TOKEN_ENV = "DASHBOARD_HEALTH_TOKEN"
+METRICS_PATH = "/_stcore/metrics"
 
 # Pattern: production settings, safe because every loader closes its connection.
 PRODUCTION_OPTIONS: dict[str, Any] = {
@@ -85,17 +96,55 @@ def _database_status() -> str:
         return str(db.friendly_error(exc))
 
 
-async def healthz(request: Request) -> JSONResponse:  # noqa: ARG001
-    """Readiness: 200 when the database answers, 503 otherwise; plus the counters."""
+def _health_token() -> str | None:
+    """The operators' token: the environment variable, or [dashboard] health_token."""
+    token = os.environ.get(HEALTH_TOKEN_ENV)
+    if not token:
+        try:
+            token = (st.secrets.get("dashboard") or {}).get("health_token")
+        except FileNotFoundError:  # no secrets.toml at all
+            token = None
+    return str(token) if token else None
+
+
+def _is_operator(headers: Any) -> bool:
+    """Does the request carry the operators' token? (No token set: nobody is one.)"""
+    token = _health_token()
+    sent = headers.get("authorization", "")
+    return bool(token) and hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
+
+
+# Pattern: health for anyone, details for operators: a load balancer needs a status code;
+# what the database is called and where it runs is for operators only.
+async def healthz(request: Request) -> JSONResponse:
+    """Readiness: 200 when the database answers, 503 otherwise; details with the token."""
     database = await run_in_threadpool(_database_status)
-    body = {"status": "ok" if database == "ok" else "degraded", "database": database}
-    body.update(stats.total())  # sql_statements, loader_misses since the server started
+    ready = database == "ok"
+    body: dict[str, Any] = {"status": "ok" if ready else "not ready"}
+    if _is_operator(request.headers):
+        body["database"] = database
+        body.update(stats.total())  # sql_statements, loader_misses since the server started
 {%- if cookiecutter.shared_cache == "redis" %}
-    # The shared level's counters and state: Redis is not part of readiness (without it
-    # the pages are served from this process's cache and SQL).
-    body["shared_cache"] = shared.counts()
+        # The shared level's counters and state: Redis is not part of readiness (without
+        # it the pages are served from this process's cache and SQL).
+        body["shared_cache"] = shared.counts()
 {%- endif %}
-    return JSONResponse(body, status_code=200 if database == "ok" else 503)
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+class OperatorsOnlyMetrics:
+    """ASGI middleware: Streamlit's /_stcore/metrics answers the operators' token only."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].rstrip("/") == METRICS_PATH:
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            if not _is_operator(headers):
+                await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 @asynccontextmanager
@@ -112,9 +161,15 @@ async def _lifespan(_app: Any) -> AsyncIterator[None]:
 
 
 def build_app() -> st.App:
-    """The ASGI application: the dashboard script plus the /healthz route."""
+    """The ASGI application: the dashboard script, the /healthz route, and the metrics
+    kept to operators."""
     apply_production_settings()
-    return st.App(str(SCRIPT), routes=[Route("/healthz", healthz)], lifespan=_lifespan)
+    return st.App(
+        str(SCRIPT),
+        routes=[Route("/healthz", healthz)],
+        middleware=[Middleware(OperatorsOnlyMetrics)],
+        lifespan=_lifespan,
+    )
 
 
 # --- uvicorn -------------------------------------------------------------------------

@@ -11,16 +11,28 @@
   ``[dashboard]`` block: e-mail addresses, or values of the claim named by ``admin_claim``.
   When model.py names a ``row_scope`` dimension, ``[dashboard.scopes]`` says which of its
   values each user sees (by e-mail or "claim:value"; "*" for all); anyone else sees nothing.
+
+Signing out ends the sign-in on the server too. Streamlit's sign-in cookie is signed, lives
+30 days (fixed by Streamlit) and is not revoked by ``st.logout()``: a copy taken before
+would still sign in. So ``sign_out()`` records the sign-in (a digest of the ID token's
+issuer, subject, issued-at and nonce) as revoked in the app store, which every replica
+shares, and ``require_sign_in()`` refuses it. ``sign_in_max_hours`` in ``[dashboard]``
+refuses any sign-in older than that, so a cookie lives at most that long.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+import logging
+import time
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from . import settings
+from . import db, settings, stats, store
 from .i18n import plain, t
 from .model import MODEL
 
@@ -111,11 +123,67 @@ def missing_settings() -> list[str]:
     return [key for key in AUTH_KEYS if str(section.get(key) or "change-me") == "change-me"]
 
 
+def sign_in_of(claims: dict) -> str | None:
+    """The identity of one sign-in (not of the user): a digest of the ID token's issuer,
+    subject, issued-at and nonce. None when the token carries neither iat nor nonce."""
+    if claims.get("iat") is None and claims.get("nonce") is None:
+        return None
+    parts = [str(claims.get(name) or "") for name in ("iss", "sub", "iat", "nonce")]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def _too_old(claims: dict) -> bool:
+    """Older than [dashboard] sign_in_max_hours (unset: as long as Streamlit's cookie)."""
+    hours = _section("dashboard").get("sign_in_max_hours")
+    issued = claims.get("iat")
+    if not hours or not isinstance(issued, int | float):
+        return False
+    return time.time() - issued > float(hours) * 3600
+
+
+def _revoked(claims: dict) -> bool:
+    """Has this sign-in ended (signed out on any replica, or too old)?"""
+    if _too_old(claims):
+        return True
+    sign_in = sign_in_of(claims)
+    if sign_in is None:
+        return False
+    engine = db.get_store_engine()
+    try:
+        with stats.app_state(), engine.connect() as c:
+            return store.sign_in_revoked(c, sign_in)
+    except SQLAlchemyError as exc:
+        raise db.friendly_error(exc, engine.url) from None
+
+
+def sign_out() -> None:
+    """The sign-out button: revoke this sign-in in the app store, then st.logout(). A store
+    that cannot be written is logged; the browser's cookie is removed all the same."""
+    claims = _claims()
+    sign_in = sign_in_of(claims) if claims else None
+    if sign_in is not None:
+        try:
+            with stats.app_state():
+                store.revoke_sign_in(db.get_store_engine(), sign_in)
+        except (SQLAlchemyError, db.DatabaseUnavailable, store.NotOurs) as exc:
+            logging.getLogger(__name__).error("sign-out not recorded (%s)", exc)
+    st.logout()
+
+
 def require_sign_in() -> None:
-    """With sign-in on, a visitor who is not signed in sees the sign-in page and the run
-    stops here, before anything reads the database."""
-    if not SIGN_IN or _claims() is not None:
+    """With sign-in on, a visitor who is not signed in (or whose sign-in was ended by
+    signing out) sees the sign-in page and the run stops here, before anything reads the
+    database."""
+    if not SIGN_IN:
         return
+    claims = _claims()
+    try:
+        if claims is not None and not _revoked(claims):
+            return
+    except db.DatabaseUnavailable as exc:  # cannot tell: let nobody in
+        st.title(settings.PROJECT_NAME, anchor=False)
+        st.error(t("auth_store_down", error=plain(exc)), icon=":material/cloud_off:")
+        st.stop()
     st.title(settings.PROJECT_NAME, anchor=False)
     missing = missing_settings()
     if missing:
@@ -131,4 +199,4 @@ def render_identity(who: Viewer) -> None:
     if not SIGN_IN or who.anonymous:
         return
     st.caption(t("auth_signed_in_as", name=plain(who.name)))
-    st.button(t("auth_sign_out"), on_click=st.logout, icon=":material/logout:", width="stretch")
+    st.button(t("auth_sign_out"), on_click=sign_out, icon=":material/logout:", width="stretch")

@@ -153,10 +153,10 @@ def _aware(fetch: Callable[..., T]) -> Callable[..., T]:
     return _query("detail_count", _aware(queries.fetch_detail_count), _filters(key))
 
 
-@st.cache_data(ttl=HISTORICAL_TTL, max_entries=1, show_spinner=False)
+@st.cache_data(ttl=HISTORICAL_TTL, max_entries=64, show_spinner=False)
 {% if cookiecutter.shared_cache == "redis" %}@shared.level
-{% endif %}def _status_cached() -> dict:
-    return _query("status", queries.fetch_status)
+{% endif %}def _status_cached(key: tuple) -> dict:
+    return _query("status", queries.fetch_status, _filters(key))
 
 
 # Pattern: TTL tier "catalogue": a filter's options and the lookup table change rarely,
@@ -238,10 +238,11 @@ SCOPE_KEY = "_data_row_scope"  # st.session_state: the row scope's values this v
 
 def set_row_scope(entries: tuple | None) -> tuple | None:
     """This run's row scope (auth.Viewer.scope: names or ids from secrets; None: every
-    row) as the dimension's values, kept for the loaders. () means nothing at all."""
+    row) as the dimension's values, kept for the loaders. () means nothing at all.
+    Call it before any other loader: the loaders narrow everything to it."""
     allowed = None
     if entries is not None:
-        members = load_members(MODEL.row_scope).value
+        members = _every_member(MODEL.row_scope)
         wanted = {str(entry).strip().casefold() for entry in entries}
         allowed = tuple(
             value.item() if hasattr(value, "item") else value
@@ -250,6 +251,12 @@ def set_row_scope(entries: tuple | None) -> tuple | None:
         ) if members is not None else ()  # fmt: skip
     st.session_state[SCOPE_KEY] = allowed
     return allowed
+
+
+def _every_member(dimension: str) -> pd.DataFrame:
+    """Every member of a dimension, whatever the scope: for the server's own use (resolving
+    a scope, stable colours), never returned to a page."""
+    return _serve("members", (dimension,), lambda: _members_cached(dimension)).value
 
 
 def row_scope() -> tuple | None:
@@ -358,8 +365,37 @@ def rollup_watermark() -> int | None:
 
 
 def load_members(dimension: str) -> Loaded[pd.DataFrame]:
-    """A filter's options: columns value, name (and within, for a narrower dimension)."""
-    return _serve("members", (dimension,), lambda: _members_cached(dimension))
+    """A filter's options within the row scope: columns value, name (and within, for a
+    narrower dimension)."""
+    loaded = _serve("members", (dimension,), lambda: _members_cached(dimension))
+    return dataclasses.replace(loaded, value=_members_in_scope(dimension, loaded.value))
+
+
+# Pattern: row-level scope on names too: the catalogue is cached once for everyone, and
+# each viewer is handed only the members inside their scope (no other name reaches them).
+def _members_in_scope(dimension: str, members: pd.DataFrame) -> pd.DataFrame:
+    allowed = row_scope()
+    if allowed is None:
+        return members
+    if dimension == MODEL.row_scope:
+        column = "value"
+    elif MODEL.dimension(dimension).within == MODEL.row_scope:
+        column = "within"
+    else:
+        return members
+    return members[members[column].isin(allowed)].reset_index(drop=True)
+
+
+def member_positions(dimension: str, names) -> list[int | None]:
+    """Each name's position among all the dimension's members, sorted (None: not one):
+    a colour by position is the same member's colour for every viewer, and the full list
+    itself never leaves the server."""
+    try:
+        members = _every_member(dimension)
+    except db.DatabaseUnavailable:
+        return [None] * len(names)
+    order = {name: position for position, name in enumerate(sorted(map(str, members["name"])))}
+    return [order.get(str(name)) for name in names]
 
 
 def lookup_visible() -> bool:
@@ -377,9 +413,15 @@ def load_lookup() -> Loaded[pd.DataFrame]:
 
 def load_status(fresh: bool = False) -> Loaded[dict]:
     """The latest period and the filter bounds. ``fresh=True`` (realtime) skips the cache."""
+    key = _status_key()
     if fresh:
-        return _serve("status", (), lambda: _query("status", queries.fetch_status))
-    return _serve("status", (), _status_cached)
+        return _serve("status", key, lambda: _query("status", queries.fetch_status, _filters(key)))
+    return _serve("status", key, lambda: _status_cached(key))
+
+
+def _status_key() -> tuple:
+    """The status's totals are the viewer's own: the open period within the row scope."""
+    return _within_scope(Filters(REALTIME)).cache_key()
 
 
 # Pattern: static configuration: computed once per process, never expires (no ttl).
@@ -545,7 +587,7 @@ def prefetch(f: Filters, limits: dict[str, int] | None = None) -> list[str]:
     for section in MODEL.page.sections:
         _name, _fetch, cached, extra = section_call(section, limits.get(section.key))
         jobs[section.key] = functools.partial(cached, key, *extra)
-    jobs["status"] = _status_cached
+    jobs["status"] = functools.partial(_status_cached, _status_key())
     for dimension in MODEL.dimensions:
         jobs[f"filter {dimension.name}"] = functools.partial(_members_cached, dimension.name)
     pool = concurrent.futures.ThreadPoolExecutor(PREFETCH_WORKERS, thread_name_prefix="prefetch")

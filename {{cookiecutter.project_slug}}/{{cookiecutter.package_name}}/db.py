@@ -42,8 +42,8 @@ class DatabaseUnavailable(RuntimeError):
     ``kind`` says what the fix is, for the error page: "unreachable" (server or URL),
     "empty" (no dashboard tables yet: seed), "incomplete" (some of the project's own tables
     are missing: seed --force), "foreign" (someone's existing database: never seed),
-    "model" (the demo is gone and the database lacks model.py's tables), "timeout", or
-    "error".
+    "model" (the demo is gone and the database lacks model.py's tables), "missing" (a
+    database file that does not exist: never created), "timeout", or "error".
     """
 
     def __init__(self, message: str, kind: str = "error") -> None:
@@ -208,8 +208,13 @@ def _dispose(engine: Engine) -> None:
 # Pattern: one shared resource per process, validated on access and released cleanly.
 @st.cache_resource(validate=_engine_is_valid, on_release=_dispose, show_spinner=False)
 def get_engine() -> Engine:
-    """The process-wide engine (its pool is shared by every session and thread)."""
-    return make_engine(statement_timeout=STATEMENT_TIMEOUT_SECONDS)
+    """The process-wide engine (its pool is shared by every session and thread). A
+    database file that does not exist is refused, never created (connecting would)."""
+    url = resolve_url()
+    missing = dialect_module(url).missing_database(url)
+    if missing:
+        raise DatabaseUnavailable(t("db_missing_file", path=missing), "missing")
+    return make_engine(url, statement_timeout=STATEMENT_TIMEOUT_SECONDS)
 
 
 @st.cache_resource(validate=_engine_is_valid, on_release=_dispose, show_spinner=False)

@@ -299,19 +299,15 @@ def _delete_view(shelf: data.ViewShelf) -> None:
 
 
 def _options(dimension) -> dict:
-    """{value: name} a dimension's filter offers: every value, or only those within the
-    broader dimension's chosen values. A forged value in the URL is shown as is."""
+    """{value: name} a dimension's filter offers: every value (load_members keeps them to
+    the row scope), or only those within the broader dimension's chosen values. A forged
+    value in the URL is shown as is."""
     members = load(data.load_members, dimension.name)
     if members is None:
         return {}
     within = st.session_state.get(dimension.within) if dimension.within else None
     if within:
         members = members[members["within"].isin(within)]
-    allowed = data.row_scope()  # a scoped viewer is offered only what they may see
-    if allowed is not None and dimension.name == MODEL.row_scope:
-        members = members[members["value"].isin(allowed)]
-    elif allowed is not None and dimension.within == MODEL.row_scope:
-        members = members[members["within"].isin(allowed)]
     return {_plain_value(v): str(n) for v, n in zip(members["value"], members["name"], strict=True)}
 
 

@@ -47,6 +47,13 @@ EN = {
         "- Or point the URL (`DATABASE_URL`, or `[connections.{connection}]` in "
         "`.streamlit/secrets.toml`) at the database you meant."
     ),
+    "app_fix_missing": (
+        "**How to fix it**\n\n"
+        "- The database file does not exist; the dashboard never creates one where a URL "
+        "points. Check the path in `DATABASE_URL` or in `.streamlit/secrets.toml` under "
+        "`[connections.{connection}]`.\n"
+        "- For the demo's own database, unset the URL: the first run creates it."
+    ),
     "app_fix_model": (
         "**How to fix it**\n\n"
         "- Point the URL (`DATABASE_URL`, or `[connections.{connection}]` in "
@@ -67,6 +74,7 @@ EN = {
     "app_sidebar_caption": "Database: {database} · history cached {minutes} min",
     "loading": "Loading data...",
     "db_unavailable": "The database is not available. {error}",
+    "db_missing_file": "The database file {path} does not exist.",
     "db_stale": "Showing the last data loaded: the database did not answer.",
     "db_stale_error": "Showing the last data loaded: the database did not answer ({error}).",
     "updated": "Updated {time}",
@@ -130,6 +138,7 @@ EN = {
         "Your account may see no {plural} yet: ask an operator to add you to [dashboard.scopes]."
     ),
     "auth_sign_in": "Sign in",
+    "auth_store_down": "Your sign-in cannot be checked now. {error}",
     "auth_sign_in_why": "This dashboard is for signed-in users: sign in to see it.",
     "auth_sign_out": "Sign out",
     "auth_signed_in_as": "Signed in as {name}",
@@ -260,6 +269,14 @@ ES = {
         "- O apunte la URL (`DATABASE_URL`, o `[connections.{connection}]` en "
         "`.streamlit/secrets.toml`) a la base de datos correcta."
     ),
+    "app_fix_missing": (
+        "**Cómo solucionarlo**\n\n"
+        "- El archivo de la base de datos no existe; el tablero nunca crea uno donde apunta "
+        "una URL. Revise la ruta en `DATABASE_URL` o en `.streamlit/secrets.toml`, sección "
+        "`[connections.{connection}]`.\n"
+        "- Para la base de datos de la demostración, quite la URL: la primera ejecución la "
+        "crea."
+    ),
     "app_fix_model": (
         "**Cómo solucionarlo**\n\n"
         "- Apunte la URL (`DATABASE_URL`, o `[connections.{connection}]` en "
@@ -280,6 +297,7 @@ ES = {
     "app_sidebar_caption": "Base de datos: {database} · historial en caché {minutes} min",
     "loading": "Cargando datos...",
     "db_unavailable": "La base de datos no está disponible. {error}",
+    "db_missing_file": "El archivo de base de datos {path} no existe.",
     "db_stale": "Se muestran los últimos datos cargados: la base de datos no respondió.",
     "db_stale_error": (
         "Se muestran los últimos datos cargados: la base de datos no respondió ({error})."
@@ -345,6 +363,7 @@ ES = {
         "Su cuenta aún no puede ver {plural}: pida a un operador que la añada a [dashboard.scopes]."
     ),
     "auth_sign_in": "Iniciar sesión",
+    "auth_store_down": "No se puede verificar su sesión ahora. {error}",
     "auth_sign_in_why": "Este tablero es para usuarios con sesión: inicie sesión para verlo.",
     "auth_sign_out": "Cerrar sesión",
     "auth_signed_in_as": "Sesión de {name}",

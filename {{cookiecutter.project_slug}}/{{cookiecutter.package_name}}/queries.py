@@ -702,8 +702,11 @@ def empty_status() -> dict[str, Any]:
     }
 
 
-def fetch_status(c: Connection) -> dict[str, Any]:
-    """The latest period (open or not), its totals, and the bounds of the filter widgets."""
+def fetch_status(c: Connection, f: Filters | None = None) -> dict[str, Any]:
+    """The latest period (open or not), its totals, and the bounds of the filter widgets.
+    The totals are taken with ``f``'s picks (a viewer's row scope); the bounds are the
+    whole table's, which name no member."""
+    picks = f or Filters(REALTIME)
     period = MODEL.period
     status = empty_status()
     if period is None:
@@ -737,7 +740,7 @@ def fetch_status(c: Connection) -> dict[str, Any]:
         scope = Scope(op_start=latest[0], op_end=latest[0])
     if MODEL.page.status and status.get("max_date") is not None:
         measures = MODEL.page.status
-        stmt = totals_statement(scope, Filters(REALTIME), measures)
+        stmt = totals_statement(scope, picks, measures)
         frame = derive(_frame(c, stmt, _names(stmt.selected_columns)), measures)
         status["totals"] = {name: frame[name].iloc[0].item() for name in measures}
     return status

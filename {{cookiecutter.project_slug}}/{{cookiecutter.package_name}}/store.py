@@ -1,8 +1,8 @@
 """The app store and the ownership register: the only places the project writes.
 
 - **The app store** (``APP_STORE_URL``, or the SQLite file ``data/app_store.db``) holds the
-  project's own state: saved views. The dashboard database is only ever read, so
-  a read-only database user runs every page.
+  project's own state: saved views and the sign-ins ended by signing out. The dashboard
+  database is only ever read, so a read-only database user runs every page.
 - **The ownership register** (the table ``dashboard_owned_tables``) lives in every
   database the project creates tables in (the demo database, the app store): one row per
   table, written *before* the table is created. ``survey()`` reads it back; a table is the
@@ -65,8 +65,19 @@ views = Table(
     Column("released_at", DateTime, nullable=True),
 )
 
-STORE_TABLES = (views,)
+# Sign-ins ended by signing out (auth.py): Streamlit's own cookie cannot be revoked, so a
+# copy of it taken before sign-out is refused by its sign-in's digest, on every replica.
+revoked_sign_ins = Table(
+    "dashboard_revoked_sign_ins",
+    metadata,
+    Column("sign_in", String(64), primary_key=True),  # sha256 of issuer, subject, iat, nonce
+    Column("revoked_at", DateTime, nullable=False),
+)
+
+STORE_TABLES = (views, revoked_sign_ins)
 RELEASED_VIEWS_KEPT = dt.timedelta(days=1)  # views of an ended browser session
+# Streamlit's sign-in cookie lives 30 days: a revoked sign-in is kept a day longer.
+REVOKED_SIGN_INS_KEPT = dt.timedelta(days=31)
 
 
 class NotOurs(RuntimeError):
@@ -293,3 +304,23 @@ def view_counts(c: Connection) -> dict[str, int]:
         "users": sum(1 for owner, _n in owners if owner.startswith("user:")),
         "sessions": sum(1 for owner, _n in owners if owner.startswith("session:")),
     }
+
+
+def revoke_sign_in(engine: Engine, sign_in: str, when: dt.datetime | None = None) -> None:
+    """Record a sign-in as ended (idempotent); forget those older than any cookie."""
+    ensure_store(engine)
+    when = when or dt.datetime.now().replace(microsecond=0)
+    one = revoked_sign_ins.c.sign_in == bindparam("sign_in", sign_in)
+    with engine.begin() as c:
+        c.execute(revoked_sign_ins.delete().where(one))
+        c.execute(revoked_sign_ins.insert().values(sign_in=sign_in, revoked_at=when))
+        old = revoked_sign_ins.c.revoked_at < bindparam("before", when - REVOKED_SIGN_INS_KEPT)
+        c.execute(revoked_sign_ins.delete().where(old))
+
+
+def sign_in_revoked(c: Connection, sign_in: str) -> bool:
+    """Has this sign-in been ended by signing out? (No table yet: nobody has.)"""
+    if not inspect(c).has_table(revoked_sign_ins.name):
+        return False
+    one = revoked_sign_ins.c.sign_in == bindparam("sign_in", sign_in)
+    return c.execute(select(func.count()).where(one)).scalar_one() > 0

@@ -398,8 +398,9 @@ def load_lookup() -> Loaded[pd.DataFrame]:
     return Loaded(_fields(rows, lookup.fields))
 
 
-def load_status(fresh: bool = False) -> Loaded[dict]:  # noqa: ARG001
-    """Like queries.fetch_status: the latest period, its totals and the filter bounds."""
+def load_status(fresh: bool = False, within: tuple | None = None) -> Loaded[dict]:  # noqa: ARG001
+    """Like queries.fetch_status: the latest period, its totals and the filter bounds;
+    ``within``: the totals of only these values of the row scope's dimension."""
     period, rows = MODEL.period, _joined()
     status = queries.empty_status()
     if period is None:
@@ -422,6 +423,8 @@ def load_status(fresh: bool = False) -> Loaded[dict]:  # noqa: ARG001
             is_open=bool(pd.isna(closed)),
         )
         in_latest = _column(period.key, rows) == latest[_name(period.id)]
+    if within is not None:
+        in_latest &= _column(MODEL.dimension(MODEL.row_scope).match, rows).isin(within)
     if MODEL.page.status and status["max_date"] is not None:
         status["totals"] = _totals(rows[in_latest], MODEL.page.status)
     return Loaded(status)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -32,6 +33,8 @@ STARTUP_TIMEOUT_SECONDS = 90
 STREAMLIT_RUN = "streamlit run"
 PRODUCTION = "production"
 KINDS = (STREAMLIT_RUN, PRODUCTION)
+# The operators' token of the servers started here: their /healthz counters answer it only.
+HEALTH_TOKEN = secrets.token_urlsafe(24)
 
 
 def command(kind: str, port: int) -> list[str]:
@@ -69,9 +72,16 @@ class Server:
         return rss_mb(self.process.pid)
 
     def counters(self) -> dict:
-        """SQL statements and loader misses since start (production mode's /healthz)."""
-        with urllib.request.urlopen(self.url + "/healthz", timeout=30) as resp:
-            return json.loads(resp.read())
+        """SQL statements and loader misses since start (production mode's /healthz, as
+        an operator sees it)."""
+        request = urllib.request.Request(
+            self.url + "/healthz", headers={"Authorization": f"Bearer {HEALTH_TOKEN}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                return json.loads(resp.read())
+        except urllib.error.HTTPError as error:  # 503, not ready: the body says why
+            return json.loads(error.read())
 
 
 def free_port() -> int:
@@ -93,11 +103,12 @@ def rss_mb(pid: int | str = "self") -> float:
 
 
 @contextlib.contextmanager
-def running(kind: str, database_url: str, env: dict | None = None) -> Iterator[Server]:
+def running(kind: str, database_url: str, more_env: dict | None = None) -> Iterator[Server]:
     """A server of this kind, ready for browsers (``/_stcore/health`` answers 200);
-    ``env``: more environment variables for it."""
+    ``more_env``: more environment variables for it."""
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=database_url, **(env or {}))
+    env = {**os.environ, "DATABASE_URL": database_url, "DASHBOARD_HEALTH_TOKEN": HEALTH_TOKEN}
+    env.update(more_env or {})
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     log = Path(tempfile.mkstemp(prefix=f"bench-{kind.replace(' ', '-')}-", suffix=".log")[1])
     with log.open("wb") as out:

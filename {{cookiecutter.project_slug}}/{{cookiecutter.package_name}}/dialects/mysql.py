@@ -59,6 +59,11 @@ def limit_statement_time(engine: Engine, seconds: float) -> None:
         cur.close()
 
 
+def missing_database(url: URL) -> str | None:  # noqa: ARG001
+    """Nothing to look at before connecting: the server says when a database is missing."""
+    return None
+
+
 def ensure_database(url: URL) -> None:
     """CREATE DATABASE IF NOT EXISTS (the seeder's first step on a fresh server)."""
     name = url.database

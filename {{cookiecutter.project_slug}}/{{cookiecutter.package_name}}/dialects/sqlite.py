@@ -56,6 +56,16 @@ def ensure_database(url: URL) -> None:
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
+def missing_database(url: URL) -> str | None:
+    """The path of the file the URL names when there is none (None: it exists, or the URL
+    names no file). Connecting would create it: the dashboard refuses instead."""
+    name = url.database
+    if not name or name == ":memory:":
+        return None
+    path = Path(name.removeprefix("file:").split("?")[0]).expanduser()
+    return None if path.exists() else str(path)
+
+
 def begin_bulk_load(conn: Connection) -> None:
     # Seeding only: no fsync per page; a crash mid-seed just means seeding again.
     conn.exec_driver_sql("PRAGMA synchronous=OFF")

@@ -13,6 +13,7 @@ import functools
 import json
 import threading
 from collections.abc import Callable
+from typing import NamedTuple
 
 import altair as alt
 import streamlit as st
@@ -176,15 +177,32 @@ def axis_title(name: str) -> str:
     return measure_label(name)
 
 
-def domain(dimension: str) -> tuple:
-    """Every value of a dimension, sorted: the colour domain, so a value keeps its colour
-    in every chart (the colours themselves, the range, come from the theme)."""
+class ColourDomain(NamedTuple):
+    """The members a chart may colour (names) and each one's colour (colours)."""
+
+    names: tuple[str, ...] = ()
+    colours: tuple[str, ...] = ()
+
+
+# Pattern: row-level scope in chart encodings: a legend lists only the members the viewer
+# may see, and each member keeps the colour of its place among all members (read on the
+# server, never sent), so a member is the same colour for every viewer and in every chart.
+def domain(dimension: str) -> ColourDomain:
+    """The colour domain of a dimension's members that this viewer may see, sorted, with
+    the theme's categorical colours by each member's position among all members."""
     try:
-        return tuple(sorted(data.load_members(dimension).value["name"].astype(str).unique()))
+        names = tuple(sorted(data.load_members(dimension).value["name"].astype(str).unique()))
     except DatabaseUnavailable:
-        return ()  # colours may then differ between charts; never fail for that
+        return ColourDomain()  # colours may then differ between charts; never fail for that
+    palette = st.get_option("theme.chartCategoricalColors") or []
+    positions = data.member_positions(dimension, names)
+    if not palette or None in positions:
+        return ColourDomain(names)  # the theme's colours in order of the visible names
+    return ColourDomain(names, tuple(palette[p % len(palette)] for p in positions))
 
 
-def colour(dimension: str, values: tuple, legend: alt.Legend) -> alt.Color:
-    scale = alt.Scale(domain=list(values)) if values else alt.Undefined
+def colour(dimension: str, values: ColourDomain, legend: alt.Legend) -> alt.Color:
+    if not values.names:
+        return alt.Color(f"{dimension}:N", legend=legend)
+    scale = alt.Scale(domain=list(values.names), range=list(values.colours) or alt.Undefined)
     return alt.Color(f"{dimension}:N", scale=scale, legend=legend)

@@ -1,8 +1,9 @@
 """Charts: a measure along the hours (Series), shares of a dimension (Share), the top N
 of a dimension (Ranking). Each is a fragment; the sections come from model.py.
 
-No colour is written here: Streamlit paints Vega-Lite charts with the theme's
-chartCategoricalColors / chartSequentialColors from .streamlit/config.toml.
+No colour is written here: the charts take the theme's chartCategoricalColors /
+chartSequentialColors from .streamlit/config.toml (a coloured dimension's members by
+their place among all members: sections.domain()).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..model import MODEL
 from ..modeling import HOUR, Ranking, Series, Share
 from ..queries import Filters
 from . import (
+    ColourDomain,
     axis_title,
     chart,
     colour,
@@ -63,7 +65,7 @@ def share(section: Share, f: Filters) -> None:
             rows = rows.assign(share=rows[section.measure].astype(float) / total)
             values = domain(section.dimension)
             # Taller than 300 px when its legend (one column beside it) needs more.
-            height = max(300, LEGEND_ROW * len(values) + 2 * LEGEND_ROW)
+            height = max(300, LEGEND_ROW * len(values.names) + 2 * LEGEND_ROW)
             chart(rows, _donut, section.key, values, height=height)
         elif rows is not None:
             st.info(t("no_data"))
@@ -90,8 +92,8 @@ def ranking(section: Ranking, f: Filters) -> None:
         head.markdown(f"**{title(section).format(n=limit)}**", width="content")
         rows = load(data.load_section, f, section, limit=limit)
         if rows is not None and not rows.empty:
-            colours = domain(section.colour) if section.colour else ()
-            legend = LEGEND_ROW * math.ceil(len(colours) / LEGEND_COLUMNS)  # under the bars
+            colours = domain(section.colour) if section.colour else ColourDomain()
+            legend = LEGEND_ROW * math.ceil(len(colours.names) / LEGEND_COLUMNS)  # under bars
             height = max(240, 30 * len(rows) + 60) + legend
             chart(rows, _ranking, section.key, colours, height=height)
         elif rows is not None:
@@ -138,7 +140,7 @@ def _bars_over_time(key: str) -> alt.Chart:
     )
 
 
-def _donut(key: str, values: tuple) -> alt.Chart:
+def _donut(key: str, values: ColourDomain) -> alt.Chart:
     """Share of the measure per value; the colour scale comes from the theme."""
     section = MODEL.section(key)
     base = alt.Chart().encode(
@@ -156,7 +158,7 @@ def _donut(key: str, values: tuple) -> alt.Chart:
     return base.mark_arc(innerRadius=alt.expr("min(width, height) * 0.3"), padAngle=0.01)
 
 
-def _ranking(key: str, values: tuple) -> alt.Chart:
+def _ranking(key: str, values: ColourDomain) -> alt.Chart:
     """Horizontal bars, the best on top, coloured by the broader dimension if any."""
     section = MODEL.section(key)
     encoding = {
