@@ -416,6 +416,70 @@ def metric_values(at) -> dict[str, float]:
     return {m.label: parse(m.value) for m in at.metric}
 
 
+# --- Sign-in and row scope (auth._claims stands in for the provider) -------------------
+
+AUTH_BLOCK = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "only-for-tests",
+    "client_id": "dashboard",
+    "client_secret": "only-for-tests",
+    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+}
+ANA = {"sub": "ana-1", "email": "ana@example.test", "name": "Ana", "groups": ["sales"]}
+BEN = {"sub": "ben-2", "email": "Ben@Example.test", "name": "Ben", "groups": ["ops-team"]}
+CARL = {"sub": "carl-3", "email": "carl@example.test", "name": "Carl"}
+EVERYTHING = {"ana@example.test": "*", "groups:ops-team": "*"}  # a row scope's "all"
+
+
+@pytest.fixture
+def signed_in(use_database, monkeypatch):
+    """An AppTest of the app with sign-in on, as ``claims`` (None: not signed in)."""
+    monkeypatch.setattr(auth, "SIGN_IN", True)
+
+    def opened(claims: dict | None, dashboard: dict | None = None, auth_block=AUTH_BLOCK):
+        from streamlit.testing.v1 import AppTest
+
+        monkeypatch.setattr(auth, "_claims", lambda: claims)
+        at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT)
+        if auth_block:
+            at.secrets["auth"] = auth_block
+        at.secrets["dashboard"] = dashboard or {
+            "admins": ["ana@example.test"],
+            "scopes": EVERYTHING,
+        }
+        return at
+
+    return opened
+
+
+@pytest.fixture
+def row_scope_is():
+    """Set MODEL.row_scope for one test (any model's rules, whatever model.py declares)."""
+    from {{ cookiecutter.package_name }}.model import MODEL
+
+    original = MODEL.row_scope
+
+    def set_to(name: str | None) -> None:
+        object.__setattr__(MODEL, "row_scope", name)  # the model is a frozen dataclass
+
+    yield set_to
+    set_to(original)
+
+
+def members_of(name: str, database_url: str) -> list[tuple]:
+    """(value, name) of a dimension's members, from the query layer."""
+    engine = db.make_engine(make_url(database_url))
+    try:
+        with engine.connect() as c:
+            frame = queries.fetch_members(c, name)
+    finally:
+        engine.dispose()
+    return [
+        (v.item() if hasattr(v, "item") else v, n)
+        for v, n in zip(frame["value"], frame["name"], strict=True)
+    ]
+
+
 # --- Fault fixtures (tools in faultkit.py) ---------------------------------------------
 
 

@@ -9,58 +9,17 @@ user, not to the browser session.
 
 from __future__ import annotations
 
+import time
+
 import pytest
-from conftest import APP_SCRIPT, APP_TIMEOUT, metric_values, run_in_session
+from conftest import ANA, BEN, CARL, EVERYTHING, members_of, metric_values, run_in_session, said
 from sqlalchemy import make_url, select
 from streamlit.testing.v1 import AppTest
 
-from {{ cookiecutter.package_name }} import auth, db, queries, stats, store
+from {{ cookiecutter.package_name }} import auth, db, stats, store
 from {{ cookiecutter.package_name }}.i18n import label, plain, t
 from {{ cookiecutter.package_name }}.model import MODEL
 from {{ cookiecutter.package_name }}.queries import Filters
-
-AUTH_BLOCK = {
-    "redirect_uri": "http://localhost:8501/oauth2callback",
-    "cookie_secret": "only-for-tests",
-    "client_id": "dashboard",
-    "client_secret": "only-for-tests",
-    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
-}
-ANA = {"sub": "ana-1", "email": "ana@example.test", "name": "Ana", "groups": ["sales"]}
-BEN = {"sub": "ben-2", "email": "Ben@Example.test", "name": "Ben", "groups": ["ops-team"]}
-CARL = {"sub": "carl-3", "email": "carl@example.test", "name": "Carl"}
-EVERYTHING = {"ana@example.test": "*", "groups:ops-team": "*"}  # a row scope's "all"
-
-
-@pytest.fixture
-def signed_in(use_database, monkeypatch):
-    """An AppTest of the app with sign-in on, as ``claims`` (None: not signed in)."""
-    monkeypatch.setattr(auth, "SIGN_IN", True)
-
-    def opened(claims: dict | None, dashboard: dict | None = None, auth_block=AUTH_BLOCK):
-        monkeypatch.setattr(auth, "_claims", lambda: claims)
-        at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT)
-        if auth_block:
-            at.secrets["auth"] = auth_block
-        at.secrets["dashboard"] = dashboard or {
-            "admins": ["ana@example.test"],
-            "scopes": EVERYTHING,
-        }
-        return at
-
-    return opened
-
-
-@pytest.fixture
-def row_scope_is():
-    """Set MODEL.row_scope for one test (any model's rules, whatever model.py declares)."""
-    original = MODEL.row_scope
-
-    def set_to(name: str | None) -> None:
-        object.__setattr__(MODEL, "row_scope", name)  # the model is a frozen dataclass
-
-    yield set_to
-    set_to(original)
 
 
 def buttons(at: AppTest) -> list[str]:
@@ -131,20 +90,6 @@ def test_a_signed_in_users_views_follow_them_to_a_new_session(signed_in, app_sto
     engine.dispose()
 
 
-def members_of(name: str, database_url: str) -> list[tuple]:
-    """(value, name) of a dimension's members, from the query layer."""
-    engine = db.make_engine(make_url(database_url))
-    try:
-        with engine.connect() as c:
-            frame = queries.fetch_members(c, name)
-    finally:
-        engine.dispose()
-    return [
-        (v.item() if hasattr(v, "item") else v, n)
-        for v, n in zip(frame["value"], frame["name"], strict=True)
-    ]
-
-
 def test_without_a_row_scope_every_signed_in_user_sees_every_row(signed_in, row_scope_is):
     """A model without row_scope: nobody's scope entry matters (none are read)."""
     row_scope_is(None)
@@ -202,3 +147,47 @@ def test_restricted_filters_never_widen_what_was_allowed():
     assert f.restricted(name, (98,)).chosen(name) == (98,)  # nothing chosen is allowed
     with pytest.raises(ValueError):
         f.restricted(name, ())
+
+
+def one_sign_in(claims: dict, issued: float | None = None, nonce: str = "nonce-1") -> dict:
+    """Claims as Streamlit keeps them from an ID token: issuer, issued-at and nonce."""
+    issued = int(time.time() if issued is None else issued)
+    return {**claims, "iss": "https://id.example.test", "iat": issued, "nonce": nonce}
+
+
+def test_signing_out_ends_that_sign_in_for_good(signed_in, app_store_of_this_test):
+    """A copy of the cookie taken before sign-out carries the same claims: refused, on any
+    replica (the app store is shared); signing in again is a new sign-in, let in."""
+    before = one_sign_in(ANA)
+    at = signed_in(before).run()
+    assert at.metric
+    next(b for b in at.button if b.label == t("auth_sign_out")).click().run()
+    assert not at.exception, at.exception
+    engine = db.make_engine(make_url(app_store_of_this_test))
+    with engine.connect() as c:
+        assert store.sign_in_revoked(c, auth.sign_in_of(before))
+    engine.dispose()
+
+    replayed = signed_in(before).run()  # another tab, another replica: the old cookie
+    assert not replayed.exception, replayed.exception
+    assert buttons(replayed) == [t("auth_sign_in")] and not replayed.metric
+    again = signed_in(one_sign_in(ANA, nonce="nonce-2")).run()
+    assert again.metric and not again.exception
+
+
+def test_a_sign_in_older_than_sign_in_max_hours_is_refused(signed_in):
+    settings = {"admins": ["ana@example.test"], "scopes": EVERYTHING, "sign_in_max_hours": 8}
+    fresh = signed_in(one_sign_in(ANA), settings).run()
+    assert fresh.metric
+    stale = signed_in(one_sign_in(ANA, issued=time.time() - 9 * 3600), settings).run()
+    assert buttons(stale) == [t("auth_sign_in")] and not stale.metric
+
+
+def test_when_sign_ins_cannot_be_checked_nobody_is_let_in(signed_in, monkeypatch, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("the app store's folder is a file")
+    monkeypatch.setenv("APP_STORE_URL", f"sqlite:///{blocker / 'app_store.db'}")
+    at = signed_in(one_sign_in(ANA)).run()
+    assert not at.exception, at.exception
+    assert not at.metric
+    assert said("auth_store_down") in " ".join(e.value for e in at.error)

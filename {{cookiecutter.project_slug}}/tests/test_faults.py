@@ -47,7 +47,7 @@ from {{ cookiecutter.package_name }} import db, queries, store
 from {{ cookiecutter.package_name }}.i18n import t
 from {{ cookiecutter.package_name }}.model import MODEL
 
-CHART = "arrow_vega_lite_chart"  # the AppTest element type of st.vega_lite_chart
+CHART = "vega_lite_chart"  # the AppTest element type of st.vega_lite_chart
 
 # --- Unreachable at start, then back ---------------------------------------------------
 

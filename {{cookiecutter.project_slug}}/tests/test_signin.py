@@ -21,26 +21,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import APP_SCRIPT, unavailable
+from conftest import APP_SCRIPT, members_of, unavailable
 from faultkit import free_port, serve
-from sqlalchemy import make_url
 from test_browser import IDLE, VIEWPORT, WAIT_MS
 
-from {{ cookiecutter.package_name }} import db, queries
-from {{ cookiecutter.package_name }}.i18n import t
+from {{ cookiecutter.package_name }}.filters import mode_label
+from {{ cookiecutter.package_name }}.i18n import label, plain, t
 from {{ cookiecutter.package_name }}.model import MODEL
 
 PROVIDER = Path(__file__).parent / "oidc"
 CLIENT_ID, CLIENT_SECRET = "dashboard", "only-for-tests-on-localhost"
-ADMIN, USER = "ana", "ben"
+ADMIN, USER, USER_OF_TWO = "ana", "ben", "cleo"
 
 
-def secrets_text(provider_port: int, ben_sees: str | None) -> str:
+def secrets_text(provider_port: int, members: list[str]) -> str:
     """The test's secrets.toml: the provider's client, ana the only admin; with a row
-    scope in the model, ana sees every row and ben only ``ben_sees``."""
+    scope in the model, ana sees every row, ben only its first member, cleo two."""
     scopes = ["[dashboard.scopes]", f'"{ADMIN}@example.test" = "*"']
-    if ben_sees is not None:
-        scopes.append(f'"{USER}@example.test" = [{json.dumps(ben_sees)}]')
+    if members:
+        scopes.append(f'"{USER}@example.test" = {json.dumps(members[:1])}')
+        scopes.append(f'"{USER_OF_TWO}@example.test" = {json.dumps(members[:2])}')
     return "\n".join(
         [
             "[auth]",
@@ -58,16 +58,16 @@ def secrets_text(provider_port: int, ben_sees: str | None) -> str:
     )
 
 
+def scope_members(database_url: str) -> list[str]:
+    """The names of the row scope's members, in order (none: the model has no row scope)."""
+    if MODEL.row_scope is None:
+        return []
+    return [str(name) for _value, name in members_of(MODEL.row_scope, database_url)]
+
+
 def first_member(database_url: str) -> str | None:
     """The name of the row scope's first value (None: the model has no row scope)."""
-    if MODEL.row_scope is None:
-        return None
-    engine = db.make_engine(make_url(database_url))
-    try:
-        with engine.connect() as c:
-            return str(queries.fetch_members(c, MODEL.row_scope)["name"].iloc[0])
-    finally:
-        engine.dispose()
+    return next(iter(scope_members(database_url)), None)
 
 
 def _installed_provider() -> Path:
@@ -92,7 +92,7 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     folder = tmp_path_factory.mktemp("signin")
     provider_port = free_port()
     secrets = folder / "secrets.toml"
-    secrets.write_text(secrets_text(provider_port, first_member(database_url)))
+    secrets.write_text(secrets_text(provider_port, scope_members(database_url)))
     env = {
         "DATABASE_URL": database_url,
         "DASHBOARD_AUTH": "oidc",
@@ -254,11 +254,82 @@ def test_two_users_see_only_their_own_views_and_only_the_admin_operates(
             later_context.close()
 
         # Signing out ends at the provider's confirmation, then at the sign-in page.
+        cookies = ben_context.cookies()  # a copy of the sign-in cookie, taken before
         ben.get_by_role("button", name=t("auth_sign_out")).click()
         ben.wait_for_url(re.compile(r"/session/end"))
         ben.locator('button[type="submit"]').first.click()
         ben.get_by_role("button", name=t("auth_sign_in")).wait_for()
         assert ben.locator('[data-testid="stMetric"]').count() == 0
+
+        # The copy, replayed in another browser, gets the sign-in page: it was revoked.
+        assert any(cookie["name"].startswith("_streamlit") for cookie in cookies)
+        replay_context = browser.new_context(viewport=VIEWPORT)
+        try:
+            replay_context.add_cookies(cookies)
+            replay = replay_context.new_page()
+            replay.set_default_timeout(WAIT_MS)
+            replay.goto(server)
+            replay.get_by_role("button", name=t("auth_sign_in")).wait_for()
+            replay.wait_for_selector(IDLE)
+            assert replay.locator('[data-testid="stMetric"]').count() == 0
+        finally:
+            replay_context.close()
     finally:
         ana_context.close()
         ben_context.close()
+
+
+def spellings(name: str) -> set[bytes]:
+    """How a name can travel: as typed, JSON-escaped (a chart spec), Markdown-escaped."""
+    return {name.encode(), json.dumps(name)[1:-1].encode(), plain(name).encode()}
+
+
+@pytest.mark.parametrize("user, n", [(USER, 1), (USER_OF_TWO, 2)])
+def test_nothing_outside_the_scope_travels_to_a_scoped_user(browser, server, database_url, user, n):
+    """Every websocket frame the browser receives, on every page and view, is searched for
+    the names of the members outside the user's scope."""
+    members = scope_members(database_url)
+    if not members:
+        return  # the model has no row scope: every row is everyone's (test_auth checks it)
+    shown = members[:n]
+    hidden = [name for name in members[n:] if all(name not in s for s in shown)]
+    assert hidden, "the row scope's dimension needs more members than this scope holds"
+    frames: list[bytes] = []
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        page.on(
+            "websocket",
+            lambda ws: ws.on(
+                "framereceived",
+                lambda data: frames.append(data if isinstance(data, bytes) else data.encode()),
+            ),
+        )
+        page.goto(server)
+        page.wait_for_selector(IDLE)
+        sign_in(page, user)
+        offered = options_of(page, MODEL.row_scope)  # (with two, also "Select all")
+        assert [name for name in offered if name in members] == shown
+        for section in MODEL.page.sections:  # every ranking at its largest N
+            if hasattr(section, "sizes"):
+                control = page.locator(f".st-key-{section.size_key}")
+                name = t("top_choice", n=max(section.sizes))
+                control.get_by_role("radio", name=name, exact=True).click()
+                page.wait_for_selector(IDLE)
+        for mode in MODEL.modes:  # every view, the live one too
+            page.locator(".st-key-mode").get_by_role(
+                "radio", name=mode_label(mode), exact=True
+            ).click()
+            page.wait_for_selector(IDLE)
+        if MODEL.page.detail:
+            page.get_by_text(label(MODEL.page.detail.label), exact=True).first.click()
+            page.wait_for_selector(IDLE)
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        context.close()
+    sent = b"\n".join(frames)
+    assert len(sent) > 10_000, "the page's frames were not captured"
+    for name in hidden:
+        for spelling in spellings(name):
+            assert spelling not in sent, f"{name!r}, outside {user}'s scope, reached the browser"

@@ -104,6 +104,13 @@ def _ordered() -> list[Table]:
 # --- The values ------------------------------------------------------------------------
 
 
+def _text(table: Table, column, i: int, width: int) -> str:
+    """A text value that names its table too ("categories name 2"), so no two dimensions'
+    members share a name (the row-scope tests look for names); shorter where it must."""
+    text = f"{table.name} {column.name} {i}"
+    return text if len(text) <= width else f"{column.name} {i}"[:width]
+
+
 class _Rows:
     """Column arrays of every table generated so far (children look their parents up)."""
 
@@ -214,7 +221,7 @@ class _Rows:
             return rng.integers(1, 10, n)
         if isinstance(kind, String | Text):
             width = getattr(kind, "length", None) or 40
-            return np.array([f"{column.name} {i}"[:width] for i in range(1, n + 1)], dtype=object)
+            return np.array([_text(table, column, i, width) for i in range(1, n + 1)], dtype=object)
         raise ValueError(
             f"Cannot make synthetic values for {table.name}.{column.name} ({kind!r}): give "
             "it a common type (integer, numeric, string, date, datetime, boolean)."
