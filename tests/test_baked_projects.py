@@ -7,8 +7,10 @@ as the README's "Your own data" says: inspect --write --force, delete the demo f
 and the project's lint, tests and quick benchmark all pass, and a browser shows it.
 
 Each database runs one full suite with shared_cache=redis (replicas sharing a Redis) and
-one without: the MySQL demo bake and the SQLite clinic bake have it; those need a Redis at
-TEST_REDIS_URL (and haproxy, redis-server for the replica tests).
+one without: both clinic bakes have it, with sign-in (auth=oidc and a row scope), so the
+row-scope checks cover both levels of the cache on SQLite and on MariaDB; the demo bakes
+run without it. The redis bakes need a Redis at TEST_REDIS_URL (and haproxy,
+redis-server for the replica tests).
 
 The SQLite demo bake's suite runs through uv (INSTALLER), as the baked README's uv lines
 say: `uv run` makes the project's `.venv` from pyproject.toml and runs every tool with
@@ -34,12 +36,11 @@ DEFAULT_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 # The MySQL bake also takes the other language and number format: the projects' own tests
 # then run once in English ("1,234.56") and once in Spanish ("1.234,56"), without a third bake.
-# It has the shared cache too; the clinic bakes cross it the other way (CLINIC_SHARED_CACHE).
+# The shared cache is the clinic bakes', with their sign-in.
 ANSWERS = {
     "sqlite": {},
-    "mysql": {"language": "es", "number_format": "1.234,56", "shared_cache": "redis"},
+    "mysql": {"language": "es", "number_format": "1.234,56"},
 }
-CLINIC_SHARED_CACHE = {"sqlite": "redis", "mysql": "none"}
 # And other locales: their own suites and a real browser see amounts written their way.
 CLINIC_LOCALE = {"sqlite": "de_DE", "mysql": "pt_BR"}
 SPACE = "[\xa0 ]"  # CLDR's no-break space (a browser may hand it back as a space)
@@ -320,10 +321,10 @@ def create_mysql_database(python: Path, url: str, project: Path) -> None:
 def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database):
     """The README's "Your own data", step by step, on a schema nobody here designed, behind
     a sign-in (auth = "oidc": the client's data is not public), so its suite also signs two
-    users in against a local OpenID provider in a real browser (tests/test_signin.py). The
-    SQLite one also has the shared cache (CLINIC_SHARED_CACHE): its Redis level and replica
-    tests run on the clinic's model."""
-    shared_cache = CLINIC_SHARED_CACHE[database]
+    users in against a local OpenID provider in a real browser (tests/test_signin.py). Both
+    also have the shared cache: its Redis level, replica and row-scope tests run on the
+    clinic's model, on SQLite and on MariaDB."""
+    shared_cache = "redis"
     env = project_environment(database, shared_cache)
     screenshots = keep_screenshots(env, f"clinic-{database}")
     locale = CLINIC_LOCALE[database]

@@ -21,7 +21,7 @@ from {{ cookiecutter.package_name }}.bench import naive
 from {{ cookiecutter.package_name }}.i18n import plain, value
 from {{ cookiecutter.package_name }}.model import MODEL
 from {{ cookiecutter.package_name }}.modeling import Share
-from {{ cookiecutter.package_name }}.queries import REALTIME, Filters
+from {{ cookiecutter.package_name }}.queries import REALTIME
 
 CHART = "vega_lite_chart"  # the AppTest element type of st.vega_lite_chart
 
@@ -173,6 +173,6 @@ def test_every_shared_key_a_scoped_user_fills_carries_the_scope(scoped, monkeypa
     scope_dimension = MODEL.row_scope
     for key in keys:
         assert key in made, f"{key} was not made by ben's pages"
-        picked = Filters.from_cache_key(made[key][0]).chosen(scope_dimension)
+        picked = queries.Filters.from_cache_key(made[key][0]).chosen(scope_dimension)
         assert picked and set(picked) <= set(allowed), (key, picked)
 {%- endif %}
