@@ -93,7 +93,8 @@ def ranking(section: Ranking, f: Filters) -> None:
         rows = load(data.load_section, f, section, limit=limit)
         if rows is not None and not rows.empty:
             colours = domain(section.colour) if section.colour else ColourDomain()
-            legend = LEGEND_ROW * math.ceil(len(colours.names) / LEGEND_COLUMNS)  # under bars
+            rows_of_legend = math.ceil(len(colours.names) / legend_columns(colours.names))
+            legend = LEGEND_ROW * rows_of_legend  # under the bars
             height = max(240, 30 * len(rows) + 60) + legend
             chart(rows, _ranking, section.key, colours, height=height)
         elif rows is not None:
@@ -110,7 +111,13 @@ def ranking(section: Ranking, f: Filters) -> None:
 # may take this width (Streamlit's theme cuts them at 100 px).
 LEGEND_ROW = 18  # px: one row of a legend
 LEGEND_COLUMNS = 2
+SHORT_NAME = 12  # characters: names up to this long fit LEGEND_COLUMNS side by side
 NAME_WIDTH = 160
+
+
+def legend_columns(names: tuple[str, ...]) -> int:
+    """Columns of a legend under bars: side by side while the names are short, else one."""
+    return LEGEND_COLUMNS if max(map(len, names), default=0) <= SHORT_NAME else 1
 
 
 def _bars_over_time(key: str) -> alt.Chart:
@@ -178,6 +185,6 @@ def _ranking(key: str, values: ColourDomain) -> alt.Chart:
         ],
     }
     if section.colour:
-        legend = alt.Legend(title=None, orient="bottom", columns=LEGEND_COLUMNS)
+        legend = alt.Legend(title=None, orient="bottom", columns=legend_columns(values.names))
         encoding["color"] = colour(section.colour, values, legend)
     return alt.Chart().mark_bar(cornerRadiusEnd=3).encode(**encoding)
