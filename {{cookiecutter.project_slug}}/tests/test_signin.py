@@ -24,9 +24,10 @@ import pytest
 from conftest import APP_SCRIPT, members_of, unavailable
 from faultkit import free_port, serve
 from test_browser import IDLE, VIEWPORT, WAIT_MS
+from test_row_scope import spellings
 
 from {{ cookiecutter.package_name }}.filters import mode_label
-from {{ cookiecutter.package_name }}.i18n import label, plain, t
+from {{ cookiecutter.package_name }}.i18n import label, t
 from {{ cookiecutter.package_name }}.model import MODEL
 
 PROVIDER = Path(__file__).parent / "oidc"
@@ -277,11 +278,6 @@ def test_two_users_see_only_their_own_views_and_only_the_admin_operates(
     finally:
         ana_context.close()
         ben_context.close()
-
-
-def spellings(name: str) -> set[bytes]:
-    """How a name can travel: as typed, JSON-escaped (a chart spec), Markdown-escaped."""
-    return {name.encode(), json.dumps(name)[1:-1].encode(), plain(name).encode()}
 
 
 @pytest.mark.parametrize("user, n", [(USER, 1), (USER_OF_TWO, 2)])

@@ -242,21 +242,21 @@ def set_row_scope(entries: tuple | None) -> tuple | None:
     Call it before any other loader: the loaders narrow everything to it."""
     allowed = None
     if entries is not None:
-        members = _every_member(MODEL.row_scope)
+        members = _every_member(MODEL.row_scope).value
         wanted = {str(entry).strip().casefold() for entry in entries}
         allowed = tuple(
             value.item() if hasattr(value, "item") else value
             for value, name in zip(members["value"], members["name"], strict=True)
             if str(value).casefold() in wanted or str(name).casefold() in wanted
-        ) if members is not None else ()  # fmt: skip
+        )
     st.session_state[SCOPE_KEY] = allowed
     return allowed
 
 
-def _every_member(dimension: str) -> pd.DataFrame:
+def _every_member(dimension: str) -> Loaded[pd.DataFrame]:
     """Every member of a dimension, whatever the scope: for the server's own use (resolving
-    a scope, stable colours), never returned to a page."""
-    return _serve("members", (dimension,), lambda: _members_cached(dimension)).value
+    a scope, stable colours); a page gets only load_members()'s part of it."""
+    return _serve("members", (dimension,), lambda: _members_cached(dimension))
 
 
 def row_scope() -> tuple | None:
@@ -367,7 +367,7 @@ def rollup_watermark() -> int | None:
 def load_members(dimension: str) -> Loaded[pd.DataFrame]:
     """A filter's options within the row scope: columns value, name (and within, for a
     narrower dimension)."""
-    loaded = _serve("members", (dimension,), lambda: _members_cached(dimension))
+    loaded = _every_member(dimension)
     return dataclasses.replace(loaded, value=_members_in_scope(dimension, loaded.value))
 
 
@@ -391,7 +391,7 @@ def member_positions(dimension: str, names) -> list[int | None]:
     a colour by position is the same member's colour for every viewer, and the full list
     itself never leaves the server."""
     try:
-        members = _every_member(dimension)
+        members = _every_member(dimension).value
     except db.DatabaseUnavailable:
         return [None] * len(names)
     order = {name: position for position, name in enumerate(sorted(map(str, members["name"])))}
