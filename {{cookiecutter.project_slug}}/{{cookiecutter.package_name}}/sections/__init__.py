@@ -191,7 +191,8 @@ def domain(dimension: str) -> ColourDomain:
     """The colour domain of a dimension's members that this viewer may see, sorted, with
     the theme's categorical colours by each member's position among all members."""
     try:
-        names = tuple(sorted(data.load_members(dimension).value["name"].astype(str).unique()))
+        members = data.load_members(dimension).value["name"].dropna()  # NULL: no colour
+        names = tuple(sorted(members.astype(str).unique()))
     except DatabaseUnavailable:
         return ColourDomain()  # colours may then differ between charts; never fail for that
     palette = st.get_option("theme.chartCategoricalColors") or []
