@@ -500,6 +500,16 @@ def app_store_of_this_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> s
 
 
 @pytest.fixture(autouse=True)
+def never_the_projects_own_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the project's .streamlit/secrets.toml: it may point at a user's real
+    database (the README tells users to write one). Tests of the secrets file write their
+    own, in a folder of their own."""
+    own = (APP_ROOT / ".streamlit" / "secrets.toml").resolve()
+    found = db._secrets_files
+    monkeypatch.setattr(db, "_secrets_files", lambda: [p for p in found() if p != own])
+
+
+@pytest.fixture(autouse=True)
 def clean_caches_after():
     """Caches are process-global: no test leaves entries behind for the next one."""
     yield

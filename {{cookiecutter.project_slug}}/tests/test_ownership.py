@@ -158,7 +158,6 @@ def test_someone_elses_file_at_the_default_path_is_never_seeded(tmp_path, monkey
     or the demo's own: a client's file copied there is read, never written."""
     monkeypatch.setattr(settings, "DATABASE", "sqlite")  # the default file of a SQLite bake
     monkeypatch.setattr(db, "PROJECT_ROOT", tmp_path)
-    monkeypatch.chdir(tmp_path)  # never the project's own .streamlit/secrets.toml
     monkeypatch.delenv("DATABASE_URL", raising=False)
     path = tmp_path / settings.SQLITE_PATH
     path.parent.mkdir(parents=True)

@@ -233,9 +233,12 @@ class Health:
             RETRY_SECONDS,
         )
 
-    def answered(self) -> None:
+    def answered(self, started: float) -> None:
+        """A call that ``started`` (time.monotonic()) then has succeeded. One that started
+        before the outage was noticed proves nothing: it may have been answered just before
+        Redis went away, while another caller's failure was being recorded."""
         with self._lock:
-            if self.down_since is None:
+            if self.down_since is None or started < self.down_since:
                 return
             seconds = time.monotonic() - self.down_since
             self.down_since, self.problem = None, ""
@@ -344,6 +347,7 @@ def get_or_run(loader: str, args: tuple, compute: Callable[[], T]) -> T:
         shared_key = key(loader, args)
     except db.DatabaseUnavailable:  # no database to name the namespace: the SQL says why
         return compute()
+    started = time.monotonic()
     try:
         value = region().get_or_create(shared_key, creator, should_cache_fn=_fits)
     except (redis.RedisError, OSError) as exc:  # Redis failed before, during or after
@@ -353,7 +357,7 @@ def get_or_run(loader: str, args: tuple, compute: Callable[[], T]) -> T:
         if computed:
             return computed[0]
         raise
-    health.answered()
+    health.answered(started)
     _count("misses" if computed else "hits")
     return value
 
@@ -377,6 +381,7 @@ def moved() -> bool:
     global _generation
     if not enabled() or not health.usable():
         return False
+    started = time.monotonic()
     try:
         region()
         seen = int(_client.get(_generation_key()) or 0)
@@ -385,7 +390,7 @@ def moved() -> bool:
     except (redis.RedisError, OSError, ValueError) as exc:
         health.failed(exc)
         return False
-    health.answered()
+    health.answered(started)
     with _setup_lock:
         changed, _generation = _generation not in (None, seen), seen
     return changed
@@ -397,6 +402,7 @@ def refresh() -> bool:
     global _generation
     if not enabled():
         return False
+    started = time.monotonic()
     try:
         region()
         new = int(_client.incr(_generation_key()))
@@ -405,7 +411,7 @@ def refresh() -> bool:
     except (redis.RedisError, OSError) as exc:
         health.failed(exc)
         return False
-    health.answered()
+    health.answered(started)
     with _setup_lock:
         _generation = new
     return True

@@ -13,7 +13,6 @@ from {{ cookiecutter.package_name }}.demo.seed import DEFAULT_ROWS, DEMO_TABLES
 def test_the_first_run_creates_the_demo_database(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "DATABASE", "sqlite")  # the default file of a SQLite bake
     monkeypatch.setattr(db, "PROJECT_ROOT", tmp_path)
-    monkeypatch.chdir(tmp_path)  # never the project's own .streamlit/secrets.toml
     monkeypatch.delenv("DATABASE_URL", raising=False)
     clear_caches()
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=300).run()
