@@ -4,7 +4,10 @@
     python tests/clinic.py URL check     # the app's page on it, in a real browser
 
 It shares no table or column name with the restaurant demo, has foreign keys, a
-low-cardinality text column and no period, as a consultant's client database might.
+low-cardinality text column and no period, as a consultant's client database might; and
+the shapes real databases hold: visits at midnight (on SQLite, written as text the usual
+way: '2024-01-19 00:00:00', or the date alone), visits with no time, one dated 2199, and on
+SQLite a few times no ISO form reads ('01/02/2024 06:19').
 """
 
 from __future__ import annotations
@@ -59,19 +62,36 @@ visits = Table(
     Column("visit_id", Integer, primary_key=True),
     Column("patient_id", Integer, ForeignKey("patients.patient_id"), nullable=False),
     Column("doctor_id", Integer, ForeignKey("doctors.doctor_id"), nullable=False),
-    Column("visited_at", DateTime, nullable=False),
+    Column("visited_at", DateTime, nullable=True),
     Column("fee", Numeric(10, 2), nullable=False),
     Column("minutes", Integer, nullable=False),
     Column("kind", String(20), nullable=False),
 )
 VISITS = 6_000
+START = dt.datetime(2024, 1, 1, 8)
+MIDNIGHT_EVERY = 25  # every 25th visit is at midnight (its day's first moment)
+NO_TIME = range(3_001, 3_031)  # 30 visits with a NULL time
+UNREADABLE = {3_100: "01/02/2024 06:19", 3_101: "Jan 5 2024", 3_102: "2024-13-45 10:00"}
+OUTLIER = (5_999, dt.datetime(2199, 5, 1, 12))  # a typing error, far after every other row
+# Ranges whose first and last days hold midnight rows (and so does the day after each).
+RANGES = (("2024-01-10", "2024-01-10"), ("2024-01-10", "2024-01-16"), ("2024-02-01", "2024-02-29"))
+
+
+def visit_time(i: int, minutes: int) -> dt.datetime | None:
+    if i in NO_TIME:
+        return None
+    if i == OUTLIER[0]:
+        return OUTLIER[1]
+    day = START + dt.timedelta(days=i * 90 // VISITS)
+    if i % MIDNIGHT_EVERY == 0:
+        return dt.datetime.combine(day.date(), dt.time())
+    return day + dt.timedelta(minutes=minutes)
 
 
 def create(url: str) -> None:
     rng = random.Random(7)
     engine = create_engine(url)
     metadata.create_all(engine)
-    start = dt.datetime(2024, 1, 1, 8)
     with engine.begin() as c:
         c.execute(wards.insert(), [{"ward_id": i, "ward_name": f"Ward {i}"} for i in range(1, 5)])
         c.execute(
@@ -100,8 +120,7 @@ def create(url: str) -> None:
                     "visit_id": i,
                     "patient_id": rng.randrange(1, 401),
                     "doctor_id": rng.randrange(1, 13),
-                    "visited_at": start
-                    + dt.timedelta(days=i * 90 // VISITS, minutes=rng.randrange(600)),
+                    "visited_at": visit_time(i, rng.randrange(600)),
                     "fee": round(rng.uniform(20, 300), 2),
                     "minutes": rng.randrange(10, 60),
                     "kind": rng.choice(["checkup", "urgent", "follow-up", "surgery"]),
@@ -109,7 +128,49 @@ def create(url: str) -> None:
                 for i in range(1, VISITS + 1)
             ],
         )
+        if engine.dialect.name == "sqlite":  # times as text, as most tools write them
+            c.exec_driver_sql("UPDATE visits SET visited_at = substr(visited_at, 1, 19)")
+            c.exec_driver_sql(
+                "UPDATE visits SET visited_at = substr(visited_at, 1, 10) "
+                f"WHERE visit_id % {MIDNIGHT_EVERY * 2} = 0"
+            )
+            for i, value in UNREADABLE.items():
+                c.exec_driver_sql("UPDATE visits SET visited_at = ? WHERE visit_id = ?", (value, i))
     engine.dispose()
+
+
+def expected(url: str, first: str, last: str) -> dict[str, str]:
+    """Plain SQL, written apart from the project: each KPI's digits for a range of days."""
+    engine = create_engine(url)
+    with engine.connect() as c:
+        row = c.exec_driver_sql(
+            "SELECT COUNT(*), SUM(fee), SUM(minutes), COUNT(DISTINCT patient_id), "
+            "COUNT(DISTINCT doctor_id) FROM visits WHERE DATE(visited_at) BETWEEN "
+            + ("?" if engine.dialect.name == "sqlite" else "%s")
+            + " AND "
+            + ("?" if engine.dialect.name == "sqlite" else "%s"),
+            (first, last),
+        ).one()
+    engine.dispose()
+    count, fee, minutes, patients, doctors = row
+    cents = round(float(fee or 0) * 100)
+    return {
+        "Visits": str(count),
+        "Fee": str(cents),
+        "Minutes": str(minutes or 0),
+        "Patients": str(patients),
+        "Doctors": str(doctors),
+    }
+
+
+def shown_kpis(page) -> dict[str, str]:
+    """Each KPI card's label and the digits of its value ("1.234,56 €" -> "123456")."""
+    out = {}
+    for card in page.locator('[data-testid="stMetric"]').all():
+        name = card.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        value = card.locator('[data-testid="stMetricValue"]').inner_text()
+        out[name] = "".join(ch for ch in value if ch.isdigit()).lstrip("0") or "0"
+    return out
 
 
 def check(url: str, project: Path) -> None:
@@ -155,9 +216,21 @@ def check(url: str, project: Path) -> None:
             errors = page.locator('[data-testid="stException"], [data-testid="stAlert"]').count()
             folder = Path(os.environ.get("DASH_TEST_ARTEFACTS") or project)
             page.screenshot(path=str(folder / "clinic.png"), full_page=True)
+            # Ranges whose boundary days hold midnight rows: each KPI equals plain SQL.
+            wrong = []
+            for first, last in RANGES:
+                page.goto(f"http://127.0.0.1:{port}/?mode=dates&date_start={first}&date_end={last}")
+                page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+                page.locator('[data-testid="stMetric"]').first.wait_for()
+                shown = shown_kpis(page)
+                want = expected(url, first, last)
+                print(f"{first}..{last}: shown {shown} / plain SQL {want}")
+                wrong += [(first, last, k, shown.get(k), v) for k, v in want.items() if shown.get(k) != v]
+                errors += page.locator('[data-testid="stException"]').count()
             browser.close()
         print(f"metrics={metrics} charts={charts} errors={errors} values={' | '.join(values)}")
         assert metrics >= 3 and charts >= 2 and errors == 0
+        assert not wrong, f"KPIs that differ from plain SQL (range, KPI, shown, SQL): {wrong}"
     finally:
         server.terminate()
         server.wait(20)

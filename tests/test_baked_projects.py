@@ -376,6 +376,15 @@ def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database
         assert_screenshots(screenshots, ANSWERS[database].get("language", "en"))
         bench = run([str(python), "-m", "clinic_board", "bench", "--quick"], project, env)
         assert "Targets" in bench, bench[-3000:]
+        # Every figure against plain SQL on the clinic's own rows, and each shape counted:
+        # 30 visits with no time, one dated 2199, and on SQLite three unreadable times.
+        verified = run([str(python), "-m", "clinic_board", "verify"], project, adapted)
+        print(verified)
+        assert "Verified:" in verified and "DIFF" not in verified, verified
+        assert re.search(r"\(NULL\): 30\b", verified), verified
+        assert "2199" in verified and re.search(r"\b2199\b.*: 1\.", verified), verified
+        if database == "sqlite":
+            assert re.search(r"'01/02/2024 06:19'\): 3\.", verified), verified
         shown = run([str(python), str(TEMPLATE / "tests/clinic.py"), url, "check", str(project)],
                     project, env)  # fmt: skip
         print(shown)

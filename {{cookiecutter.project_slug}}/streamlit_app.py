@@ -155,6 +155,13 @@ def status_row() -> dict | None:
 status = status_row()
 if status is None:
     st.stop()
+if status.get("max_date") is None:  # no fact row with a readable time: nothing to filter
+    st.title(settings.PROJECT_NAME, anchor=False)
+    no_rows = t("app_no_rows", table=plain(MODEL.fact.name), package=db.PACKAGE)
+    st.info(no_rows, icon=":material/info:")
+    with st.sidebar:
+        auth.render_identity(viewer)
+    st.stop()
 
 filters.init_state(status)
 

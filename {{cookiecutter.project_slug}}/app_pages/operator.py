@@ -26,3 +26,4 @@ else:
 st.caption(admin.rollup_reach())
 minutes = config["historical_ttl_seconds"] // 60
 st.caption(t("operator_ttl", minutes=minutes, catalogue=config["catalogue_ttl_seconds"] // 60))
+admin.render_health()

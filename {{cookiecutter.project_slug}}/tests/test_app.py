@@ -355,7 +355,7 @@ def test_unreachable_database_shows_a_clear_page(use_database, monkeypatch, tmp_
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT).run()
     assert not at.exception, at.exception
     assert t("app_db_error", error="").strip() in texts(at.error)
-    fix = t(how, connection=settings.CONNECTION_NAME)
+    fix = t(how, connection=settings.CONNECTION_NAME, command=db.SEED_COMMAND)
     assert fix in [m.value for m in at.markdown]
     assert not at.metric
     assert not missing.parent.exists()  # nothing was created where the URL pointed

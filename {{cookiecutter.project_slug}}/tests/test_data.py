@@ -326,7 +326,7 @@ def test_invalid_filters_are_rejected_before_sql(use_database):
     assert stats.total()["sql_statements"] == 0
 
 
-@pytest.mark.parametrize("module", ["queries", "model", "modeling", "store", "synthetic"])
+@pytest.mark.parametrize("module", ["queries", "times", "model", "modeling", "store", "synthetic"])
 def test_the_layers_below_the_loaders_do_not_import_streamlit(module):
     import importlib
     from pathlib import Path

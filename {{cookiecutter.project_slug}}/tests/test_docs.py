@@ -22,6 +22,7 @@ def test_every_command_the_readme_names_runs():
         "inspect",
         "rollup",
         "sql",
+        "verify",
     }
     for package, command in sorted(commands):
         assert package == db.PACKAGE

@@ -293,6 +293,74 @@ def test_odd_names_still_make_valid_python(tmp_path):
     assert '.c["keys"]' in proposal.source and '.c["from"]' in proposal.source
 
 
+def test_inspect_records_how_the_time_column_is_stored(tmp_path):
+    """A DATETIME column as the database types it (native), or, where it holds text (SQLite),
+    in the form other tools wrote: '2024-02-01 08:00:00' (or a date alone) or with a T."""
+    forms = {modeling.NATIVE: None}
+    if db.dialect_module(make_url(f"{BACKEND}://")).TIMES_ARE_TEXT:
+        forms |= {modeling.ISO_TEXT: "%Y-%m-%d %H:%M:%S", modeling.ISO_TEXT_T: "%Y-%m-%dT%H:%M"}
+    for form, written in forms.items():
+        with scratch_database(tmp_path, f"form_{form}") as url:
+            build(url, clinic())
+            if written:
+                engine = create_engine(url)
+                with engine.begin() as c:
+                    for i in range(1, VISITS + 1):
+                        moment = START + dt.timedelta(minutes=97 * i)
+                        c.exec_driver_sql(
+                            "UPDATE visits SET visited_at = ? WHERE visit_id = ?",
+                            (moment.strftime(written) if i % 5 else moment.date().isoformat(), i),
+                        )
+                engine.dispose()
+            proposal = propose(url)
+        assert f"time_stored={form.upper()}," in proposal.source, form
+        assert load(proposal.source).time_stored == form
+        assert ("holds its times as text" in proposal.source) is (written is not None)
+
+
+def test_a_view_can_be_the_fact(clinic_url, tmp_path):
+    """--fact names a view (a client's denormalised sales, say): read like a table."""
+    engine = create_engine(clinic_url)
+    with engine.begin() as c:
+        c.exec_driver_sql(
+            "CREATE VIEW v_visits AS SELECT visit_id, visited_at, fee, minutes, kind FROM visits"
+        )
+    engine.dispose()
+    before = fingerprint(clinic_url)
+    proposal = propose(clinic_url, fact="v_visits")
+    assert_ruff_passes(proposal.source, tmp_path)
+    model = load(proposal.source)
+    assert model.fact.name == "v_visits" and model.time.name == "visited_at"
+    assert "v_visits is a view" in proposal.source
+    assert fingerprint(clinic_url) == before
+
+
+def test_amounts_stored_as_text_are_named_with_the_fix(tmp_path):
+    metadata = MetaData()
+    payments = Table(
+        "payments",
+        metadata,
+        Column("payment_id", Integer, primary_key=True, autoincrement=False),
+        Column("paid_at", DateTime, nullable=False),
+        Column("amount", String(20), nullable=False),
+        Column("units", Integer, nullable=False),
+    )
+    rows = [
+        {"payment_id": i, "paid_at": START + dt.timedelta(hours=i), "amount": f"{i * 1.25:.2f}",
+         "units": i % 7}
+        for i in range(1, 41)
+    ]  # fmt: skip
+    with scratch_database(tmp_path, "text_amounts") as url:
+        engine = create_engine(url)
+        metadata.create_all(engine)
+        with engine.begin() as c:
+            c.execute(payments.insert(), rows)
+        engine.dispose()
+        proposal = propose(url)
+    assert "payments.amount holds amounts as text (such as" in proposal.source
+    assert "amount" not in proposal.measures
+
+
 # --- The command -------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@
   next successful run;
 - a read-only user runs the whole app, saved views included: the dashboard database is
   only read, and saved views go to the app store (here the default kind: a SQLite file);
-- a MySQL database that does not exist yet is sent to ``seed`` (which creates it).
+- a MySQL database that does not exist is said so (never "empty"), and never created.
 
 Server faults go through ``faultkit.TcpProxy`` (a relay the tests stop, start and cut).
 """
@@ -134,14 +134,16 @@ def test_read_only_user_runs_the_whole_app(read_only_url, fault_url, monkeypatch
 
 
 def test_a_mysql_database_that_does_not_exist_says_what_to_do(monkeypatch):
-    """A database name that does not exist yet: seed creates it (or, without the demo,
-    the page points at the database model.py describes and at inspect)."""
+    """A database name the server does not have: the page says it does not exist (not
+    "empty"), asks to check the name, and for the demo names the seeder that creates it;
+    the page itself creates nothing."""
     url = make_url(MYSQL_SERVER_URL).set(database="dash_never_created")
     point_at(url.render_as_string(hide_password=False), monkeypatch)
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT).run()
     assert not at.exception
     shown = page_text(at)
-    if db.demo_present():
-        assert said("db_empty") in shown and db.SEED_COMMAND in shown
-    else:
-        assert said("db_no_model_tables") in shown and db.INSPECT_COMMAND in shown
+    assert said("db_missing_database") in shown and "dash_never_created" in shown
+    assert said("app_fix_missing") in shown and db.SEED_COMMAND in shown
+    assert said("db_empty") not in shown
+    with admin_connection() as c:
+        assert not c.exec_driver_sql("SHOW DATABASES LIKE 'dash_never_created'").all()

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import sys
 import time
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import db, store
+
+# Streamlit's warnings outside `streamlit run` ("No runtime found", "missing ScriptRunContext").
+QUIET_LOGS = (
+    "caching.cache_data_api",
+    "scriptrunner_utils.script_run_context",
+    "state.session_state_proxy",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     p_sql = sub.add_parser("sql", help="print the SQL each loader runs for the default filters")
     p_sql.add_argument("--mode", default=None, help="a view other than the model's default")
 
+    sub.add_parser(
+        "verify",
+        help="compare the dashboard's figures with plain SQL and report the data's health "
+        "(reads only; exit 1 on any difference)",
+    )
     sub.add_parser("bench", help="run the benchmark (python -m <package> bench --help)")
     sub.add_parser("serve", help="the production server (python -m <package> serve --help)")
 
@@ -104,6 +117,15 @@ def main(argv: list[str] | None = None) -> int:
             return _rollup(url, args.rebuild, args.every, args.quiet)
         if args.command == "sql":
             return _sql(url, args.mode)
+        if args.command == "verify":
+            # The loaders run outside `streamlit run`: its "no runtime" warnings say nothing
+            # here. A filter, not a level: Streamlit sets its levels again once configured.
+            for name in QUIET_LOGS:
+                log = logging.getLogger(f"streamlit.runtime.{name}")
+                log.addFilter(lambda record: record.levelno >= logging.ERROR)
+            from . import verify
+
+            return verify.run()
     except (db.DatabaseUnavailable, store.NotOurs, SQLAlchemyError, ValueError) as exc:
         message = db.friendly_error(exc, url) if isinstance(exc, SQLAlchemyError) else exc
         print(f"ERROR: {message}", file=sys.stderr)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from . import data, db, rollups, stats
-from .i18n import label, number, t
+from . import data, db, rollups, stats, verify
+from .i18n import label, number, plain, t
 from .model import MODEL
 
 
@@ -93,3 +93,14 @@ def render_stats() -> None:
             },
         )
     st.caption(t("admin_runs", n=number(st.session_state.get("app_runs", 0))))
+
+
+def render_health() -> None:
+    """The data's health in words: what no figure holds, counted (verify.py words it). On
+    the Operator page: it reads every fact row once an hour, so not on every page."""
+    try:
+        health = data.load_health().value
+    except db.DatabaseUnavailable:
+        return  # the page already says why
+    st.markdown(f"**{t('health_title')}**")
+    st.caption("  \n".join(plain(line) for line in verify.health_lines(health)))

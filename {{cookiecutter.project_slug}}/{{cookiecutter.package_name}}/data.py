@@ -53,6 +53,7 @@ PREFETCH_WORKERS = 4
 PREFETCH_TIMEOUT_SECONDS = 60
 FALLBACK_KEY = "_data_last_good"  # st.session_state key of the fallback store
 FALLBACK_MAX_ENTRIES = 64
+FALLBACK_MAX_ROWS = 10_000  # larger results (a big dimension's members) are not kept
 PREFETCHED_KEY = "_data_prefetched"  # st.session_state key: filter keys warmed, and when
 PREFETCHED_MAX_ENTRIES = 256
 
@@ -171,6 +172,12 @@ def _lookup_cached(allowed: tuple | None = None) -> pd.DataFrame:
     return _query("lookup", queries.fetch_lookup, allowed)
 
 
+# The data's health reads every fact row once: the catalogue tier, for operators only.
+@st.cache_data(ttl=CATALOGUE_TTL, max_entries=1, show_spinner=False)
+def _health_cached() -> dict:
+    return _query("health", queries.fetch_health)
+
+
 HISTORICAL_LOADERS = {
     "totals": _totals_cached,
     "breakdown": _breakdown_cached,
@@ -179,7 +186,12 @@ HISTORICAL_LOADERS = {
     "detail_count": _detail_count_cached,
     "status": _status_cached,
 }
-LOADERS = {**HISTORICAL_LOADERS, "members": _members_cached, "lookup": _lookup_cached}
+LOADERS = {
+    **HISTORICAL_LOADERS,
+    "members": _members_cached,
+    "lookup": _lookup_cached,
+    "health": _health_cached,
+}
 
 
 # --- Fallback to the last good result --------------------------------------------------
@@ -204,6 +216,8 @@ def _remember(name: str, key: tuple, value: Any) -> None:
     store = _fallback_store()
     if store is None:
         return
+    if isinstance(value, pd.DataFrame) and len(value) > FALLBACK_MAX_ROWS:
+        return  # a whole large catalogue per session would cost megabytes per visitor
     store[(name, key)] = _snapshot(value)
     store.move_to_end((name, key))
     while len(store) > FALLBACK_MAX_ENTRIES:
@@ -409,6 +423,12 @@ def load_lookup() -> Loaded[pd.DataFrame]:
         raise ValueError("The lookup cannot be narrowed to the row scope: see lookup_visible().")
     allowed = row_scope()
     return _serve("lookup", (allowed,), lambda: _lookup_cached(allowed))
+
+
+def load_health() -> Loaded[dict]:
+    """What the figures leave out (rows with no readable time, outliers) and the dimensions
+    too large for a list: queries.fetch_health."""
+    return _serve("health", (), _health_cached)
 
 
 def load_status(fresh: bool = False) -> Loaded[dict]:

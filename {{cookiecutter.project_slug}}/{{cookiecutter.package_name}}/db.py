@@ -245,11 +245,14 @@ def friendly_error(exc: BaseException, url: URL | None = None) -> DatabaseUnavai
     try:
         module = dialect_module(url)
         missing, timed_out = module.is_missing_schema(exc), module.is_timeout(exc)
+        no_database = module.is_missing_database(exc)
     except DatabaseUnavailable:
-        missing = timed_out = False
+        missing = timed_out = no_database = False
     if timed_out:
         seconds = f"{STATEMENT_TIMEOUT_SECONDS:g}"
         return DatabaseUnavailable(t("db_timeout", where=where, seconds=seconds), "timeout")
+    if no_database:  # never "empty": there is nothing there, and nothing is created
+        return DatabaseUnavailable(t("db_missing_database", where=where), "missing")
     if missing:
         return missing_tables(url)
     if isinstance(exc, DBAPIError) and exc.connection_invalidated or _looks_unreachable(exc):

@@ -17,7 +17,7 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from . import auth, data, db
+from . import auth, data, db, queries
 from .i18n import capitalised, date, label, number, plain, t
 from .model import MODEL
 from .modeling import Breakdown, Ranking
@@ -25,6 +25,9 @@ from .queries import DATES, OPS, REALTIME, Filters, default_filters
 from .sections import load
 
 MODES = MODEL.modes  # labels: t("mode_<mode>"), or the period's name for "ops"
+LARGE_DIMENSION = queries.LARGE_DIMENSION  # more values than this: search as you type
+MOST_MATCHES = 50  # values a search offers at once
+SEARCH_SUFFIX = "__search"  # the search box's key: "<dimension>__search"
 
 
 def _defaults() -> dict[str, Any]:
@@ -183,10 +186,14 @@ def render_sidebar(status: dict) -> None:
         # before the widget is drawn (a value outside the options is an error).
         _keep_only(state, dimension.name, options)
         plural = label(dimension.plural, dimension.name)
+        offered = options
+        if len(options) > LARGE_DIMENSION:
+            offered = _searched(dimension.name, plural, options)
         st.multiselect(
             plural,
-            list(options),
-            format_func=lambda value, names=options: names.get(value, str(value)),
+            list(offered),
+            # The names of the values offered only: a session keeps its widgets' functions.
+            format_func=lambda value, names=offered: names.get(value, str(value)),
             key=dimension.name,
             placeholder=label(dimension.all) or t("filters_all", plural=plural.lower()),
             bind="query-params",
@@ -309,6 +316,35 @@ def _options(dimension) -> dict:
     if within:
         members = members[members["within"].isin(within)]
     return {_plain_value(v): str(n) for v, n in zip(members["value"], members["name"], strict=True)}
+
+
+# Pattern: search as you type: a dimension too large for a list (a customer among 150,000)
+# offers the values its name matches, at most MOST_MATCHES of them, plus the ones chosen;
+# the full list stays in the server's cache and never reaches the browser.
+def _searched(name: str, plural: str, options: dict) -> dict:
+    words = st.text_input(
+        t("filters_search", plural=plural.lower(), n=number(len(options))),
+        key=f"{name}{SEARCH_SUFFIX}",
+        placeholder=t("filters_search_hint"),
+    )
+    chosen = set(st.session_state.get(name) or ()) | _from_url(name, options)
+    offered = {value: options[value] for value in options if value in chosen}
+    needle = (words or "").strip().casefold()
+    if needle:
+        for value, text in options.items():
+            if len(offered) >= len(chosen) + MOST_MATCHES:
+                break
+            if needle in text.casefold():
+                offered[value] = text
+    return offered
+
+
+def _from_url(name: str, options: dict) -> set:
+    """The values a shared link chooses (URL text: '17' for the value 17)."""
+    wanted = set(st.query_params.get_all(name))
+    if not wanted:
+        return set()
+    return {value for value in options if str(value) in wanted}
 
 
 def _plain_value(value: Any) -> Any:

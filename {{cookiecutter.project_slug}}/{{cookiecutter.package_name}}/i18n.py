@@ -33,6 +33,9 @@ EN = {
     "page_overview": "Overview",
     # Start-up and database problems
     "app_seeding": "Creating the demo database (first run only)...",
+    "app_no_rows": "The table {table} holds no rows with a readable time yet, so there is "
+    "nothing to show: the page fills in once it does. `python -m {package} verify` says what "
+    "the table holds.",
     "app_db_error": "The dashboard cannot use its database. {error}",
     "app_fix_unreachable": (
         "**How to fix it**\n\n"
@@ -49,10 +52,11 @@ EN = {
     ),
     "app_fix_missing": (
         "**How to fix it**\n\n"
-        "- The database file does not exist; the dashboard never creates one where a URL "
-        "points. Check the path in `DATABASE_URL` or in `.streamlit/secrets.toml` under "
-        "`[connections.{connection}]`.\n"
-        "- For the demo's own database, unset the URL: the first run creates it."
+        "- The database does not exist, and the dashboard never creates one where a URL "
+        "points. Check the file's path (SQLite) or the database's name in `DATABASE_URL` or "
+        "in `.streamlit/secrets.toml` under `[connections.{connection}]`.\n"
+        "- For the demo's own database, unset the URL (SQLite: the first run creates its "
+        "file), or run `{command}` (a server: the seeder creates the database)."
     ),
     "app_fix_model": (
         "**How to fix it**\n\n"
@@ -75,6 +79,7 @@ EN = {
     "loading": "Loading data...",
     "db_unavailable": "The database is not available. {error}",
     "db_missing_file": "The database file {path} does not exist.",
+    "db_missing_database": "The database {where} does not exist on its server.",
     "db_stale": "Showing the last data loaded: the database did not answer.",
     "db_stale_error": "Showing the last data loaded: the database did not answer ({error}).",
     "updated": "Updated {time}",
@@ -94,6 +99,8 @@ EN = {
     "filters_date_from": "From",
     "filters_date_to": "To",
     "filters_all": "All {plural}",
+    "filters_search": "Search {plural} ({n})",
+    "filters_search_hint": "Type part of a name",
     "filters_reset": "Reset filters",
     "db_timeout": (
         "The database {where} took longer than {seconds} s to answer and the query was "
@@ -248,6 +255,20 @@ EN = {
     "rollups_up_to": "Rollups hold everything closed up to {part}; newer rows are read raw.",
     "rollups_none": "No rollups for this database yet: every aggregate reads the raw rows "
     "(run `python -m {package} rollup`).",
+    "health_title": "Data health",
+    "health_rows": "Fact rows: {rows}, placed in time from {first} to {last}.",
+    "health_empty": "The fact table holds no rows with a readable time yet.",
+    "health_no_time": "Rows with no time (NULL): {n}. No range holds them.",
+    "health_unreadable": "Rows whose time no ISO form reads (such as {example}): {n}. No range "
+    "holds them: fix them in the database.",
+    "health_late": "Rows dated far after the rest (the latest {latest}): {n}. The page opens on "
+    "{last}, never on them.",
+    "health_early": "Rows dated far before the rest (the earliest {earliest}): {n}. The date "
+    "filter starts at {first}.",
+    "health_no_key": "The fact table has no primary key: the detail rows may repeat or skip "
+    "rows of the same time; declare a unique column as its key.",
+    "health_large": "{dimension}: {n} values, too many for a list.",
+    "health_ok": "Every row has a readable time, and none lies far from the rest.",
 }
 
 ES = {
@@ -255,6 +276,9 @@ ES = {
     "page_overview": "Resumen",
     # Start-up and database problems
     "app_seeding": "Creando la base de datos de demostración (solo la primera vez)...",
+    "app_no_rows": "La tabla {table} aún no tiene filas con una hora legible, así que no hay "
+    "nada que mostrar: la página se llena en cuanto las tenga. `python -m {package} verify` "
+    "dice qué contiene la tabla.",
     "app_db_error": "El tablero no puede usar su base de datos. {error}",
     "app_fix_unreachable": (
         "**Cómo solucionarlo**\n\n"
@@ -271,11 +295,12 @@ ES = {
     ),
     "app_fix_missing": (
         "**Cómo solucionarlo**\n\n"
-        "- El archivo de la base de datos no existe; el tablero nunca crea uno donde apunta "
-        "una URL. Revise la ruta en `DATABASE_URL` o en `.streamlit/secrets.toml`, sección "
-        "`[connections.{connection}]`.\n"
-        "- Para la base de datos de la demostración, quite la URL: la primera ejecución la "
-        "crea."
+        "- La base de datos no existe, y el tablero nunca crea una donde apunta una URL. "
+        "Revise la ruta del archivo (SQLite) o el nombre de la base de datos en "
+        "`DATABASE_URL` o en `.streamlit/secrets.toml`, sección `[connections.{connection}]`.\n"
+        "- Para la base de datos de la demostración, quite la URL (SQLite: la primera "
+        "ejecución crea su archivo), o ejecute `{command}` (un servidor: el sembrador crea la "
+        "base de datos)."
     ),
     "app_fix_model": (
         "**Cómo solucionarlo**\n\n"
@@ -298,6 +323,7 @@ ES = {
     "loading": "Cargando datos...",
     "db_unavailable": "La base de datos no está disponible. {error}",
     "db_missing_file": "El archivo de base de datos {path} no existe.",
+    "db_missing_database": "La base de datos {where} no existe en su servidor.",
     "db_stale": "Se muestran los últimos datos cargados: la base de datos no respondió.",
     "db_stale_error": (
         "Se muestran los últimos datos cargados: la base de datos no respondió ({error})."
@@ -319,6 +345,8 @@ ES = {
     "filters_date_from": "Desde",
     "filters_date_to": "Hasta",
     "filters_all": "Sin filtro de {plural}",
+    "filters_search": "Buscar {plural} ({n})",
+    "filters_search_hint": "Escriba parte de un nombre",
     "filters_reset": "Restablecer filtros",
     "db_timeout": (
         "La base de datos {where} tardó más de {seconds} s en responder y se detuvo la "
@@ -483,6 +511,20 @@ ES = {
     "de las filas originales.",
     "rollups_none": "Aún no hay resúmenes para esta base de datos: cada agregado lee las filas "
     "originales (ejecute `python -m {package} rollup`).",
+    "health_title": "Salud de los datos",
+    "health_rows": "Filas de hechos: {rows}, situadas en el tiempo del {first} al {last}.",
+    "health_empty": "La tabla de hechos aún no tiene filas con una hora legible.",
+    "health_no_time": "Filas sin hora (NULL): {n}. Ningún rango las incluye.",
+    "health_unreadable": "Filas cuya hora no se lee en ninguna forma ISO (como {example}): {n}. "
+    "Ningún rango las incluye: corríjalas en la base de datos.",
+    "health_late": "Filas con fecha muy posterior al resto (la última, {latest}): {n}. La página "
+    "se abre en {last}, nunca en ellas.",
+    "health_early": "Filas con fecha muy anterior al resto (la primera, {earliest}): {n}. El "
+    "filtro de fechas empieza en {first}.",
+    "health_no_key": "La tabla de hechos no tiene clave primaria: las filas del detalle pueden "
+    "repetirse u omitirse si comparten la hora; declare una columna única como su clave.",
+    "health_large": "{dimension}: {n} valores, demasiados para una lista.",
+    "health_ok": "Todas las filas tienen una hora legible y ninguna está lejos del resto.",
 }
 
 CATALOGUES = {"en": EN, "es": ES}

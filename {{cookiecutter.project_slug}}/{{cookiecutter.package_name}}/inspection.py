@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib
 import keyword
 import re
 import sys
@@ -54,11 +55,14 @@ from sqlalchemy import (
     event,
     func,
     select,
+    type_coerce,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from . import db, store
 from .i18n import t
+from .modeling import ISO_TEXT, ISO_TEXT_T, NATIVE
 
 LINE = 100  # ruff's line length in this project: the written file passes ruff as it is
 FEW_VALUES = 50  # a fact's text column with at most this many values becomes a dimension
@@ -82,6 +86,9 @@ TAKEN_LABELS = {"bucket", "value", "name", "within"}
 LABEL_WORDS = ("name", "title", "label", "description")
 MONEY_WORDS = ("price", "amount", "cost", "total", "fee", "revenue", "sales")
 TIME_WORDS = ("created", "at", "time", "date", "when")
+TIME_SAMPLE = 1000  # values of the time column read to see how it is stored
+# How SQLAlchemy writes a DATETIME (or a DATE) into SQLite's text: the "native" form there.
+SQLALCHEMY_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}\.\d{6})?")
 # Names the written file imports or defines: a table's variable must not hide one.
 FILE_NAMES = {"metadata", "model", "and_"}
 
@@ -408,12 +415,15 @@ def propose(
             "refers to): the dashboard needs one to place each row in time. Choose another "
             "table with --fact."
         )
+    time_form = _time_form(c, time, review)
     keys = key_columns(fact_table, all_links.get(fact_table.name, []))
     dimensions = _dimensions(c, fact_table, joins, keys, all_links, review)
     measures = _measures(fact_table, all_links.get(fact_table.name, []), keys, dimensions)
+    _say_numbers_in_text(c, fact_table, keys, review)
     writer = _Writer(
         fact=fact_table,
         time=time,
+        time_form=time_form,
         rows=rows,
         joins=joins,
         measures=measures,
@@ -446,8 +456,16 @@ def _choose_fact(
     names = sorted(metadata.tables)
     found = listing(names) or "none"
     if wanted is not None:
+        if wanted not in metadata.tables and wanted in sa_inspect(c).get_view_names():
+            Table(wanted, metadata, autoload_with=c)  # a view: read as a table, never written
+            review.append(
+                f"{wanted} is a view: it declares no keys, so no join was followed from it and "
+                "its detail rows are ordered by time; add Join(...) lines if it needs them."
+            )
         if wanted not in metadata.tables:
-            raise InspectionError(f"There is no table named {wanted!r}: the database has {found}.")
+            raise InspectionError(
+                f"There is no table or view named {wanted!r}: the database has {found}."
+            )
         table = metadata.tables[wanted]
         return table, _count(c, table)
     usable = []
@@ -533,6 +551,44 @@ def _choose_time(fact: Table, joined: list[Table]) -> Column | None:
     return None
 
 
+def _time_form(c: Connection, column: Column, review: list[str]) -> str:
+    """How the time column holds its values (modeling.NATIVE, ISO_TEXT or ISO_TEXT_T), from
+    a sample: a database time type is native; SQLite's text is native only in the form
+    SQLAlchemy writes, else ISO text with a space (or a date alone) or with a "T"."""
+    dialect = importlib.import_module(f"{__package__}.dialects.{c.dialect.name}")
+    if not dialect.TIMES_ARE_TEXT and is_time(column):
+        return NATIVE
+    stmt = select(type_coerce(column, String)).where(column.is_not(None)).limit(TIME_SAMPLE)
+    values = [str(value).strip() for (value,) in c.execute(stmt)]
+    readable = [value for value in values if _iso_time(value)]
+    where = f"{column.table.name}.{column.name}"
+    if len(readable) < len(values):
+        odd = next(value for value in values if not _iso_time(value))
+        review.append(
+            f"{where}: {len(values) - len(readable):,} of {len(values):,} values read hold no "
+            f"ISO date (such as {shown(odd)}): those rows belong to no day; `python -m "
+            "<package> verify` counts them. Fix them in the database, or leave them out."
+        )
+    if all(SQLALCHEMY_TEXT.fullmatch(value) for value in readable):
+        return NATIVE
+    with_t = sum(len(value) > 10 and value[10] == "T" for value in readable)
+    form = ISO_TEXT_T if with_t * 2 > len(readable) else ISO_TEXT
+    example = next(value for value in readable if not SQLALCHEMY_TEXT.fullmatch(value))
+    review.append(
+        f"{where} holds its times as text such as {shown(example)}: time_stored="
+        f"{form.upper()} makes every range compare text with text."
+    )
+    return form
+
+
+def _iso_time(value: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _label_column(table: Table, keys: set[Column]) -> Column | None:
     texts = [column for column in table.columns if is_text(column) and column not in keys]
     for word in LABEL_WORDS:
@@ -609,6 +665,25 @@ def _measures(
         name = names.make(f"distinct_{column.name}", "m")
         found.append(_Measure(name, "distinct", column, humanize(_plural(stem)), "count"))
     return found
+
+
+NUMBER_TEXT = re.compile(r"-?\d+\.\d+")  # '12.50': an amount written as text
+
+
+def _say_numbers_in_text(c: Connection, fact: Table, keys: set[Column], review: list[str]) -> None:
+    """A text column of the fact whose values are amounts ('12.50') is no measure here (a
+    code such as '00123' looks the same without its decimals): named, with the fix."""
+    for column in fact.columns:
+        if column in keys or not is_text(column):
+            continue
+        stmt = select(column).where(column.is_not(None)).limit(TIME_SAMPLE)
+        values = [str(value).strip() for (value,) in c.execute(stmt)]
+        if values and all(NUMBER_TEXT.fullmatch(value) for value in values):
+            review.append(
+                f"{fact.name}.{column.name} holds amounts as text (such as {shown(values[0])}), "
+                "so it is no measure: to sum it, declare it Numeric(18, 2) in its Column(...) "
+                "and add a Measure with Sum(...) (the database converts the text)."
+            )
 
 
 # --- Writing the file -------------------------------------------------------------------
@@ -722,6 +797,7 @@ class _Writer:
 
     fact: Table
     time: Column
+    time_form: str  # modeling.NATIVE, ISO_TEXT or ISO_TEXT_T
     rows: int
     joins: list[Link]
     measures: list[_Measure]
@@ -958,6 +1034,7 @@ class _Writer:
             [
                 f"fact={self.var[self.fact.name]}",
                 f"time={self.col(self.time)}",
+                f"time_stored={self.imported(self.time_form.upper())}",
                 ("joins=", tuple_of(joins)),
                 period_hint,
                 "period=None",

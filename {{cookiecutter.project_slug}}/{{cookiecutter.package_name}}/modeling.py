@@ -23,6 +23,10 @@ TIME, DATE, ID, TEXT, NUMBER, FLAG = "time", "date", "id", "text", "number", "fl
 # Which direction of a change is good, for the colour of a KPI's delta (None: neither).
 UP, DOWN = "up", "down"
 HOUR, DAY = "hour", "day"  # grains of a time series: hour of the day, calendar day
+# How the time column is stored (times.py): the database's own date/time type, or ISO 8601
+# text ('2021-01-19 08:30:00', or a date alone; ISO_TEXT_T: '2021-01-19T08:30:00').
+NATIVE, ISO_TEXT, ISO_TEXT_T = "native", "iso_text", "iso_text_t"
+TIME_FORMS = (NATIVE, ISO_TEXT, ISO_TEXT_T)
 
 
 def tables_of(expression: ColumnElement) -> set[Table]:
@@ -302,6 +306,8 @@ class Model:
     # Row-level scope: the dimension whose values each signed-in user may see only as far
     # as [dashboard.scopes] in secrets allows (None: every user sees every row).
     row_scope: str | None = None
+    # How the time column holds its values: NATIVE, ISO_TEXT or ISO_TEXT_T (times.py).
+    time_stored: str = NATIVE
 
     def __post_init__(self) -> None:
         check(self)
@@ -410,6 +416,11 @@ def check(model: Model) -> None:
                 model.dimension(field)
     if model.row_scope is not None:
         model.dimension(model.row_scope)
+    if model.time_stored not in TIME_FORMS:
+        raise ModelError(
+            f"time_stored {model.time_stored!r}: use one of {', '.join(TIME_FORMS)} "
+            "(python -m <package> inspect samples the column and says which)."
+        )
     if page.default_mode is not None and page.default_mode not in model.modes:
         raise ModelError(
             f"default_mode {page.default_mode!r}: use one of {', '.join(model.modes)}."

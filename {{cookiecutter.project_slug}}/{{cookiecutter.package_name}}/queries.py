@@ -19,18 +19,21 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Date,
-    DateTime,
     FromClause,
     Select,
+    String,
     and_,
     bindparam,
+    case,
     extract,
     func,
     or_,
     select,
+    type_coerce,
 )
 from sqlalchemy.sql import operators
 
+from . import times
 from .model import MODEL
 from .modeling import (
     COUNT,
@@ -242,7 +245,11 @@ def current_scope(c: Connection, f: Filters) -> Scope:
     last = _latest_time(c)
     if last is None:
         return NOTHING
-    return Scope(since=dt.datetime.combine(last.date(), dt.time()))
+    return Scope(since=_day_start(last))
+
+
+def _day_start(moment: dt.datetime) -> dt.datetime:
+    return dt.datetime.combine(moment.date(), dt.time())
 
 
 def previous_scope(c: Connection, f: Filters) -> Scope:
@@ -282,7 +289,7 @@ def previous_scope(c: Connection, f: Filters) -> Scope:
     last = c.execute(
         select(func.max(MODEL.time))
         .select_from(source(MODEL.time, period.key))
-        .where(period.key == bindparam("op", latest["id"]))
+        .where(period.key == bindparam("op", latest["id"]), times.readable(MODEL.time))
     ).scalar()
     elapsed = (_as_datetime(last) or latest["opened_at"]) - latest["opened_at"]
     op = previous["id"]
@@ -290,16 +297,67 @@ def previous_scope(c: Connection, f: Filters) -> Scope:
 
 
 def _latest_time(c: Connection) -> dt.datetime | None:
-    last = c.execute(select(func.max(MODEL.time)).select_from(source(MODEL.time))).scalar()
-    return _as_datetime(last)
+    """The latest readable time where the rows are dense (an outlier is not "live")."""
+    latest = _edge(c, latest=True)
+    return latest[_beyond_gap(latest)] if latest else None
 
 
 def _as_datetime(value: Any) -> dt.datetime | None:
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time())
-    return dt.datetime.fromisoformat(str(value))
+    return times.parse(value)
+
+
+# --- The time column's bounds: where the rows are dense, and the outliers ---------------
+
+OUTLIER_GAP = dt.timedelta(days=366)  # a time this far from the rest of the rows is an outlier
+EDGE_ROWS = 200  # the rows read at each end of the time column to find outliers
+MOST_OUTLIERS = 10  # more rows than this beyond a gap are not outliers: they are data
+
+
+@dataclasses.dataclass(frozen=True)
+class TimeBounds:
+    """The first and last readable times where the rows are dense, and the readable
+    times beyond them (outliers: never opened on, named on the operator panel)."""
+
+    first: dt.datetime | None
+    last: dt.datetime | None
+    early: tuple[dt.datetime, ...] = ()  # outliers before ``first``, earliest first
+    late: tuple[dt.datetime, ...] = ()  # outliers after ``last``, latest first
+
+
+def _edge(c: Connection, latest: bool) -> list[dt.datetime]:
+    """The readable times at one end of the column (an index walk, not a scan)."""
+    time = times.stored(MODEL.time)
+    stmt = (
+        select(times.parsed(MODEL.time))
+        .select_from(source(MODEL.time))
+        .where(times.readable(MODEL.time))
+        .order_by(time.desc() if latest else time)
+        .limit(bindparam("edge_rows", EDGE_ROWS))
+    )
+    return [value for (value,) in c.execute(stmt) if value is not None]
+
+
+def _beyond_gap(edge: list[dt.datetime]) -> int:
+    """How many values at the start of ``edge`` (sorted from the end inward) lie beyond a
+    gap of OUTLIER_GAP from the rest: 0 when none, or when too many to be outliers."""
+    for i in range(1, min(len(edge), MOST_OUTLIERS + 1)):
+        if abs(edge[i] - edge[i - 1]) > OUTLIER_GAP:
+            return i
+    return 0
+
+
+def time_bounds(c: Connection) -> TimeBounds:
+    latest = _edge(c, latest=True)
+    if not latest:
+        return TimeBounds(None, None)
+    earliest = _edge(c, latest=False)
+    late, early = _beyond_gap(latest), _beyond_gap(earliest)
+    return TimeBounds(
+        first=earliest[early],
+        last=latest[late],
+        early=tuple(earliest[:early]),
+        late=tuple(latest[:late]),
+    )
 
 
 # --- Building statements from the model -------------------------------------------------
@@ -362,19 +420,24 @@ def scoped(columns: list, scope: Scope, f: Filters) -> Select:
             if last < dt.date.max
             else dt.datetime.max
         )
-        conditions.append(MODEL.time >= bindparam("date_start", start, type_=DateTime))
-        conditions.append(MODEL.time < bindparam("date_end", end, type_=DateTime))
+        # Compared as stored (times.py): a day bound in the column's own form.
+        time = times.stored(MODEL.time)
+        conditions.append(time >= times.bound("date_start", start))
+        conditions.append(time < times.bound("date_end", end))
         compared.append(MODEL.time)
     if period is not None and scope.after_op is not None:
         conditions.append(period.key > bindparam("after_op", scope.after_op))
     if period is not None and scope.through_op is not None:
         conditions.append(period.key <= bindparam("through_op", scope.through_op))
     if scope.since is not None:
-        conditions.append(MODEL.time >= bindparam("since", scope.since, type_=DateTime))
+        conditions.append(times.stored(MODEL.time) >= times.bound("since", scope.since))
         compared.append(MODEL.time)
     if scope.until is not None:
-        conditions.append(MODEL.time <= bindparam("until", scope.until, type_=DateTime))
+        conditions.append(times.stored(MODEL.time) <= times.bound("until", scope.until))
         compared.append(MODEL.time)
+    if any(column is MODEL.time for column in compared):
+        # Text no form reads ('01/01/2026 06:19') belongs to no day (fetch_health counts it).
+        conditions.append(times.readable(MODEL.time))
     for index, dimension in enumerate(MODEL.dimensions):
         values = f.chosen(dimension.name)
         if values:
@@ -465,15 +528,20 @@ def _bucket(grain: str):
 
 
 def series_statement(scope: Scope, f: Filters, grain: str, measures) -> Select:
+    """Measures per bucket; a row whose time no form reads has no bucket (it is counted by
+    fetch_health, and still in the totals of its period)."""
     bucket = _bucket(grain).label("bucket")
-    return scoped([bucket, *aggregates(measures)], scope, f).group_by(bucket.element)
+    stmt = scoped([bucket, *aggregates(measures)], scope, f)
+    return stmt.where(times.readable(MODEL.time)).group_by(bucket.element)
 
 
 def detail_columns(fields) -> list:
     """Labelled expressions of a listing's fields (a Field, or a dimension's name)."""
     columns = []
     for field in fields:
-        if isinstance(field, Field):
+        if isinstance(field, Field) and field.expression is MODEL.time:
+            columns.append(times.parsed(field.expression).label(field.name))
+        elif isinstance(field, Field):
             columns.append(field.expression.label(field.name))
         else:
             columns.append(MODEL.dimension(field).column.label(field))
@@ -501,12 +569,18 @@ def order_terms() -> list[tuple[ColumnElement, bool]]:
 def _beyond(values: tuple, forward: bool) -> ColumnElement:
     """The rows after (forward) or before the row whose order keys are ``values``:
     (a, b) after (x, y) in descending order is a < x OR (a = x AND b < y)."""
-    terms, either = order_terms(), []
+    terms = [(_as_key(column), descending) for column, descending in order_terms()]
+    either = []
     for i, ((column, descending), value) in enumerate(zip(terms, values, strict=True)):
         past = column < value if descending == forward else column > value
         same = [earlier == v for (earlier, _), v in zip(terms[:i], values, strict=False)]
         either.append(and_(*same, past))
     return or_(*either)
+
+
+def _as_key(column: ColumnElement) -> ColumnElement:
+    """A cursor holds the time as stored, so the next page compares like with like."""
+    return times.stored(column) if column is MODEL.time else column
 
 
 # Pattern: keyset pagination: a page starts after (or before) the key of a row shown.
@@ -515,7 +589,7 @@ def detail_statement(scope: Scope, f: Filters, size: int, cursor: tuple | None =
     costs what the first costs (no OFFSET walking past the rows before it)."""
     where, values = cursor or (FIRST, ())
     terms = order_terms()
-    keys = [column.label(f"_key_{i}") for i, (column, _) in enumerate(terms)]
+    keys = [_as_key(column).label(f"_key_{i}") for i, (column, _) in enumerate(terms)]
     stmt = scoped([*detail_columns(MODEL.page.detail.fields), *keys], scope, f)
     if where in (AFTER, BEFORE):
         stmt = stmt.where(_beyond(values, forward=where == AFTER))
@@ -710,11 +784,9 @@ def fetch_status(c: Connection, f: Filters | None = None) -> dict[str, Any]:
     period = MODEL.period
     status = empty_status()
     if period is None:
-        first, last = c.execute(
-            select(func.min(MODEL.time), func.max(MODEL.time)).select_from(source(MODEL.time))
-        ).one()
-        status.update(min_date=_as_date(first), max_date=_as_date(last))
-        scope = current_scope(c, Filters(REALTIME)) if last is not None else NOTHING
+        bounds = time_bounds(c)  # the dense range: an outlier is never opened on
+        status.update(min_date=_as_date(bounds.first), max_date=_as_date(bounds.last))
+        scope = Scope(since=_day_start(bounds.last)) if bounds.last is not None else NOTHING
     else:
         bounds = c.execute(
             select(
@@ -750,6 +822,64 @@ def _as_date(value: Any) -> dt.date | None:
     if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
         return value
     return _as_datetime(value).date()
+
+
+# --- Data health: what the figures leave out, counted ----------------------------------
+
+LARGE_DIMENSION = 1000  # a dimension with more values than this is too large for a list
+
+
+def fetch_health(c: Connection) -> dict[str, Any]:
+    """The fact rows the page cannot place in time (no time, a time no form reads), the
+    outliers beyond the dense range, and the dimensions too large for a list: counted,
+    for the operator panel and ``verify`` (a full read of the fact: not for every page)."""
+    time = MODEL.time
+    no_time = case((time.is_(None), 1), else_=0)
+    unreadable = case((and_(time.is_not(None), ~times.readable(time)), 1), else_=0)
+    rows, nulls, odd = c.execute(
+        select(func.count(), func.sum(no_time), func.sum(unreadable)).select_from(source(time))
+    ).one()
+    example = None
+    if odd:
+        example = c.execute(
+            select(type_coerce(time, String))
+            .select_from(source(time))
+            .where(time.is_not(None), ~times.readable(time))
+            .limit(1)
+        ).scalar()
+    bounds = time_bounds(c)
+    health = {
+        "rows": int(rows or 0),
+        "no_time": int(nulls or 0),
+        "unreadable": int(odd or 0),
+        "unreadable_example": None if example is None else str(example),
+        "first": bounds.first,
+        "last": bounds.last,
+        "early": 0,
+        "late": 0,
+        "earliest": bounds.early[-1] if bounds.early else None,
+        "latest": bounds.late[0] if bounds.late else None,
+        "primary_key": bool(MODEL.fact.primary_key.columns),
+        "large": {},
+    }
+    stored = times.stored(time)
+    if bounds.early:
+        before = times.bound("first", _day_start(bounds.first))
+        health["early"] = _count_where(c, times.readable(time), stored < before)
+    if bounds.late:
+        after = times.bound("after", _day_start(bounds.last) + dt.timedelta(days=1))
+        health["late"] = _count_where(c, times.readable(time), stored >= after)
+    for dimension in MODEL.dimensions:
+        values = members_statement(dimension).subquery()
+        n = c.execute(select(func.count()).select_from(values)).scalar() or 0
+        if n > LARGE_DIMENSION:
+            health["large"][dimension.name] = int(n)
+    return health
+
+
+def _count_where(c: Connection, *conditions) -> int:
+    stmt = select(func.count()).select_from(source(MODEL.time)).where(*conditions)
+    return int(c.execute(stmt).scalar() or 0)
 
 
 # --- What each loader runs, for `python -m <package> sql` --------------------------------

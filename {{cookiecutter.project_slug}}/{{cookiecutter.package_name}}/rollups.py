@@ -55,7 +55,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import DropTable
 from sqlalchemy.sql import operators
 
-from . import db, queries, stats, store
+from . import db, queries, stats, store, times
 from .model import MODEL
 from .modeling import HOUR, CountDistinct, Dimension, Sum
 from .queries import Filters, Scope
@@ -254,9 +254,10 @@ def _build_statement(cube: Cube, scope: Scope) -> Select:
         groups.append(dim.column.label(f"d_{dim.name}"))
     sums = [MODEL.measure(name).formula.sql().label(f"m_{name}") for name in stored_measures()]
     columns = [*groups, *sums, func.count().label(ROWS)]
-    return queries.scoped(columns, scope, Filters(queries.DATES)).group_by(
-        *(g.element for g in groups)
-    )
+    stmt = queries.scoped(columns, scope, Filters(queries.DATES))
+    if cube.grain:  # as queries.series_statement: a time no form reads has no bucket
+        stmt = stmt.where(times.readable(MODEL.time))
+    return stmt.group_by(*(g.element for g in groups))
 
 
 def _closed_parts(c: Connection, after: int | None) -> list:
@@ -277,9 +278,8 @@ def _closed_parts(c: Connection, after: int | None) -> list:
         else:  # no closing time: every period but the latest is closed
             stmt = stmt.where(period.id < bindparam("latest", latest))
         return [row[0] for row in c.execute(stmt)]
-    first, last = c.execute(
-        select(func.min(MODEL.time), func.max(MODEL.time)).select_from(queries.source(MODEL.time))
-    ).one()
+    bounds = queries.time_bounds(c)  # the dense range: no part for each day up to an outlier
+    first, last = bounds.first, bounds.last
     if last is None:
         return []
     start = queries._as_date(first)

@@ -13,7 +13,9 @@ How the rows are made, table by table (parents first, following the foreign keys
   rows lie in time order (keys numbered as things happened, as in a real table);
 - any other table (products, categories): a few dozen rows;
 - values by column type: whole numbers 1-9 (ids 1..n), amounts 1.00-199.99, text
-  "<column> <n>" (unique where the schema says so), mostly-true flags, dates and times.
+  "<table> <column> <n>" (a name per row in a table of things such as products, or where
+  the schema says unique; elsewhere, as a fact's "kind" or "status", a few dozen values),
+  mostly-true flags, dates and times.
 
 Only into a database the project may fill: every table is marked in the ownership
 register before it is created (store.py), and someone else's tables are refused.
@@ -38,6 +40,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
+    select,
+    type_coerce,
+    update,
 )
 
 from . import db, rollups, store
@@ -221,11 +227,24 @@ class _Rows:
             return rng.integers(1, 10, n)
         if isinstance(kind, String | Text):
             width = getattr(kind, "length", None) or 40
-            return np.array([_text(table, column, i, width) for i in range(1, n + 1)], dtype=object)
+            names = n if self._one_name_per_row(table, column) else min(n, REFERENCE_ROWS)
+            values = [_text(table, column, i % names + 1, width) for i in range(n)]
+            return np.array(values, dtype=object)
         raise ValueError(
             f"Cannot make synthetic values for {table.name}.{column.name} ({kind!r}): give "
             "it a common type (integer, numeric, string, date, datetime, boolean)."
         )
+
+    def _one_name_per_row(self, table: Table, column) -> bool:
+        """A table of things (products, patients) names each row; so does a unique column.
+        The fact and the tables between it and the period (orders) hold events, whose text
+        (a kind, a status) takes a few values."""
+        unique = column.unique or any(
+            index.unique and list(index.columns) == [column] for index in table.indexes
+        )
+        period_table = MODEL.period.table if MODEL.period else None
+        events = table is MODEL.fact or _reaches(table, period_table)
+        return unique or not events
 
     def _opened(self, day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(OPEN_HOUR))
@@ -277,9 +296,11 @@ def fill(
     seed: int = 42,
     anchor: dt.date | None = None,
     progress: Callable[[str], None] | None = None,
+    sizes: dict[str, int] | None = None,
 ) -> Filled:
     """Create the model's tables in an empty database (or the project's own) and fill
-    them with ``rows`` fact rows; the indexes are built after the load."""
+    them with ``rows`` fact rows; the indexes are built after the load. ``sizes``: rows of
+    other tables, by name (150,000 products: a dimension too large for a list)."""
     say = progress or (lambda _message: None)
     started = time.perf_counter()
     if rows < 1:
@@ -291,7 +312,7 @@ def fill(
     _forget_rollups(engine)
     store.create_owned(engine, tables)
     dialect = db.dialect_module(engine.url)
-    sizes = plan(rows)
+    sizes = plan(rows) | (sizes or {})
     made = _Rows(np.random.default_rng(seed), anchor or dt.date.today(), sizes)
     with engine.connect() as c:
         dialect.begin_bulk_load(c)
@@ -314,3 +335,57 @@ def fill(
     seconds = time.perf_counter() - started
     say(f"Synthetic data: {rows:,} fact rows in {seconds:.1f} s.")
     return Filled(dict(sizes), made.n_periods, seconds)
+
+
+# --- Real-world shapes -----------------------------------------------------------------
+
+FAR_FUTURE = dt.datetime(2199, 5, 1, 12)  # a typing error: far after every other row
+UNREADABLE_TIMES = ("01/02/2024 06:19", "Jan 5 2024", "2024-13-45 10:00")
+MIDNIGHT_EVERY = 25  # every 25th row of the time's table is moved to its day's midnight
+
+
+@dataclasses.dataclass
+class Shapes:
+    """What reshape() did: the counts the data's health must report."""
+
+    midnight: int = 0
+    unreadable: int = 0
+    late: int = 0
+    text_forms: bool = False
+
+
+def reshape(engine: Engine) -> Shapes:
+    """Give filled rows the shapes real databases hold, where the backend can hold them:
+    times at midnight, one row dated 2199; on SQLite (a DATETIME column holds any text)
+    also times written as other tools write them ('2024-01-19 08:30:00', and a date alone
+    for a midnight) and a few that no ISO form reads. Only the project's
+    own synthetic tables (fill() made them) are changed."""
+    table, time = MODEL.time.table, MODEL.time
+    store.refuse_foreign(store.survey(engine), [table.name], db.describe(engine.url))
+    key = next(iter(table.primary_key.columns))
+    shapes = Shapes()
+    with engine.begin() as c:
+        keys = [k for (k,) in c.execute(select(key).order_by(key))]
+        midnight = keys[MIDNIGHT_EVERY - 1 :: MIDNIGHT_EVERY]
+        for k in midnight:
+            value = c.execute(select(time).where(key == k)).scalar()
+            day = dt.datetime.combine(value.date() if hasattr(value, "date") else value, dt.time())
+            c.execute(update(table).where(key == k).values({time.name: day}))
+        shapes.midnight = len(midnight)
+        c.execute(update(table).where(key == keys[len(keys) // 2]).values({time.name: FAR_FUTURE}))
+        shapes.late = 1
+        if db.dialect_module(engine.url).TIMES_ARE_TEXT:
+            text_time = type_coerce(time, String)
+            c.execute(update(table).values({time.name: func.substr(text_time, 1, 19)}))
+            c.execute(
+                update(table)
+                .where(key.in_(midnight[::2]))
+                .values({time.name: func.substr(text_time, 1, 10)})
+            )
+            odd = keys[len(keys) // 3 : len(keys) // 3 + len(UNREADABLE_TIMES)]
+            for k, value in zip(odd, UNREADABLE_TIMES, strict=True):
+                written = type_coerce(value, String)  # as text, past the DATETIME type
+                c.execute(update(table).where(key == k).values({time.name: written}))
+            shapes.unreadable, shapes.text_forms = len(odd), True
+    _forget_rollups(engine)
+    return shapes

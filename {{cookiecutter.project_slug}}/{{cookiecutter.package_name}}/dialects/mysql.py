@@ -26,7 +26,9 @@ MAX_OVERFLOW = 5
 CONNECT_TIMEOUT_SECONDS = 5  # an unreachable server fails fast instead of hanging the page
 
 MISSING_SCHEMA_ERRORS = {1146, 1049, 1054}  # no such table, database, column
+UNKNOWN_DATABASE = 1049
 TIMEOUT_ERRORS = {1969, 3024}  # MariaDB max_statement_time, MySQL MAX_EXECUTION_TIME
+TIMES_ARE_TEXT = False  # DATETIME, DATE and TIMESTAMP compare as times (times.py)
 
 
 def engine_options(url: URL) -> tuple[URL, dict[str, Any]]:
@@ -104,6 +106,11 @@ def _error_code(exc: BaseException) -> object:
 
 def is_missing_schema(exc: BaseException) -> bool:
     return _error_code(exc) in MISSING_SCHEMA_ERRORS
+
+
+def is_missing_database(exc: BaseException) -> bool:
+    """The server has no database of the URL's name (never created here: see ensure_database)."""
+    return _error_code(exc) == UNKNOWN_DATABASE
 
 
 def is_timeout(exc: BaseException) -> bool:

@@ -12,6 +12,8 @@ from sqlalchemy import URL, Connection, Engine, event
 
 BUSY_TIMEOUT_MS = 10_000  # wait for a writer (the seeder or `live`) instead of failing
 PROGRESS_STEPS = 10_000  # virtual machine steps between two looks at the clock
+# No time type: a DATETIME column holds ISO text, compared as text (times.py binds text).
+TIMES_ARE_TEXT = True
 
 
 def engine_options(url: URL) -> tuple[URL, dict[str, Any]]:
@@ -89,6 +91,11 @@ def is_missing_schema(exc: BaseException) -> bool:
     return isinstance(orig, sqlite3.OperationalError) and (
         "no such table" in text or "no such column" in text
     )
+
+
+def is_missing_database(exc: BaseException) -> bool:  # noqa: ARG001
+    """A missing file is found before connecting (missing_database): never an error here."""
+    return False
 
 
 def is_timeout(exc: BaseException) -> bool:

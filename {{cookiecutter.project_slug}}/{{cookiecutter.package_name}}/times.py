@@ -1,0 +1,114 @@
+"""The time column as the database stores it: bound values, readable rows, parsing.
+
+Compare like with like. A bound value is written the way the column holds its
+values, so the database compares text with text or times with times, and an index on the
+column stays usable. SQLite has no time type: a "DATETIME" column holds text, written by
+whoever wrote the rows ('2021-01-19 00:00:00', '2021-01-19T08:30', '2021-01-19'), and
+SQLite compares it as text. A day is therefore bound as 'YYYY-MM-DD': every ISO form of
+that day sorts at or after it, and before the next day's.
+
+model.py records the form (``Model(time_stored=...)``; ``inspect`` samples the column):
+NATIVE (the database's own date/time type), ISO_TEXT ('YYYY-MM-DD HH:MM:SS' or a date
+alone, in a text column) or ISO_TEXT_T ('YYYY-MM-DDTHH:MM:SS'). A value that no form reads
+('01/01/2026 06:19') belongs to no day: it is counted and said (queries.fetch_health),
+never a failed page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from typing import Any
+
+from sqlalchemy import BindParameter, ColumnElement, DateTime, String, bindparam, func, type_coerce
+from sqlalchemy.types import TypeDecorator
+
+from .model import MODEL
+from .modeling import ISO_TEXT_T, NATIVE
+
+_TEXT_DIALECTS: dict[str, bool] = {}  # dialect name: its time types hold text
+
+
+def _text_on(dialect) -> bool:
+    """Does this backend hold the time column as text (SQLite always; any backend when
+    model.py says the column is ISO text)?"""
+    if MODEL.time_stored != NATIVE:
+        return True
+    if dialect.name not in _TEXT_DIALECTS:
+        module = importlib.import_module(f"{__package__}.dialects.{dialect.name}")
+        _TEXT_DIALECTS[dialect.name] = module.TIMES_ARE_TEXT
+    return _TEXT_DIALECTS[dialect.name]
+
+
+def parse(value: Any) -> dt.datetime | None:
+    """A stored time as a datetime; None when it is NULL or no ISO form reads it."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    try:
+        moment = dt.datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+    # Shown in the zone it was written in: an offset ('Z', '+02:00') is dropped, not applied.
+    return moment.replace(tzinfo=None)
+
+
+def text_of(moment: dt.datetime | dt.date) -> str:
+    """A moment written as the column's text: a midnight as the date alone, which sorts
+    before every form of that day."""
+    if not isinstance(moment, dt.datetime):
+        return moment.isoformat()
+    if moment.time() == dt.time():
+        return moment.date().isoformat()
+    if MODEL.time_stored == NATIVE:  # SQLite's DATETIME, as SQLAlchemy writes it
+        return moment.isoformat(" ", timespec="microseconds")
+    return moment.isoformat("T" if MODEL.time_stored == ISO_TEXT_T else " ")
+
+
+# Pattern: compare like with like: a bound value in the form the column stores.
+class Stored(TypeDecorator):
+    """The time column's values as stored: text where the column holds text (bound values
+    written in its form, results left as text), the database's time type elsewhere."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(String() if _text_on(dialect) else DateTime())
+
+    def process_bind_param(self, value, dialect):
+        if value is None or isinstance(value, str):
+            return value
+        if _text_on(dialect):
+            return text_of(value)
+        return value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+
+
+class Parsed(Stored):
+    """The time column read back as datetimes; a value no ISO form reads comes back None."""
+
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):  # noqa: ARG002
+        return parse(value)
+
+
+def stored(column: ColumnElement) -> ColumnElement:
+    """The column compared and read as stored (a detail page's keyset cursor holds these)."""
+    return type_coerce(column, Stored())
+
+
+def parsed(column: ColumnElement) -> ColumnElement:
+    """The column read as datetimes (None where unreadable): bounds, listings."""
+    return type_coerce(column, Parsed())
+
+
+def bound(name: str, value: dt.datetime | dt.date) -> BindParameter:
+    return bindparam(name, value, type_=Stored())
+
+
+def readable(column: ColumnElement) -> ColumnElement:
+    """The rows whose time the database itself reads as a date (NULL and text such as
+    '01/01/2026 06:19' are not): the rows any range can hold."""
+    return func.date(column).is_not(None)
