@@ -225,7 +225,9 @@ def check(url: str, project: Path) -> None:
                 shown = shown_kpis(page)
                 want = expected(url, first, last)
                 print(f"{first}..{last}: shown {shown} / plain SQL {want}")
-                wrong += [(first, last, k, shown.get(k), v) for k, v in want.items() if shown.get(k) != v]
+                for kpi, value in want.items():
+                    if shown.get(kpi) != value:
+                        wrong.append((first, last, kpi, shown.get(kpi), value))
                 errors += page.locator('[data-testid="stException"]').count()
             browser.close()
         print(f"metrics={metrics} charts={charts} errors={errors} values={' | '.join(values)}")

@@ -53,6 +53,8 @@ PACKAGE_FILES = {
     "stats.py",
     "store.py",
     "synthetic.py",
+    "times.py",
+    "verify.py",
 }
 DOCKER_FILES = {"Dockerfile", ".dockerignore", "compose.yaml"}
 # shared_cache=redis: the Redis level, the proxy's configuration (kept without Docker too:
