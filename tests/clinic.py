@@ -5,9 +5,10 @@
 
 It shares no table or column name with the restaurant demo, has foreign keys, a
 low-cardinality text column and no period, as a consultant's client database might; and
-the shapes real databases hold: visits at midnight (on SQLite, written as text the usual
-way: '2024-01-19 00:00:00', or the date alone), visits with no time, one dated 2199, and on
-SQLite a few times no ISO form reads ('01/02/2024 06:19').
+the shapes real databases hold: a fact table without a primary key, visits at midnight
+(on SQLite written as text the usual way: '2024-01-19 00:00:00', or the date alone),
+visits with no time, one dated 2199, and on SQLite a few times no ISO form reads
+('01/02/2024 06:19').
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ patients = Table(
 visits = Table(
     "visits",
     metadata,
-    Column("visit_id", Integer, primary_key=True),
+    Column("visit_id", Integer, nullable=False),  # no primary key, as in many ledgers
     Column("patient_id", Integer, ForeignKey("patients.patient_id"), nullable=False),
     Column("doctor_id", Integer, ForeignKey("doctors.doctor_id"), nullable=False),
     Column("visited_at", DateTime, nullable=True),

@@ -280,21 +280,22 @@ def fill(url: str, rows: int = TEST_ROWS) -> None:
 
 def add_fact_row(url: str) -> None:
     """One more fact row in the latest period (or day): a copy of its newest row, with a
-    new key and twice its numbers, as if it had just happened."""
+    new key (when the fact has one) and twice its numbers, as if it had just happened."""
     from sqlalchemy import Integer, Numeric, func, select
 
     from {{ cookiecutter.package_name }} import queries
     from {{ cookiecutter.package_name }}.model import MODEL
 
     fact = MODEL.fact
-    key = next(iter(fact.primary_key.columns))
+    key = next(iter(fact.primary_key.columns), None)
     engine = db.make_engine(make_url(url))
     try:
         with engine.begin() as c:
             scope = queries.current_scope(c, queries.Filters("realtime"))
             newest = queries.scoped([*fact.columns], scope, queries.Filters("realtime"))
             row = dict(c.execute(newest.order_by(MODEL.time.desc()).limit(1)).mappings().one())
-            row[key.name] = c.execute(select(func.max(key))).scalar() + 1
+            if key is not None:
+                row[key.name] = c.execute(select(func.max(key))).scalar() + 1
             for column in fact.columns:
                 numeric = isinstance(column.type, Integer | Numeric) and not column.foreign_keys
                 if numeric and not column.primary_key and row[column.name] is not None:

@@ -265,8 +265,8 @@ EN = {
     "{last}, never on them.",
     "health_early": "Rows dated far before the rest (the earliest {earliest}): {n}. The date "
     "filter starts at {first}.",
-    "health_no_key": "The fact table has no primary key: the detail rows may repeat or skip "
-    "rows of the same time; declare a unique column as its key.",
+    "health_no_key": "The fact table has no primary key: a detail page can repeat or skip "
+    "rows its order (Detail.order_by) cannot tell apart; declare a unique column as its key.",
     "health_large": "{dimension}: {n} values, too many for a list.",
     "health_ok": "Every row has a readable time, and none lies far from the rest.",
 }
@@ -521,8 +521,9 @@ ES = {
     "se abre en {last}, nunca en ellas.",
     "health_early": "Filas con fecha muy anterior al resto (la primera, {earliest}): {n}. El "
     "filtro de fechas empieza en {first}.",
-    "health_no_key": "La tabla de hechos no tiene clave primaria: las filas del detalle pueden "
-    "repetirse u omitirse si comparten la hora; declare una columna única como su clave.",
+    "health_no_key": "La tabla de hechos no tiene clave primaria: una página del detalle puede "
+    "repetir u omitir filas que su orden (Detail.order_by) no distingue; declare una columna "
+    "única como su clave.",
     "health_large": "{dimension}: {n} valores, demasiados para una lista.",
     "health_ok": "Todas las filas tienen una hora legible y ninguna está lejos del resto.",
 }

@@ -973,10 +973,15 @@ class _Writer:
             fields.append(self.field(names, key, self.imported("ID")))
             order.append(f"{self.col(key)}.desc()")
         if not self.fact.primary_key.columns:
+            # No key: every NOT NULL column after the time, so rows of the same time still
+            # have an order a page can start after (a NULL compares with nothing).
+            others = [c for c in self.fact.columns if not c.nullable and c is not self.time]
+            order += [self.col(column) for column in others]
             self.review.append(
-                f"{self.fact.name} has no primary key: the detail rows are ordered by time "
-                "only, so a page may repeat or skip rows of the same time; add a unique "
-                "column to Detail.order_by."
+                f"{self.fact.name} has no primary key: the detail rows are ordered by time, "
+                "then by every column that holds no NULL, so only rows alike in all of them "
+                "can repeat or be skipped where a page ends; declare a unique column as its "
+                "key if it has one."
             )
         fields += [q(d.name) for d in self.dimensions]
         for column in self.fact.columns:

@@ -356,36 +356,37 @@ class Shapes:
 
 def reshape(engine: Engine) -> Shapes:
     """Give filled rows the shapes real databases hold, where the backend can hold them:
-    times at midnight, one row dated 2199; on SQLite (a DATETIME column holds any text)
+    times at midnight, one time dated 2199; on SQLite (a DATETIME column holds any text)
     also times written as other tools write them ('2024-01-19 08:30:00', and a date alone
-    for a midnight) and a few that no ISO form reads. Only the project's
-    own synthetic tables (fill() made them) are changed."""
+    for a midnight) and a few that no ISO form reads. Rows are picked by their time, so a
+    fact without a key is reshaped too. Only the project's own synthetic tables (fill()
+    made them) are changed."""
     table, time = MODEL.time.table, MODEL.time
     store.refuse_foreign(store.survey(engine), [table.name], db.describe(engine.url))
-    key = next(iter(table.primary_key.columns))
     shapes = Shapes()
+
+    def set_time(where, value) -> int:
+        return c.execute(update(table).where(where).values({time.name: value})).rowcount
+
     with engine.begin() as c:
-        keys = [k for (k,) in c.execute(select(key).order_by(key))]
-        midnight = keys[MIDNIGHT_EVERY - 1 :: MIDNIGHT_EVERY]
-        for k in midnight:
-            value = c.execute(select(time).where(key == k)).scalar()
-            day = dt.datetime.combine(value.date() if hasattr(value, "date") else value, dt.time())
-            c.execute(update(table).where(key == k).values({time.name: day}))
-        shapes.midnight = len(midnight)
-        c.execute(update(table).where(key == keys[len(keys) // 2]).values({time.name: FAR_FUTURE}))
-        shapes.late = 1
+        moments = [v for (v,) in c.execute(select(time).distinct().order_by(time))]
+        days = []
+        for moment in moments[MIDNIGHT_EVERY - 1 :: MIDNIGHT_EVERY]:
+            date = moment.date() if isinstance(moment, dt.datetime) else moment
+            day = dt.datetime.combine(date, dt.time())
+            shapes.midnight += set_time(time == moment, day)
+            days.append(day)
+        shapes.late = set_time(time == moments[len(moments) // 2], FAR_FUTURE)
         if db.dialect_module(engine.url).TIMES_ARE_TEXT:
-            text_time = type_coerce(time, String)
-            c.execute(update(table).values({time.name: func.substr(text_time, 1, 19)}))
-            c.execute(
-                update(table)
-                .where(key.in_(midnight[::2]))
-                .values({time.name: func.substr(text_time, 1, 10)})
-            )
-            odd = keys[len(keys) // 3 : len(keys) // 3 + len(UNREADABLE_TIMES)]
-            for k, value in zip(odd, UNREADABLE_TIMES, strict=True):
-                written = type_coerce(value, String)  # as text, past the DATETIME type
-                c.execute(update(table).where(key == k).values({time.name: written}))
-            shapes.unreadable, shapes.text_forms = len(odd), True
+            text = type_coerce(time, String)
+            c.execute(update(table).values({time.name: func.substr(text, 1, 19)}))
+            for day in days[::2]:
+                set_time(text == f"{day:%Y-%m-%d %H:%M:%S}", func.substr(text, 1, 10))
+            third = [v for (v,) in c.execute(select(text).distinct().order_by(text))]
+            third = third[len(third) // 3 :]
+            for old, new in zip(third, UNREADABLE_TIMES, strict=False):
+                written = type_coerce(new, String)  # as text, past the DATETIME type
+                shapes.unreadable += set_time(text == old, written)
+            shapes.text_forms = True
     _forget_rollups(engine)
     return shapes
