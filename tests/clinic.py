@@ -6,8 +6,9 @@
 It shares no table or column name with the restaurant demo, has foreign keys, a
 low-cardinality text column and no period, as a consultant's client database might; and
 the shapes real databases hold: a fact table without a primary key, visits at midnight
-(on SQLite written as text the usual way: '2024-01-19 00:00:00', or the date alone),
-visits with no time, one dated 2199, and on SQLite a few times no ISO form reads
+(on SQLite written as text the usual way: '2024-01-19 00:00:00', or the date alone; on
+MySQL as Unix seconds in a BIGINT column, as many event logs keep them), visits with no
+time, one dated 2199, four visits loaded twice, and on SQLite a few times no ISO form reads
 ('01/02/2024 06:19').
 """
 
@@ -23,6 +24,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     DateTime,
@@ -63,16 +65,18 @@ visits = Table(
     Column("visit_id", Integer, nullable=False),  # no primary key, as in many ledgers
     Column("patient_id", Integer, ForeignKey("patients.patient_id"), nullable=False),
     Column("doctor_id", Integer, ForeignKey("doctors.doctor_id"), nullable=False),
-    Column("visited_at", DateTime, nullable=True),
+    Column("visited_at", DateTime, nullable=True),  # BIGINT Unix seconds on MySQL: create()
     Column("fee", Numeric(10, 2), nullable=False),
     Column("minutes", Integer, nullable=False),
     Column("kind", String(20), nullable=False),
 )
 VISITS = 6_000
 START = dt.datetime(2024, 1, 1, 8)
+EPOCH = dt.datetime(1970, 1, 1)
 MIDNIGHT_EVERY = 25  # every 25th visit is at midnight (its day's first moment)
 NO_TIME = range(3_001, 3_031)  # 30 visits with a NULL time
 UNREADABLE = {3_100: "01/02/2024 06:19", 3_101: "Jan 5 2024", 3_102: "2024-13-45 10:00"}
+LOADED_TWICE = range(4_001, 4_005)  # 4 visits whose row is there twice, alike in every column
 OUTLIER = (5_999, dt.datetime(2199, 5, 1, 12))  # a typing error, far after every other row
 # Ranges whose first and last days hold midnight rows (and so does the day after each).
 RANGES = (("2024-01-10", "2024-01-10"), ("2024-01-10", "2024-01-16"), ("2024-02-01", "2024-02-29"))
@@ -89,9 +93,14 @@ def visit_time(i: int, minutes: int) -> dt.datetime | None:
     return day + dt.timedelta(minutes=minutes)
 
 
-def create(url: str) -> None:
+def create(url: str, unix_seconds: bool | None = None) -> None:
+    """The clinic's rows; ``unix_seconds``: visited_at as Unix seconds (default: on MySQL)."""
     rng = random.Random(7)
     engine = create_engine(url)
+    if unix_seconds is None:
+        unix_seconds = engine.dialect.name != "sqlite"
+    if unix_seconds:
+        visits.c.visited_at.type = BigInteger()
     metadata.create_all(engine)
     with engine.begin() as c:
         c.execute(wards.insert(), [{"ward_id": i, "ward_name": f"Ward {i}"} for i in range(1, 5)])
@@ -114,22 +123,25 @@ def create(url: str) -> None:
                 for i in range(1, 401)
             ],
         )
-        c.execute(
-            visits.insert(),
-            [
-                {
-                    "visit_id": i,
-                    "patient_id": rng.randrange(1, 401),
-                    "doctor_id": rng.randrange(1, 13),
-                    "visited_at": visit_time(i, rng.randrange(600)),
-                    "fee": round(rng.uniform(20, 300), 2),
-                    "minutes": rng.randrange(10, 60),
-                    "kind": rng.choice(["checkup", "urgent", "follow-up", "surgery"]),
-                }
-                for i in range(1, VISITS + 1)
-            ],
-        )
-        if engine.dialect.name == "sqlite":  # times as text, as most tools write them
+        rows = [
+            {
+                "visit_id": i,
+                "patient_id": rng.randrange(1, 401),
+                "doctor_id": rng.randrange(1, 13),
+                "visited_at": visit_time(i, rng.randrange(600)),
+                "fee": round(rng.uniform(20, 300), 2),
+                "minutes": rng.randrange(10, 60),
+                "kind": rng.choice(["checkup", "urgent", "follow-up", "surgery"]),
+            }
+            for i in range(1, VISITS + 1)
+        ]
+        if unix_seconds:
+            for row in rows:
+                if row["visited_at"] is not None:
+                    row["visited_at"] = int((row["visited_at"] - EPOCH).total_seconds())
+        # A few visits loaded twice, as a re-run import leaves them (no key stops it).
+        c.execute(visits.insert(), rows + [row for row in rows if row["visit_id"] in LOADED_TWICE])
+        if engine.dialect.name == "sqlite" and not unix_seconds:  # text, as tools write it
             c.exec_driver_sql("UPDATE visits SET visited_at = substr(visited_at, 1, 19)")
             c.exec_driver_sql(
                 "UPDATE visits SET visited_at = substr(visited_at, 1, 10) "
@@ -143,14 +155,25 @@ def create(url: str) -> None:
 def expected(url: str, first: str, last: str) -> dict[str, str]:
     """Plain SQL, written apart from the project: each KPI's digits for a range of days."""
     engine = create_engine(url)
+    mark = "?" if engine.dialect.name == "sqlite" else "%s"
     with engine.connect() as c:
+        sample = c.exec_driver_sql(
+            "SELECT visited_at FROM visits WHERE visited_at IS NOT NULL LIMIT 1"
+        ).scalar()
+        if isinstance(sample, int):  # Unix seconds: the range's first and next midnights
+            where, bounds = (
+                f"visited_at >= {mark} AND visited_at < {mark}",
+                (
+                    int((dt.datetime.fromisoformat(first) - EPOCH).total_seconds()),
+                    int((dt.datetime.fromisoformat(last) - EPOCH).total_seconds()) + 86_400,
+                ),
+            )
+        else:
+            where, bounds = f"DATE(visited_at) BETWEEN {mark} AND {mark}", (first, last)
         row = c.exec_driver_sql(
             "SELECT COUNT(*), SUM(fee), SUM(minutes), COUNT(DISTINCT patient_id), "
-            "COUNT(DISTINCT doctor_id) FROM visits WHERE DATE(visited_at) BETWEEN "
-            + ("?" if engine.dialect.name == "sqlite" else "%s")
-            + " AND "
-            + ("?" if engine.dialect.name == "sqlite" else "%s"),
-            (first, last),
+            f"COUNT(DISTINCT doctor_id) FROM visits WHERE {where}",
+            bounds,
         ).one()
     engine.dispose()
     count, fee, minutes, patients, doctors = row

@@ -42,6 +42,7 @@ PACKAGE_FILES = {
     "demo/live.py",
     "demo/seed.py",
     "dialects/__init__.py",
+    "exact.py",
     "filters.py",
     "i18n.py",
     "inspection.py",

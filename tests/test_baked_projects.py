@@ -349,6 +349,9 @@ def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database
         model = package / "model.py"
         text = model.read_text(encoding="utf-8")
         assert "    period=None,\n" in text, "inspect wrote no period line"
+        # How visited_at is stored: text on SQLite, Unix seconds (BIGINT) on MySQL.
+        form = "ISO_TEXT" if database == "sqlite" else "UNIX_SECONDS"
+        assert f"    time_stored={form},\n" in text, text
         model.write_text(
             text.replace("    period=None,\n", '    period=None,\n    row_scope="ward",\n')
         )
@@ -377,12 +380,13 @@ def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database
         bench = run([str(python), "-m", "clinic_board", "bench", "--quick"], project, env)
         assert "Targets" in bench, bench[-3000:]
         # Every figure against plain SQL on the clinic's own rows, and each shape counted:
-        # 30 visits with no time, one dated 2199, and on SQLite three unreadable times.
+        # 30 visits with no time, one dated 2199, 4 loaded twice, on SQLite 3 unreadable times.
         verified = run([str(python), "-m", "clinic_board", "verify"], project, adapted)
         print(verified)
         assert "Verified:" in verified and "DIFF" not in verified, verified
         assert re.search(r"\(NULL\): 30\b", verified), verified
         assert "2199" in verified and re.search(r"\b2199\b.*: 1\.", verified), verified
+        assert re.search(r"(every column|todas sus columnas): 4\.", verified), verified
         if database == "sqlite":
             assert re.search(r"'01/02/2024 06:19'\): 3\.", verified), verified
         shown = run([str(python), str(TEMPLATE / "tests/clinic.py"), url, "check", str(project)],

@@ -34,15 +34,17 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
 
+import pandas as pd
 import pytest
 import streamlit as st
 from sqlalchemy import URL, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from {{ cookiecutter.package_name }} import auth, db, queries, settings, {% if cookiecutter.shared_cache == "redis" %}shared, {% endif %}stats, synthetic
+from {{ cookiecutter.package_name }} import auth, db, exact, queries, settings, {% if cookiecutter.shared_cache == "redis" %}shared, {% endif %}stats, synthetic
 
 BACKEND = os.environ.get("DASH_TEST_BACKEND", settings.DATABASE).strip().lower()
 TEST_ROWS = int(os.environ.get("DASH_TEST_ROWS", "12000"))
@@ -61,6 +63,21 @@ def clear_caches() -> None:
 {%- if cookiecutter.shared_cache == "redis" %}
     shared.refresh()  # and the shared level: a new generation starts empty
 {%- endif %}
+
+
+def floats(value):
+    """Exact sums (Decimals, exact.py) as floats, in a value, a list, a dict or a frame,
+    so that pytest.approx compares them with a float computed by the test."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, pd.DataFrame):
+        decimal = [name for name in value.columns if exact.holds_decimals(value[name])]
+        return value.astype(dict.fromkeys(decimal, float)) if decimal else value
+    if isinstance(value, dict):
+        return {k: floats(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [floats(v) for v in value]
+    return value
 
 
 def point_at(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -298,6 +315,7 @@ def add_fact_row(url: str) -> None:
                 row[key.name] = c.execute(select(func.max(key))).scalar() + 1
             for column in fact.columns:
                 numeric = isinstance(column.type, Integer | Numeric) and not column.foreign_keys
+                numeric = numeric and column is not MODEL.time  # Unix seconds stay the time
                 if numeric and not column.primary_key and row[column.name] is not None:
                     row[column.name] = row[column.name] * 2
             c.execute(fact.insert().values(**row))

@@ -14,7 +14,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import APP_SCRIPT, APP_TIMEOUT, metric_values
+from conftest import APP_SCRIPT, APP_TIMEOUT, floats, metric_values
 from sqlalchemy import create_engine, make_url, text
 from streamlit.testing.v1 import AppTest
 
@@ -56,7 +56,7 @@ def assert_cards(at: AppTest, want: dict) -> None:
         decimals = measure.decimals
         if decimals is None:
             decimals = {"money": 2, "percent": 1}.get(measure.kind, 0)
-        assert got[name] == pytest.approx(want[name], abs=0.51 * 10**-decimals), name
+        assert got[name] == pytest.approx(floats(want[name]), abs=0.51 * 10**-decimals), name
 
 
 def current(at: AppTest) -> Filters:

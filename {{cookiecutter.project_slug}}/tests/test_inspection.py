@@ -16,6 +16,7 @@ import pytest
 from conftest import BACKEND, cli, error_line, scratch_database
 from faultkit import fingerprint, journal_mode
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     DateTime,
@@ -318,6 +319,55 @@ def test_inspect_records_how_the_time_column_is_stored(tmp_path):
         assert ("holds its times as text" in proposal.source) is (written is not None)
 
 
+def test_unix_seconds_are_the_time_and_no_measure(tmp_path):
+    """An integer column named for a time, holding seconds since 1970 as event logs do: the
+    time column (UNIX_SECONDS), said with an example in UTC, and not summed as a measure."""
+    metadata = MetaData()
+    payments = Table(
+        "payments",
+        metadata,
+        Column("payment_id", Integer, primary_key=True, autoincrement=False),
+        Column("paid_ts", BigInteger, nullable=False),
+        Column("amount", Numeric(10, 2), nullable=False),
+    )
+    epoch = dt.datetime(1970, 1, 1)
+    rows = [
+        {"payment_id": i, "amount": i % 50 + 0.25,
+         "paid_ts": int((START + dt.timedelta(minutes=97 * i) - epoch).total_seconds())}
+        for i in range(1, 301)
+    ]  # fmt: skip
+    with scratch_database(tmp_path, "unix_seconds") as url:
+        engine = create_engine(url)
+        metadata.create_all(engine)
+        with engine.begin() as c:
+            c.execute(payments.insert(), rows)
+        engine.dispose()
+        proposal = propose(url)
+    assert_ruff_passes(proposal.source, tmp_path)
+    model = load(proposal.source)
+    assert model.time.name == "paid_ts" and model.time_stored == modeling.UNIX_SECONDS
+    assert "paid_ts" not in proposal.measures and "amount" in proposal.measures
+    first = START + dt.timedelta(minutes=97)
+    seconds = rows[0]["paid_ts"]
+    note = f"payments.paid_ts holds Unix seconds (such as {seconds}, {first:%Y-%m-%d %H:%M} UTC)"
+    assert any(line.startswith(note) for line in proposal.review), proposal.review
+
+
+def test_times_no_iso_form_reads_are_named_by_their_pattern():
+    """The review names what an unreadable time looks like, so the fix is clear."""
+    named = {
+        "01/02/2024 06:19": "day/month/year or month/day/year: ambiguous",
+        "31.01.2024": "day.month.year",
+        "Jan 5 2024": "a month's name first",
+        "5 January 2024 10:00": "a month's name",
+        "1706774400": "Unix seconds written as text",
+        "1706774400000": "Unix milliseconds written as text",
+        "20240131": "digits without separators (YYYYMMDD)",
+        "2024-13-45 10:00": None,  # ISO-looking, but no such month: named by its example
+    }
+    assert {value: inspection.text_pattern(value) for value in named} == named
+
+
 def test_a_view_can_be_the_fact(clinic_url, tmp_path):
     """--fact names a view (a client's denormalised sales, say): read like a table."""
     engine = create_engine(clinic_url)
@@ -333,6 +383,56 @@ def test_a_view_can_be_the_fact(clinic_url, tmp_path):
     assert model.fact.name == "v_visits" and model.time.name == "visited_at"
     assert "v_visits is a view" in proposal.source
     assert fingerprint(clinic_url) == before
+
+
+def test_a_dimension_of_more_than_1000_values_is_marked_searched(tmp_path):
+    """1,200 customers: too many for a list, so inspect marks the dimension (its filter
+    searches as you type); the 3 regions stay a list."""
+    metadata = MetaData()
+    Table(
+        "regions",
+        metadata,
+        Column("region_id", Integer, primary_key=True, autoincrement=False),
+        Column("region_name", String(20), nullable=False),
+    )
+    Table(
+        "customers",
+        metadata,
+        Column("customer_id", Integer, primary_key=True, autoincrement=False),
+        Column("customer_name", String(40), nullable=False),
+    )
+    Table(
+        "sales",
+        metadata,
+        Column("sale_id", Integer, primary_key=True, autoincrement=False),
+        Column("sold_at", DateTime, nullable=False),
+        Column("customer_id", Integer, ForeignKey("customers.customer_id"), nullable=False),
+        Column("region_id", Integer, ForeignKey("regions.region_id"), nullable=False),
+        Column("amount", Numeric(10, 2), nullable=False),
+    )
+    with scratch_database(tmp_path, "many_customers") as url:
+        engine = create_engine(url)
+        metadata.create_all(engine)
+        with engine.begin() as c:
+            c.execute(metadata.tables["regions"].insert(), [
+                {"region_id": i, "region_name": f"Region {i}"} for i in range(1, 4)
+            ])  # fmt: skip
+            c.execute(metadata.tables["customers"].insert(), [
+                {"customer_id": i, "customer_name": f"Customer {i:05}"} for i in range(1, 1201)
+            ])  # fmt: skip
+            c.execute(metadata.tables["sales"].insert(), [
+                {"sale_id": i, "sold_at": START + dt.timedelta(minutes=7 * i),
+                 "customer_id": i % 1200 + 1, "region_id": i % 3 + 1, "amount": i % 90 + 0.5}
+                for i in range(1, 2401)
+            ])  # fmt: skip
+        engine.dispose()
+        proposal = propose(url)
+    assert_ruff_passes(proposal.source, tmp_path)
+    model = load(proposal.source)
+    searched = {d.name: d.searched for d in model.dimensions}
+    assert searched == {"region": False, "customer": True}, searched
+    note = "customer has more than 1,000 values: its filter searches as you type"
+    assert any(line.startswith(note) for line in proposal.review), proposal.review
 
 
 def test_amounts_stored_as_text_are_named_with_the_fix(tmp_path):

@@ -5,14 +5,31 @@ counted and said (queries.fetch_health)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
-from conftest import APP_SCRIPT, APP_TIMEOUT, filled_database, point_at, said
-from sqlalchemy import delete, make_url, select
+from conftest import APP_SCRIPT, APP_TIMEOUT, filled_database, point_at, said, scratch_database
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Numeric,
+    Table,
+    cast,
+    delete,
+    func,
+    insert,
+    make_url,
+    select,
+    update,
+)  # fmt: skip
+from sqlalchemy.sql import visitors
 from streamlit.testing.v1 import AppTest
 
-from {{ cookiecutter.package_name }} import db, queries, synthetic, times, verify
-from {{ cookiecutter.package_name }}.i18n import plain, t
+from {{ cookiecutter.package_name }} import db, exact, i18n, queries, rollups, synthetic, times, verify
+from {{ cookiecutter.package_name }}.i18n import label, plain, t
 from {{ cookiecutter.package_name }}.model import MODEL
+from {{ cookiecutter.package_name }}.modeling import Sum
 
 
 def run_verify() -> tuple[int, str]:
@@ -119,3 +136,127 @@ def test_an_empty_fact_table_gets_one_sentence_and_no_exception(tmp_path, monkey
         assert not at.warning, [w.value for w in at.warning]  # no "Both dates are required"
         code, out = run_verify()
     assert code == 0 and t("health_empty") in out, out
+
+
+# --- Exact money: sums of DECIMAL columns to the cent, near 10^14 ------------------------
+
+
+def exact_sums() -> list:
+    """The model's measures that sum a DECIMAL (such as a quantity times a price)."""
+    return [
+        m for m in MODEL.measures
+        if isinstance(m.formula, Sum) and exact.scale_of(m.formula.expression) is not None
+    ]  # fmt: skip
+
+
+def test_a_decimal_sum_is_exact_where_a_float_sum_is_cents_off(tmp_path):
+    """exact.total on a table of this test's own: 2,410 amounts near 10^11 add up to the
+    cent (SQLite: integer cents; MySQL: its DECIMAL sum), and an Amount stores the total
+    (a rollup's cell) and reads it back unchanged."""
+    amounts = [Decimal(99_585_062_240) + Decimal(i * 37 % 100) / 100 for i in range(2410)]
+    want = sum(amounts)
+    table = Table("amounts", MetaData(), Column("amount", Numeric(14, 2, asdecimal=False)))
+    store = Table("totals", MetaData(), Column("total", exact.Amount(2)))
+    with scratch_database(tmp_path, "money") as url:
+        engine = db.make_engine(make_url(url))
+        try:
+            with engine.begin() as c:
+                table.create(c)
+                store.create(c)
+                c.execute(insert(table), [{"amount": a} for a in amounts])
+                got = c.execute(select(exact.total(table.c.amount))).scalar_one()
+                floats = c.execute(select(func.sum(table.c.amount))).scalar_one()
+                c.execute(insert(store), [{"total": got}])
+                stored = c.execute(select(store.c.total)).scalar_one()
+        finally:
+            engine.dispose()
+    assert want > 10**14
+    assert isinstance(got, Decimal) and got == want, (got, want)
+    assert stored == want
+    digits = "".join(ch for ch in i18n.money(got) if ch.isdigit())  # as the page writes it
+    assert digits == str(want).replace(".", ""), (i18n.money(got), want)
+    # What the exact sum is for: the plain SUM, read as a float, is not to the cent here.
+    assert Decimal(repr(floats)).quantize(exact.CENT) != want, floats
+
+
+@pytest.mark.skipif(not exact_sums(), reason="the model sums no DECIMAL column")
+def test_money_near_10_to_14_is_exact_on_the_page_raw_and_rolled_up(tmp_path, monkeypatch):
+    """The model's DECIMAL columns set near their largest values: every money total the
+    page shows (raw rows, rollups, the KPI card's text) equals the exact sum of the rows,
+    computed here in Python, to the cent."""
+    measures = exact_sums()
+    with filled_database(tmp_path, "bigmoney", rows=3000) as url:
+        engine = db.make_engine(make_url(url))
+        try:
+            with engine.begin() as c:
+                columns = _decimal_columns(measures)
+                digits = min((col.type.precision or 13) - col.type.scale for col in columns)
+                for column in columns:  # each near the largest value its type holds
+                    whole = 10 ** ((column.type.precision or 13) - column.type.scale) * 9 // 10
+                    cents = column - cast(column, Integer)  # the row's own cents stay
+                    c.execute(update(column.table).values({column.name: whole + cents}))
+            with engine.connect() as c:
+                want = {m.name: _python_sum(c, m) for m in measures}
+                status = queries.fetch_status(c)
+                bounds = queries.time_bounds(c)
+                whole_range = queries.Filters(
+                    queries.DATES, date_start=bounds.first.date(), date_end=bounds.last.date()
+                )
+                names = [m.name for m in measures]
+                raw = queries.fetch_totals(c, whole_range, names)["current"]
+                rolled = None
+                if MODEL.period is not None:  # the closed periods, from rollups vs raw rows
+                    app_store = db.make_engine(make_url(f"sqlite:///{tmp_path / 'store.db'}"))
+                    try:
+                        rollups.build(app_store=app_store, data=engine, rebuild=True)
+                        found = rollups.Rollups(app_store, make_url(url))
+                        ops = queries.Filters(
+                            queries.OPS, op_start=int(status["min_op"]),
+                            op_end=int(status["latest_op"]),
+                        )  # fmt: skip
+                        rolled = queries.fetch_totals(c, ops, names, found)["current"]
+                        unrolled = queries.fetch_totals(c, ops, names)["current"]
+                    finally:
+                        app_store.dispose()
+        finally:
+            engine.dispose()
+        for m in measures:
+            if digits >= 10:  # wide enough for sums a float adds cents off (the demo's: 12, 2)
+                assert want[m.name] > 10**13, want
+            assert exact.as_decimal(raw[m.name]).quantize(exact.CENT) == want[m.name], m.name
+            if rolled is not None:
+                assert rolled[m.name] == unrolled[m.name], (m.name, rolled, unrolled)
+        point_at(url, monkeypatch)
+        code, out = run_verify()  # every figure of every range equals plain SQL's, exactly
+        assert code == 0, out
+        at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT).run()
+        assert not at.exception, at.exception
+        shown = {card.label: card.value for card in at.metric}
+        engine = db.make_engine(make_url(url))
+        try:
+            with engine.connect() as c:
+                plain_sql = verify.reference_totals(c, queries.default_filters(status), names)
+        finally:
+            engine.dispose()
+        for m in measures:
+            if m.name in MODEL.page.kpis:
+                text = i18n.value(plain_sql[m.name], m.kind, m.decimals)
+                assert shown[label(m.label)] == text, (m.name, shown, text)
+
+
+def _decimal_columns(measures) -> list[Column]:
+    found = {}
+    for m in measures:
+        for element in visitors.iterate(m.formula.expression):
+            if isinstance(element, Column) and exact.scale_of(element) is not None:
+                found[element.key, element.table.name] = element
+    return list(found.values())
+
+
+def _python_sum(c, measure) -> Decimal:
+    """The sum of every fact row's value, each read to its scale, added in Python."""
+    expression = measure.formula.expression
+    scale = Decimal(1).scaleb(-exact.scale_of(expression))
+    stmt = select(expression).select_from(verify._from(expression))
+    values = c.execute(stmt).scalars()
+    return sum((exact.as_decimal(v).quantize(scale) for v in values if v is not None), Decimal(0))

@@ -135,11 +135,16 @@ def dialect_module(url: URL) -> ModuleType:
     """The module with this backend's differences (dialects/sqlite.py or dialects/mysql.py)."""
     backend = url.get_backend_name()
     try:
-        return importlib.import_module(f".dialects.{backend}", __package__)
+        return dialect_named(backend)
     except ModuleNotFoundError:
         raise DatabaseUnavailable(
             t("db_unsupported", backend=repr(backend), where=describe(url)), "unreachable"
         ) from None
+
+
+def dialect_named(name: str) -> ModuleType:
+    """dialects/<name>.py, by SQLAlchemy's dialect name ("sqlite", "mysql")."""
+    return importlib.import_module(f".dialects.{name}", __package__)
 
 
 # --- Engine ----------------------------------------------------------------------------

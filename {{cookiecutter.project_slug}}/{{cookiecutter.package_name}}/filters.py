@@ -187,7 +187,7 @@ def render_sidebar(status: dict) -> None:
         _keep_only(state, dimension.name, options)
         plural = label(dimension.plural, dimension.name)
         offered = options
-        if len(options) > LARGE_DIMENSION:
+        if dimension.searched or len(options) > LARGE_DIMENSION:
             offered = _searched(dimension.name, plural, options)
         st.multiselect(
             plural,

@@ -19,6 +19,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 
 import altair as alt
 import babel
@@ -267,6 +268,8 @@ EN = {
     "filter starts at {first}.",
     "health_no_key": "The fact table has no primary key: a detail page can repeat or skip "
     "rows its order (Detail.order_by) cannot tell apart; declare a unique column as its key.",
+    "health_duplicates": "Rows that repeat another row in every column: {n}. Every figure "
+    "counts them, as plain SQL does; if they were loaded twice, remove them in the database.",
     "health_large": "{dimension}: {n} values, too many for a list.",
     "health_ok": "Every row has a readable time, and none lies far from the rest.",
 }
@@ -524,6 +527,9 @@ ES = {
     "health_no_key": "La tabla de hechos no tiene clave primaria: una página del detalle puede "
     "repetir u omitir filas que su orden (Detail.order_by) no distingue; declare una columna "
     "única como su clave.",
+    "health_duplicates": "Filas que repiten otra fila en todas sus columnas: {n}. Todas las "
+    "cifras las cuentan, como el SQL simple; si se cargaron dos veces, quítelas en la base de "
+    "datos.",
     "health_large": "{dimension}: {n} valores, demasiados para una lista.",
     "health_ok": "Todas las filas tienen una hora legible y ninguna está lejos del resto.",
 }
@@ -612,9 +618,13 @@ def _locale(code: str) -> babel.Locale:
     return babel.Locale.parse(code)
 
 
-def _signed(x: float, decimals: int, sign: bool, write) -> str:
+def _signed(x, decimals: int, sign: bool, write) -> str:
     """The sign first, then the digits (so st.metric reads the delta's direction)."""
-    x = round(float(x), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0 (no "-0")
+    if isinstance(x, Decimal):  # an exact sum (exact.py): rounded without a float
+        x = x.quantize(Decimal(1).scaleb(-decimals))
+    else:
+        x = round(float(x), decimals)
+    x = x if x != 0 else abs(x)  # no "-0"
     return ("-" if x < 0 else "+" if sign and x > 0 else "") + write(abs(x))
 
 

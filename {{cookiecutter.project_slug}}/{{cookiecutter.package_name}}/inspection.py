@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
 import keyword
 import re
 import sys
@@ -62,7 +61,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from . import db, store
 from .i18n import t
-from .modeling import ISO_TEXT, ISO_TEXT_T, NATIVE
+from .modeling import ISO_TEXT, ISO_TEXT_T, LARGE_DIMENSION, NATIVE, UNIX_SECONDS
 
 LINE = 100  # ruff's line length in this project: the written file passes ruff as it is
 FEW_VALUES = 50  # a fact's text column with at most this many values becomes a dimension
@@ -85,9 +84,23 @@ TAKEN_KEYS = {
 TAKEN_LABELS = {"bucket", "value", "name", "within"}
 LABEL_WORDS = ("name", "title", "label", "description")
 MONEY_WORDS = ("price", "amount", "cost", "total", "fee", "revenue", "sales")
-TIME_WORDS = ("created", "at", "time", "date", "when")
+TIME_WORDS = ("created", "at", "time", "date", "when", "ts", "timestamp", "epoch")
 TIME_SAMPLE = 1000  # values of the time column read to see how it is stored
+# Unix seconds of 2000-01-01 and 2100-01-01: an integer column named for a time whose
+# values all lie in between holds seconds since 1970 (time_stored=UNIX_SECONDS).
+UNIX_SECONDS_RANGE = (946_684_800, 4_102_444_800)
 # How SQLAlchemy writes a DATETIME (or a DATE) into SQLite's text: the "native" form there.
+# Time text no ISO form reads, named in the review (the dashboard reads none of them).
+TEXT_PATTERNS = (
+    (re.compile(r"\d{1,2}/\d{1,2}/\d{4}( \d{1,2}:\d{2}(:\d{2})?)?"),
+     "day/month/year or month/day/year: ambiguous"),
+    (re.compile(r"\d{1,2}\.\d{1,2}\.\d{4}( \d{1,2}:\d{2}(:\d{2})?)?"), "day.month.year"),
+    (re.compile(r"[A-Za-z]{3,9}\.? \d{1,2},? \d{4}.*"), "a month's name first"),
+    (re.compile(r"\d{1,2} [A-Za-z]{3,9}\.? \d{4}.*"), "a month's name"),
+    (re.compile(r"\d{10}"), "Unix seconds written as text"),
+    (re.compile(r"\d{13}"), "Unix milliseconds written as text"),
+    (re.compile(r"\d{8}( ?\d{4,6})?"), "digits without separators (YYYYMMDD)"),
+)  # fmt: skip
 SQLALCHEMY_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}\.\d{6})?")
 # Names the written file imports or defines: a table's variable must not hide one.
 FILE_NAMES = {"metadata", "model", "and_"}
@@ -184,6 +197,23 @@ def is_time(column: Column) -> bool:
 
 def is_number(column: Column) -> bool:
     return isinstance(generic(column), Integer | Numeric | Float)  # Float: not a Numeric
+
+
+def time_named(column: Column) -> bool:
+    words = re.split(r"[^a-z0-9]+", column.name.lower())
+    return "created" in column.name.lower() or any(w in TIME_WORDS for w in words)
+
+
+def holds_unix_seconds(c: Connection, column: Column) -> bool:
+    """An integer column named for a time (created_at, paid_ts...) whose sampled values
+    lie between 2000 and 2100 as seconds since 1970 (nine in ten: an outlier is data too)."""
+    if not isinstance(generic(column), Integer) or not time_named(column):
+        return False
+    stmt = select(column).where(column.is_not(None)).limit(TIME_SAMPLE)
+    values = [value for (value,) in c.execute(stmt)]
+    low, high = UNIX_SECONDS_RANGE
+    inside = sum(isinstance(v, int) and low <= v < high for v in values)
+    return bool(values) and inside * 10 >= len(values) * 9
 
 
 def is_text(column: Column) -> bool:
@@ -320,6 +350,7 @@ class _Dimension:
     key: Column | None = None
     within: str | None = None
     values: int = 0  # distinct values, counted up to FEW_VALUES + 1
+    searched: bool = False  # more than LARGE_DIMENSION values: a filter that searches
 
 
 @dataclasses.dataclass
@@ -408,7 +439,7 @@ def propose(
     fact_table, rows = _choose_fact(c, metadata, all_links, fact, review)
     joins = _follow(fact_table, all_links, review)
     joined = [link.target for link in joins]
-    time = _choose_time(fact_table, joined)
+    time = _choose_time(c, fact_table, joined)
     if time is None:
         raise InspectionError(
             f"The table {fact_table.name!r} has no date or time column (nor do the tables it "
@@ -418,7 +449,8 @@ def propose(
     time_form = _time_form(c, time, review)
     keys = key_columns(fact_table, all_links.get(fact_table.name, []))
     dimensions = _dimensions(c, fact_table, joins, keys, all_links, review)
-    measures = _measures(fact_table, all_links.get(fact_table.name, []), keys, dimensions)
+    # The time column is no measure, even when it is a number (Unix seconds).
+    measures = _measures(fact_table, all_links.get(fact_table.name, []), keys | {time}, dimensions)
     _say_numbers_in_text(c, fact_table, keys, review)
     writer = _Writer(
         fact=fact_table,
@@ -472,8 +504,9 @@ def _choose_fact(
     for name in names:
         table = metadata.tables[name]
         keys = key_columns(table, all_links.get(name, []))
-        has_number = any(is_number(col) and col not in keys for col in table.columns)
-        if has_number and any(is_time(col) for col in table.columns):
+        seconds = {col for col in table.columns if holds_unix_seconds(c, col)}
+        has_number = any(is_number(col) and col not in keys | seconds for col in table.columns)
+        if has_number and (seconds or any(is_time(col) for col in table.columns)):
             usable.append((table, _count(c, table)))
     if not usable:
         raise InspectionError(
@@ -503,9 +536,9 @@ def _count(c: Connection, table: Table) -> int:
     return c.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-def _few_values(c: Connection, column: Column) -> int:
-    """Distinct values of a column, counted up to FEW_VALUES + 1 (stops reading there)."""
-    stmt = select(column).distinct().limit(FEW_VALUES + 1)
+def _few_values(c: Connection, column: Column, most: int = FEW_VALUES) -> int:
+    """Distinct values of a column, counted up to ``most`` + 1 (stops reading there)."""
+    stmt = select(column).distinct().limit(most + 1)
     return len(c.execute(stmt).all())
 
 
@@ -535,19 +568,20 @@ def _follow(fact: Table, all_links: dict[str, list[Link]], review: list[str]) ->
     return joins
 
 
-def _choose_time(fact: Table, joined: list[Table]) -> Column | None:
-    """The fact's DateTime column with the most telling name (else a Date, else a joined
-    table's)."""
+def _choose_time(c: Connection, fact: Table, joined: list[Table]) -> Column | None:
+    """The fact's DateTime column with the most telling name (else a Date, else Unix
+    seconds, else a joined table's)."""
 
     def rank(column: Column) -> tuple:
-        words = re.split(r"[^a-z0-9]+", column.name.lower())
-        named = "created" in column.name.lower() or any(w in TIME_WORDS for w in words)
-        return (isinstance(generic(column), DateTime), named)
+        return (isinstance(generic(column), DateTime), time_named(column))
 
     for table in (fact, *joined):
         times = [column for column in table.columns if is_time(column)]
         if times:
             return max(times, key=rank)  # the first of equals, in column order
+        seconds = [column for column in table.columns if holds_unix_seconds(c, column)]
+        if seconds:
+            return seconds[0]
     return None
 
 
@@ -555,8 +589,16 @@ def _time_form(c: Connection, column: Column, review: list[str]) -> str:
     """How the time column holds its values (modeling.NATIVE, ISO_TEXT or ISO_TEXT_T), from
     a sample: a database time type is native; SQLite's text is native only in the form
     SQLAlchemy writes, else ISO text with a space (or a date alone) or with a "T"."""
-    dialect = importlib.import_module(f"{__package__}.dialects.{c.dialect.name}")
-    if not dialect.TIMES_ARE_TEXT and is_time(column):
+    dialect = db.dialect_named(c.dialect.name)
+    if isinstance(generic(column), Integer):  # _choose_time saw Unix seconds in it
+        first = c.execute(select(func.min(column))).scalar()
+        review.append(
+            f"{column.table.name}.{column.name} holds Unix seconds (such as {first}, "
+            f"{dt.datetime(1970, 1, 1) + dt.timedelta(seconds=first):%Y-%m-%d %H:%M} UTC): "
+            "time_stored=UNIX_SECONDS binds ranges as seconds; days and hours are UTC."
+        )
+        return UNIX_SECONDS
+    if not dialect.TIMES_ARE_TEXT:
         return NATIVE
     stmt = select(type_coerce(column, String)).where(column.is_not(None)).limit(TIME_SAMPLE)
     values = [str(value).strip() for (value,) in c.execute(stmt)]
@@ -564,9 +606,11 @@ def _time_form(c: Connection, column: Column, review: list[str]) -> str:
     where = f"{column.table.name}.{column.name}"
     if len(readable) < len(values):
         odd = next(value for value in values if not _iso_time(value))
+        pattern = text_pattern(odd)
+        named = f", {pattern}" if pattern else ""
         review.append(
             f"{where}: {len(values) - len(readable):,} of {len(values):,} values read hold no "
-            f"ISO date (such as {shown(odd)}): those rows belong to no day; `python -m "
+            f"ISO date (such as {shown(odd)}{named}): those rows belong to no day; `python -m "
             "<package> verify` counts them. Fix them in the database, or leave them out."
         )
     if all(SQLALCHEMY_TEXT.fullmatch(value) for value in readable):
@@ -579,6 +623,11 @@ def _time_form(c: Connection, column: Column, review: list[str]) -> str:
         f"{form.upper()} makes every range compare text with text."
     )
     return form
+
+
+def text_pattern(value: str) -> str | None:
+    """What a time written as no ISO form looks like, in words (None: nothing we know)."""
+    return next((name for form, name in TEXT_PATTERNS if form.fullmatch(value.strip())), None)
 
 
 def _iso_time(value: str) -> bool:
@@ -629,6 +678,13 @@ def _dimensions(
             key=key if key is not column else None,
             values=_few_values(c, column),
         )
+        if dimension.values > FEW_VALUES:
+            dimension.searched = _few_values(c, column, LARGE_DIMENSION) > LARGE_DIMENSION
+        if dimension.searched:
+            review.append(
+                f"{dimension.name} has more than {LARGE_DIMENSION:,} values: its filter "
+                "searches as you type (searched=True), and a ranking shows its top ones."
+            )
         found.append(dimension)
         by_table[table.name] = dimension
     for name, inner in by_table.items():  # a table that refers to another's is within it
@@ -797,7 +853,7 @@ class _Writer:
 
     fact: Table
     time: Column
-    time_form: str  # modeling.NATIVE, ISO_TEXT or ISO_TEXT_T
+    time_form: str  # modeling.NATIVE, ISO_TEXT, ISO_TEXT_T or UNIX_SECONDS
     rows: int
     joins: list[Link]
     measures: list[_Measure]
@@ -854,7 +910,8 @@ class _Writer:
             args = [str(n) for n in (kind.precision, kind.scale) if n is not None]
             if kind.precision is None and kind.scale is not None:
                 args = [f"scale={kind.scale}"]
-            # asdecimal=False: floats in Python on both backends, like the demo's money.
+            # asdecimal=False: a row's value is a float in Python, like the demo's money;
+            # its sums stay exact to the cent all the same (exact.py reads the scale).
             return f"Numeric({', '.join([*args, 'asdecimal=False'])})", None
         if isinstance(kind, Enum):
             self.sqlalchemy.add("String")
@@ -937,6 +994,8 @@ class _Writer:
             items.append(("key=", self.col(dimension.key)))
         if dimension.within is not None:
             items.append(("within=", q(dimension.within)))
+        if dimension.searched:
+            items.append(("searched=", "True"))
         return Call("Dimension(", items)
 
     def sections(self) -> Call:
@@ -966,7 +1025,8 @@ class _Writer:
 
     def detail(self) -> Call:
         names = _Names({d.name for d in self.dimensions})
-        time_kind = self.imported("TIME" if isinstance(generic(self.time), DateTime) else "DATE")
+        moment = isinstance(generic(self.time), DateTime) or self.time_form == UNIX_SECONDS
+        time_kind = self.imported("TIME" if moment else "DATE")
         fields: list = [self.field(names, self.time, time_kind)]
         order = [f"{self.col(self.time)}.desc()"]
         for key in self.fact.primary_key.columns:

@@ -56,7 +56,8 @@ metadata = MetaData()
 
 
 def money(name: str) -> Column:
-    # asdecimal=False: floats in Python on both backends (SQLite has no DECIMAL type).
+    # asdecimal=False: a row's value is a float in Python (SQLite has no DECIMAL type);
+    # a sum of it is exact to the cent all the same (exact.py: the scale, 2, says how).
     return Column(name, Numeric(12, 2, asdecimal=False), nullable=False)
 
 

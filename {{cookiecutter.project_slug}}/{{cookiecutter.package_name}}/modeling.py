@@ -12,8 +12,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from sqlalchemy import Column, ColumnElement, Table, func
+from sqlalchemy import Column, ColumnElement, Integer, Table, func
 from sqlalchemy.sql import visitors
+
+from . import exact
 
 Text = Mapping[str, str]  # one text per language: {"en": "Sales", "es": "Ventas"}
 
@@ -25,8 +27,11 @@ UP, DOWN = "up", "down"
 HOUR, DAY = "hour", "day"  # grains of a time series: hour of the day, calendar day
 # How the time column is stored (times.py): the database's own date/time type, or ISO 8601
 # text ('2021-01-19 08:30:00', or a date alone; ISO_TEXT_T: '2021-01-19T08:30:00').
+# UNIX_SECONDS: an integer column of seconds since 1970-01-01 00:00 UTC.
 NATIVE, ISO_TEXT, ISO_TEXT_T = "native", "iso_text", "iso_text_t"
-TIME_FORMS = (NATIVE, ISO_TEXT, ISO_TEXT_T)
+UNIX_SECONDS = "unix_seconds"
+TIME_FORMS = (NATIVE, ISO_TEXT, ISO_TEXT_T, UNIX_SECONDS)
+LARGE_DIMENSION = 1000  # a dimension with more values than this is too large for a list
 
 
 def tables_of(expression: ColumnElement) -> set[Table]:
@@ -43,12 +48,13 @@ def tables_of(expression: ColumnElement) -> set[Table]:
 
 @dataclasses.dataclass(frozen=True)
 class Sum:
-    """SUM(expression) over the fact rows: additive (the total of totals is the total)."""
+    """SUM(expression) over the fact rows: additive (the total of totals is the total);
+    exact to the cent when the expression is a DECIMAL (exact.py)."""
 
     expression: ColumnElement
 
     def sql(self) -> ColumnElement:
-        return func.sum(self.expression)
+        return exact.total(self.expression)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -130,6 +136,9 @@ class Dimension:
     key: ColumnElement | None = None  # what a filter compares, when not the column (an id)
     within: str | None = None  # a broader dimension whose choice narrows this one's options
     all: Text | None = None  # the filter's placeholder ("All categories")
+    # Too many values for a list (inspect marks one above 1,000): the filter searches as
+    # you type. A dimension found that large at run time searches too.
+    searched: bool = False
 
     @property
     def match(self) -> ColumnElement:
@@ -420,6 +429,11 @@ def check(model: Model) -> None:
         raise ModelError(
             f"time_stored {model.time_stored!r}: use one of {', '.join(TIME_FORMS)} "
             "(python -m <package> inspect samples the column and says which)."
+        )
+    if model.time_stored == UNIX_SECONDS and not isinstance(model.time.type, Integer):
+        raise ModelError(
+            f"time_stored=UNIX_SECONDS: {model.time} must be an integer column (seconds "
+            f"since 1970), not {model.time.type!r}; or set the form inspect finds."
         )
     if page.default_mode is not None and page.default_mode not in model.modes:
         raise ModelError(

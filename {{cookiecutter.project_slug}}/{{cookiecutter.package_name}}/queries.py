@@ -25,7 +25,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    extract,
     func,
     or_,
     select,
@@ -33,12 +32,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import operators
 
-from . import times
+from . import exact, times
 from .model import MODEL
 from .modeling import (
     COUNT,
     FLAG,
     HOUR,
+    LARGE_DIMENSION,
     MONEY,
     NUMBER,
     PERCENT,
@@ -309,8 +309,8 @@ def _as_datetime(value: Any) -> dt.datetime | None:
 # --- The time column's bounds: where the rows are dense, and the outliers ---------------
 
 OUTLIER_GAP = dt.timedelta(days=366)  # a time this far from the rest of the rows is an outlier
-EDGE_ROWS = 200  # the rows read at each end of the time column to find outliers
 MOST_OUTLIERS = 10  # more rows than this beyond a gap are not outliers: they are data
+EDGE_ROWS = MOST_OUTLIERS + 1  # the rows read at each end of the time column (_beyond_gap)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -469,13 +469,24 @@ def derive(frame: pd.DataFrame, names) -> pd.DataFrame:
             ratio = top.astype(float) / bottom.astype(float).where(bottom != 0)
             frame[measure.name] = (ratio * formula.scale).fillna(0.0)
         elif isinstance(formula, Difference):
-            frame[measure.name] = frame[formula.minuend] - frame[formula.subtrahend]
+            minuend, subtrahend = frame[formula.minuend], frame[formula.subtrahend]
+            if exact.holds_decimals(minuend) and exact.holds_decimals(subtrahend):
+                minuend, subtrahend = (
+                    minuend.map(exact.as_decimal),
+                    subtrahend.map(exact.as_decimal),
+                )
+            else:  # a float on one side: floats on both
+                minuend, subtrahend = minuend.astype(float), subtrahend.astype(float)
+            frame[measure.name] = minuend - subtrahend
         done.add(measure.name)
 
     for name in names:
         add(MODEL.measure(name))
     for name in names:
         measure = MODEL.measure(name)
+        if exact.holds_decimals(frame[name]):  # an exact sum stays exact (exact.py)
+            frame[name] = exact.in_cents(frame[name])
+            continue
         values = frame[name].astype(float).fillna(0.0)
         counts = measure.kind == COUNT and not measure.parts
         frame[name] = values.round().astype(int) if counts else values.round(2)
@@ -523,8 +534,8 @@ def breakdown_statement(
 
 def _bucket(grain: str):
     if grain == HOUR:
-        return extract("hour", MODEL.time)
-    return func.date(MODEL.time)
+        return times.hour_of(MODEL.time)
+    return times.day_of(MODEL.time)
 
 
 def series_statement(scope: Scope, f: Filters, grain: str, measures) -> Select:
@@ -662,7 +673,7 @@ def fetch_totals(c: Connection, f: Filters, measures=None, rollups=None) -> dict
             stmt = totals_statement(scope, f, measures)
             frame = _frame(c, stmt, _names(stmt.selected_columns))
         frame = derive(frame, measures)
-        return {name: frame[name].iloc[0].item() for name in measures}
+        return {name: _plain(frame[name].iloc[0]) for name in measures}
 
     return {"current": values(current_scope(c, f)), "previous": values(previous_scope(c, f))}
 
@@ -814,7 +825,7 @@ def fetch_status(c: Connection, f: Filters | None = None) -> dict[str, Any]:
         measures = MODEL.page.status
         stmt = totals_statement(scope, picks, measures)
         frame = derive(_frame(c, stmt, _names(stmt.selected_columns)), measures)
-        status["totals"] = {name: frame[name].iloc[0].item() for name in measures}
+        status["totals"] = {name: _plain(frame[name].iloc[0]) for name in measures}
     return status
 
 
@@ -825,8 +836,6 @@ def _as_date(value: Any) -> dt.date | None:
 
 
 # --- Data health: what the figures leave out, counted ----------------------------------
-
-LARGE_DIMENSION = 1000  # a dimension with more values than this is too large for a list
 
 
 def fetch_health(c: Connection) -> dict[str, Any]:
@@ -860,8 +869,11 @@ def fetch_health(c: Connection) -> dict[str, Any]:
         "earliest": bounds.early[-1] if bounds.early else None,
         "latest": bounds.late[0] if bounds.late else None,
         "primary_key": bool(MODEL.fact.primary_key.columns),
+        "duplicates": 0,
         "large": {},
     }
+    if not health["primary_key"]:
+        health["duplicates"] = _duplicate_rows(c)
     stored = times.stored(time)
     if bounds.early:
         before = times.bound("first", _day_start(bounds.first))
@@ -875,6 +887,14 @@ def fetch_health(c: Connection) -> dict[str, Any]:
         if n > LARGE_DIMENSION:
             health["large"][dimension.name] = int(n)
     return health
+
+
+def _duplicate_rows(c: Connection) -> int:
+    """Rows of a keyless fact that repeat another row in every column (the copies only)."""
+    groups = select(func.count().label("n")).select_from(MODEL.fact)
+    groups = groups.group_by(*MODEL.fact.columns).subquery()
+    stmt = select(func.sum(groups.c.n - 1)).where(groups.c.n > 1)
+    return int(c.execute(stmt).scalar() or 0)
 
 
 def _count_where(c: Connection, *conditions) -> int:

@@ -39,15 +39,14 @@ from sqlalchemy import (
     Date,
     DateTime,
     Engine,
+    Float,
     Index,
     Integer,
     MetaData,
-    Numeric,
     Select,
     String,
     Table,
     bindparam,
-    extract,
     func,
     select,
 )
@@ -55,7 +54,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import DropTable
 from sqlalchemy.sql import operators
 
-from . import db, queries, stats, store, times
+from . import db, exact, queries, stats, store, times
 from .model import MODEL
 from .modeling import HOUR, CountDistinct, Dimension, Sum
 from .queries import Filters, Scope
@@ -216,9 +215,10 @@ def tables(source: str, generation: int) -> dict[Cube, Table]:
 
 def _measure_type(measure):
     formula = measure.formula
+    if isinstance(formula, Sum) and exact.scale_of(formula.expression) is not None:
+        return exact.Amount(exact.scale_of(formula.expression))  # a total of totals stays exact
     if isinstance(formula, Sum) and not isinstance(formula.expression.type, Integer):
-        # Exact on MySQL (DECIMAL); floats in Python like the model's money columns.
-        return Numeric(24, 6, asdecimal=False)
+        return Float  # a sum of floats (a REAL or FLOAT column)
     return BigInteger
 
 
@@ -226,6 +226,7 @@ def _measure_type(measure):
 def signature() -> str:
     """Changes whenever the cubes would hold something else (model.py edited)."""
     parts = [str(_build_statement(cube, Scope(op_start=0, op_end=0))) for cube in cubes()]
+    parts += [f"{name} {_measure_type(MODEL.measure(name))!r}" for name in stored_measures()]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
@@ -234,11 +235,11 @@ def signature() -> str:
 
 def _part_expression():
     period = MODEL.period
-    return period.key if period is not None else func.date(MODEL.time)
+    return period.key if period is not None else times.day_of(MODEL.time)
 
 
 def _bucket_expression(grain: str):
-    return extract("hour", MODEL.time) if grain == HOUR else func.date(MODEL.time)
+    return times.hour_of(MODEL.time) if grain == HOUR else times.day_of(MODEL.time)
 
 
 def _build_statement(cube: Cube, scope: Scope) -> Select:
@@ -313,8 +314,12 @@ def _cell(row: dict) -> dict:
         elif name == "bucket" and value is not None and not isinstance(value, dt.date):
             out[name] = int(value)
     for name, value in out.items():
-        if name.startswith("m_") and value is not None and not isinstance(value, int):
-            out[name] = float(value)
+        if name.startswith("m_") and value is not None:
+            kind = _measure_type(MODEL.measure(name[2:]))
+            if kind is BigInteger:  # MySQL's SUM of integers is a Decimal
+                out[name] = int(value)
+            elif kind is Float:
+                out[name] = float(value)  # an Amount takes its Decimal as it is
     return out
 
 
@@ -745,7 +750,10 @@ def _combined(frames, dimensions, grain, measures, limit) -> pd.DataFrame:
     else:
         frame = pd.concat(frames, ignore_index=True)
     for name in values:
-        frame[name] = pd.to_numeric(frame[name]).astype(float)
+        if exact.holds_decimals(frame[name]):  # exact sums add up as Decimals
+            frame[name] = frame[name].map(exact.as_decimal)
+        else:
+            frame[name] = pd.to_numeric(frame[name]).astype(float)
     if groups:
         if grain and not frame.empty:
             frame["bucket"] = [

@@ -46,8 +46,9 @@ from sqlalchemy import (
     update,
 )
 
-from . import db, rollups, store
+from . import db, rollups, store, times
 from .model import MODEL
+from .modeling import UNIX_SECONDS
 
 FACT_ROWS_PER_PERIOD = 3_000  # a busy day of the demo: ~1,000 orders of 3 lines
 ROWS_PER_GROUP = 3  # fact rows per row of a table between the fact and the period (orders)
@@ -163,8 +164,9 @@ class _Rows:
     def _in_time_order(self, table: Table, cols: dict, periods: np.ndarray) -> np.ndarray:
         """Rows sorted by period and time, keys numbered in that order: real tables are
         appended as things happen, so their rows lie in time order (and so do reads)."""
-        times = [c.name for c in table.columns if isinstance(c.type, DateTime)]
-        order = np.lexsort((*(cols[name] for name in times[:1]), periods))
+        moments = [c.name for c in table.columns if c is MODEL.time]  # Unix seconds too
+        moments += [c.name for c in table.columns if isinstance(c.type, DateTime)]
+        order = np.lexsort((*(cols[name] for name in moments[:1]), periods))
         keys = {c.name for c in table.primary_key.columns}
         for name in cols:
             if name not in keys:
@@ -214,6 +216,9 @@ class _Rows:
                 closed = [self._opened(d).replace(hour=CLOSE_HOUR, minute=30) for d in self.days]
                 closed[-1] = None  # the latest period is still open
                 return np.array(closed, dtype=object)
+        if column is MODEL.time and MODEL.time_stored == UNIX_SECONDS:
+            moments = np.asarray(self._times(n, periods), dtype="datetime64[s]")
+            return moments.astype(np.int64)  # seconds since 1970
         if isinstance(kind, DateTime):
             return self._times(n, periods)
         if isinstance(kind, Date):
@@ -368,16 +373,22 @@ def reshape(engine: Engine) -> Shapes:
     def set_time(where, value) -> int:
         return c.execute(update(table).where(where).values({time.name: value})).rowcount
 
+    seconds = MODEL.time_stored == UNIX_SECONDS
+
+    def as_stored(moment: dt.datetime):
+        return times.in_seconds(moment) if seconds else moment
+
     with engine.begin() as c:
         moments = [v for (v,) in c.execute(select(time).distinct().order_by(time))]
         days = []
         for moment in moments[MIDNIGHT_EVERY - 1 :: MIDNIGHT_EVERY]:
-            date = moment.date() if isinstance(moment, dt.datetime) else moment
+            when = times.parse(moment) if seconds else moment
+            date = when.date() if isinstance(when, dt.datetime) else when
             day = dt.datetime.combine(date, dt.time())
-            shapes.midnight += set_time(time == moment, day)
+            shapes.midnight += set_time(time == moment, as_stored(day))
             days.append(day)
-        shapes.late = set_time(time == moments[len(moments) // 2], FAR_FUTURE)
-        if db.dialect_module(engine.url).TIMES_ARE_TEXT:
+        shapes.late = set_time(time == moments[len(moments) // 2], as_stored(FAR_FUTURE))
+        if db.dialect_module(engine.url).TIMES_ARE_TEXT and not seconds:
             text = type_coerce(time, String)
             c.execute(update(table).values({time.name: func.substr(text, 1, 19)}))
             for day in days[::2]:

@@ -9,22 +9,38 @@ that day sorts at or after it, and before the next day's.
 
 model.py records the form (``Model(time_stored=...)``; ``inspect`` samples the column):
 NATIVE (the database's own date/time type), ISO_TEXT ('YYYY-MM-DD HH:MM:SS' or a date
-alone, in a text column) or ISO_TEXT_T ('YYYY-MM-DDTHH:MM:SS'). A value that no form reads
-('01/01/2026 06:19') belongs to no day: it is counted and said (queries.fetch_health),
-never a failed page.
+alone, in a text column), ISO_TEXT_T ('YYYY-MM-DDTHH:MM:SS') or UNIX_SECONDS (an integer
+column of seconds since 1970-01-01 00:00 UTC: ranges are bound as such integers, and days
+and hours are taken in UTC by the database's own date arithmetic). A value that no form
+reads ('01/01/2026 06:19') belongs to no day: it is counted and said
+(queries.fetch_health), never a failed page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, DateTime, String, bindparam, func, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    ColumnElement,
+    DateTime,
+    String,
+    bindparam,
+    extract,
+    func,
+    type_coerce,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
+from . import db
 from .model import MODEL
-from .modeling import ISO_TEXT_T, NATIVE
+from .modeling import ISO_TEXT, ISO_TEXT_T, NATIVE, UNIX_SECONDS
+
+EPOCH = dt.datetime(1970, 1, 1)  # Unix seconds count from here, in UTC
 
 _TEXT_DIALECTS: dict[str, bool] = {}  # dialect name: its time types hold text
 
@@ -32,18 +48,24 @@ _TEXT_DIALECTS: dict[str, bool] = {}  # dialect name: its time types hold text
 def _text_on(dialect) -> bool:
     """Does this backend hold the time column as text (SQLite always; any backend when
     model.py says the column is ISO text)?"""
-    if MODEL.time_stored != NATIVE:
+    if MODEL.time_stored in (ISO_TEXT, ISO_TEXT_T):
         return True
     if dialect.name not in _TEXT_DIALECTS:
-        module = importlib.import_module(f"{__package__}.dialects.{dialect.name}")
+        module = db.dialect_named(dialect.name)
         _TEXT_DIALECTS[dialect.name] = module.TIMES_ARE_TEXT
     return _TEXT_DIALECTS[dialect.name]
+
+
+def _in_seconds() -> bool:
+    return MODEL.time_stored == UNIX_SECONDS
 
 
 def parse(value: Any) -> dt.datetime | None:
     """A stored time as a datetime; None when it is NULL or no ISO form reads it."""
     if value is None or isinstance(value, dt.datetime):
         return value
+    if isinstance(value, int | float) and _in_seconds():
+        return EPOCH + dt.timedelta(seconds=int(value))
     if isinstance(value, dt.date):
         return dt.datetime.combine(value, dt.time())
     try:
@@ -52,6 +74,13 @@ def parse(value: Any) -> dt.datetime | None:
         return None
     # Shown in the zone it was written in: an offset ('Z', '+02:00') is dropped, not applied.
     return moment.replace(tzinfo=None)
+
+
+def in_seconds(moment: dt.datetime | dt.date) -> int:
+    """A moment as Unix seconds (the moment read as UTC)."""
+    if not isinstance(moment, dt.datetime):
+        moment = dt.datetime.combine(moment, dt.time())
+    return int((moment - EPOCH).total_seconds())
 
 
 def text_of(moment: dt.datetime | dt.date) -> str:
@@ -75,11 +104,15 @@ class Stored(TypeDecorator):
     cache_ok = True
 
     def load_dialect_impl(self, dialect):
+        if _in_seconds():
+            return dialect.type_descriptor(BigInteger())
         return dialect.type_descriptor(String() if _text_on(dialect) else DateTime())
 
     def process_bind_param(self, value, dialect):
-        if value is None or isinstance(value, str):
+        if value is None or isinstance(value, str | int):
             return value
+        if _in_seconds():
+            return in_seconds(value)
         if _text_on(dialect):
             return text_of(value)
         return value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
@@ -111,4 +144,40 @@ def bound(name: str, value: dt.datetime | dt.date) -> BindParameter:
 def readable(column: ColumnElement) -> ColumnElement:
     """The rows whose time the database itself reads as a date (NULL and text such as
     '01/01/2026 06:19' are not): the rows any range can hold."""
-    return func.date(column).is_not(None)
+    return day_of(column).is_not(None)
+
+
+def day_of(column: ColumnElement) -> ColumnElement:
+    """The calendar day of the time column, by the database (a series' bucket)."""
+    return func.date(moment(column))
+
+
+def hour_of(column: ColumnElement) -> ColumnElement:
+    """The hour of the day (0-23) of the time column, by the database."""
+    return extract("hour", moment(column))
+
+
+def moment(column: ColumnElement) -> ColumnElement:
+    """The time column as the database's own date and time, for its date functions: the
+    column itself, or Unix seconds turned into a UTC time."""
+    return from_unix_seconds(column) if _in_seconds() else column
+
+
+class from_unix_seconds(FunctionElement):  # noqa: N801 (an SQL function's name)
+    """A UTC date and time from seconds since 1970, compiled per dialect."""
+
+    type = DateTime()
+    name = "from_unix_seconds"
+    inherit_cache = True
+
+
+@compiles(from_unix_seconds)
+def _seconds_added_to_1970(element, compiler, **kw) -> str:
+    # Date arithmetic, not FROM_UNIXTIME(): that one reads the session's time zone.
+    seconds = compiler.process(element.clauses, **kw)
+    return f"(TIMESTAMP('1970-01-01') + INTERVAL ({seconds}) SECOND)"
+
+
+@compiles(from_unix_seconds, "sqlite")
+def _sqlite_unixepoch(element, compiler, **kw) -> str:
+    return f"datetime({compiler.process(element.clauses, **kw)}, 'unixepoch')"

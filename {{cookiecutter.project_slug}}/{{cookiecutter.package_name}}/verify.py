@@ -14,17 +14,29 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, String, and_, bindparam, extract, func, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Numeric,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    select,
+    type_coerce,
+)  # fmt: skip
 
-from . import data, queries
+from . import data, exact, queries, times
 from .i18n import date, label, number, t
 from .model import MODEL
-from .modeling import COUNT, HOUR, Difference, Ratio, Series, tables_of
+from .modeling import COUNT, HOUR, CountDistinct, Difference, Ratio, Series, Sum, tables_of
 from .queries import DATES, OPS, Filters
 
-CENT = 0.005  # money compares to the cent
+CENT = 0.005  # a float sum compares to the cent; an exact one (a Decimal) must be equal
 MOST_CASES = 10  # ranges checked (each: KPIs, previous KPIs and every section)
 
 
@@ -58,6 +70,8 @@ def health_lines(health: dict[str, Any]) -> list[str]:
         lines.append(t("health_early", n=number(health["early"]), earliest=earliest, first=first))
     if not health["primary_key"]:
         lines.append(t("health_no_key"))
+    if health["duplicates"]:
+        lines.append(t("health_duplicates", n=number(health["duplicates"])))
     for name, n in health["large"].items():
         dimension = MODEL.dimension(name)
         lines.append(t("health_large", dimension=label(dimension.plural, name), n=number(n)))
@@ -94,36 +108,52 @@ def _in_range(f: Filters):
             type_coerce(func.date(period.date), String).between(first, last)
         )
         return period.key.in_(days), [period.key]
-    return type_coerce(func.date(MODEL.time), String).between(first, last), [MODEL.time]
+    return type_coerce(times.day_of(MODEL.time), String).between(first, last), [MODEL.time]
 
 
-def _aggregates(names) -> list:
+def _on_sqlite(c: Connection) -> bool:
+    return c.dialect.name == "sqlite"
+
+
+def _aggregates(names, sqlite: bool) -> list:
     out = []
     for measure in MODEL.aggregates(names):
         formula = measure.formula
-        if hasattr(formula, "expression"):
-            column = formula.expression
-            if type(formula).__name__ == "CountDistinct":
-                out.append(func.count(column.distinct()).label(measure.name))
-            else:
-                out.append(func.sum(column).label(measure.name))
+        if isinstance(formula, CountDistinct):
+            out.append(func.count(formula.expression.distinct()).label(measure.name))
+        elif isinstance(formula, Sum):
+            out.append(_plain_sum(formula.expression, sqlite).label(measure.name))
         else:
             out.append(func.count().label(measure.name))
     return out
 
 
-def _finish(row: dict, names) -> dict:
-    """The measures as the page rounds them, derived ones from the aggregates."""
-    values = {k: float(v or 0) for k, v in row.items()}
+def _plain_sum(column, sqlite: bool):
+    """SUM(column), exact for a DECIMAL: the database's own DECIMAL sum, or on SQLite (no
+    DECIMAL type) a sum of integer minor units, read back by ``_finish``."""
+    scale = exact.scale_of(column)
+    if scale is None:
+        return func.sum(column)
+    if sqlite:
+        return func.sum(cast(func.round(column * 10**scale), BigInteger))
+    return type_coerce(func.sum(column), Numeric(asdecimal=True))
 
-    def value(name: str) -> float:
+
+def _finish(row: dict, names, sqlite: bool) -> dict:
+    """The measures as the page rounds them, derived ones from the aggregates."""
+    values = {k: _read(k, v, sqlite) for k, v in row.items()}
+
+    def value(name: str) -> float | Decimal:
         measure = MODEL.measure(name)
         formula = measure.formula
         if isinstance(formula, Ratio):
-            bottom = value(formula.denominator)
-            return value(formula.numerator) / bottom * formula.scale if bottom else 0.0
+            top, bottom = float(value(formula.numerator)), float(value(formula.denominator))
+            return top / bottom * formula.scale if bottom else 0.0
         if isinstance(formula, Difference):
-            return value(formula.minuend) - value(formula.subtrahend)
+            minuend, subtrahend = value(formula.minuend), value(formula.subtrahend)
+            if isinstance(minuend, Decimal) and isinstance(subtrahend, Decimal):
+                return minuend - subtrahend
+            return float(minuend) - float(subtrahend)
         return values[name]
 
     out = {}
@@ -134,12 +164,23 @@ def _finish(row: dict, names) -> dict:
     return out
 
 
+def _read(name: str, value: Any, sqlite: bool) -> float | Decimal:
+    """An aggregate as read: a DECIMAL sum stays a Decimal (SQLite's comes in minor units)."""
+    formula = MODEL.measure(name).formula
+    scale = exact.scale_of(formula.expression) if isinstance(formula, Sum) else None
+    if scale is None:
+        return float(value or 0)
+    if sqlite:
+        return Decimal(int(value or 0)).scaleb(-scale)
+    return exact.as_decimal(value)
+
+
 # Pattern: an independent reference: the simplest SQL that says the same thing.
 def reference_totals(c: Connection, f: Filters, names) -> dict:
     where, reads = _in_range(f)
-    columns = _aggregates(names)
+    columns = _aggregates(names, _on_sqlite(c))
     row = c.execute(select(*columns).select_from(_from(*columns, *reads)).where(where)).one()
-    return _finish(row._asdict(), names)
+    return _finish(row._asdict(), names, _on_sqlite(c))
 
 
 def reference_groups(c: Connection, f: Filters, section) -> dict:
@@ -148,20 +189,20 @@ def reference_groups(c: Connection, f: Filters, section) -> dict:
     where, reads = _in_range(f)
     if isinstance(section, Series):
         if section.grain == HOUR:
-            group = extract("hour", MODEL.time)
+            group = times.hour_of(MODEL.time)
         else:
-            group = type_coerce(func.date(MODEL.time), String)
+            group = type_coerce(times.day_of(MODEL.time), String)
         keys, where = [group], and_(where, group.is_not(None))  # a bar needs a time
     else:
         dimension = MODEL.dimension(section.dimension)
         group, keys = dimension.column, [dimension.match, dimension.column]
-    columns = [group.label("group"), *_aggregates(names)]
+    columns = [group.label("group"), *_aggregates(names, _on_sqlite(c))]
     stmt = select(*columns).select_from(_from(*columns, *keys, *reads)).where(where)
     rows = c.execute(stmt.group_by(*dict.fromkeys(keys))).mappings().all()
     out: dict = {}
     for row in rows:
         key = row["group"]
-        values = _finish({k: v for k, v in row.items() if k != "group"}, names)
+        values = _finish({k: v for k, v in row.items() if k != "group"}, names, _on_sqlite(c))
         out.setdefault(_group_key(key), []).append(values)
     return out
 
@@ -179,10 +220,10 @@ def _group_key(value: Any) -> str:
 
 def _days(c: Connection, bounds: queries.TimeBounds, midnight: bool) -> list[dt.date]:
     """The days in the dense range that hold rows (with ``midnight``: rows at 00:00)."""
-    day = type_coerce(func.date(MODEL.time), String)
+    day = type_coerce(times.day_of(MODEL.time), String)
     stmt = select(day).select_from(_from(MODEL.time)).where(day.is_not(None)).distinct()
     if midnight:
-        stmt = stmt.where(type_coerce(func.time(MODEL.time), String) == "00:00:00")
+        stmt = stmt.where(type_coerce(func.time(times.moment(MODEL.time)), String) == "00:00:00")
     found = sorted(dt.date.fromisoformat(str(v)[:10]) for (v,) in c.execute(stmt.limit(5000)))
     return [d for d in found if bounds.first.date() <= d <= bounds.last.date()]
 
@@ -225,9 +266,15 @@ class Report:
 
     def compare(self, where: str, what: str, shown: Any, want: Any, kind: str) -> None:
         self.checked += 1
-        shown = float(shown or 0)
-        if abs(shown - float(want)) > (CENT if kind != COUNT else 0.5):
-            self.differences.append(f"{where} {what}: dashboard {shown!r}, plain SQL {want!r}")
+        if isinstance(want, Decimal):  # an exact sum: equal to the cent, or it is wrong
+            shown = exact.as_decimal(shown)
+            differs = shown.quantize(exact.CENT) != want.quantize(exact.CENT)
+            shown, want = str(shown), str(want)
+        else:
+            shown = float(shown or 0)
+            differs = abs(shown - float(want)) > (CENT if kind != COUNT else 0.5)
+        if differs:
+            self.differences.append(f"{where} {what}: dashboard {shown}, plain SQL {want}")
 
 
 def describe(f: Filters) -> str:

@@ -31,6 +31,7 @@ from ..modeling import (
     MONEY,
     NUMBER,
     PERCENT,
+    UNIX_SECONDS,
     Count,
     CountDistinct,
     Field,
@@ -76,6 +77,8 @@ def _read(c: Connection, table: Table) -> pd.DataFrame:
     for column in table.columns:
         if isinstance(column.type, Date):  # Python dates: compare them as timestamps
             frame[column.name] = pd.to_datetime(frame[column.name])
+        elif column is MODEL.time and MODEL.time_stored == UNIX_SECONDS:
+            frame[column.name] = pd.to_datetime(frame[column.name], unit="s")
     return frame.rename(columns={column.name: _name(column) for column in table.columns})
 
 
@@ -254,7 +257,7 @@ def _aggregate(rows: pd.DataFrame, measures, by: dict[str, pd.Series] | None = N
 
 def _totals(rows: pd.DataFrame, measures) -> dict:
     frame = queries.derive(_aggregate(rows, measures), measures)
-    return {name: frame[name].iloc[0].item() for name in measures}
+    return {name: queries._plain(frame[name].iloc[0]) for name in measures}
 
 
 def _breakdown(f: Filters, section, limit: int | None) -> pd.DataFrame:

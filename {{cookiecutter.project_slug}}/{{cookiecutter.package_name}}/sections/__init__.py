@@ -16,9 +16,10 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
-from .. import data, i18n, settings
+from .. import data, exact, i18n, settings
 from ..db import DatabaseUnavailable
 from ..i18n import label, plain, t
 from ..model import MODEL
@@ -138,7 +139,15 @@ def chart(data, build: Callable[..., alt.Chart], *args, height: int) -> None:
     """Draw ``data`` as the chart ``build(*args)`` describes (an Altair chart, no data)."""
     language = (settings.LANGUAGE, settings.LOCALE, settings.CURRENCY)
     spec = json.loads(chart_spec(build, args, language))  # a fresh dict: Streamlit edits it
-    st.vega_lite_chart(data, spec, height=height)
+    st.vega_lite_chart(_drawable(data), spec, height=height)
+
+
+def _drawable(data):
+    """Exact sums (Decimals, exact.py) as floats: a bar or a slice needs no cent."""
+    if not isinstance(data, pd.DataFrame):
+        return data
+    exact_columns = [c for c in data.columns if exact.holds_decimals(data[c])]
+    return data.astype(dict.fromkeys(exact_columns, float)) if exact_columns else data
 
 
 _altair_theme_lock = threading.Lock()  # alt.theme is one setting for the whole process
