@@ -44,7 +44,8 @@ import streamlit as st
 from sqlalchemy import URL, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from {{ cookiecutter.package_name }} import auth, db, exact, queries, settings, {% if cookiecutter.shared_cache == "redis" %}shared, {% endif %}stats, synthetic
+from {{ cookiecutter.package_name }} import auth, db, queries, settings, {% if cookiecutter.shared_cache == "redis" %}shared, {% endif %}stats, synthetic
+from {{ cookiecutter.package_name }}.exact import holds_decimals
 
 BACKEND = os.environ.get("DASH_TEST_BACKEND", settings.DATABASE).strip().lower()
 TEST_ROWS = int(os.environ.get("DASH_TEST_ROWS", "12000"))
@@ -71,7 +72,7 @@ def floats(value):
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, pd.DataFrame):
-        decimal = [name for name in value.columns if exact.holds_decimals(value[name])]
+        decimal = [name for name in value.columns if holds_decimals(value[name])]
         return value.astype(dict.fromkeys(decimal, float)) if decimal else value
     if isinstance(value, dict):
         return {k: floats(v) for k, v in value.items()}

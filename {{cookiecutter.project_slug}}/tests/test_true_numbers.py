@@ -26,7 +26,16 @@ from sqlalchemy import (
 from sqlalchemy.sql import visitors
 from streamlit.testing.v1 import AppTest
 
-from {{ cookiecutter.package_name }} import db, exact, i18n, queries, rollups, synthetic, times, verify
+from {{ cookiecutter.package_name }} import (
+    db,
+    exact,
+    i18n,
+    queries,
+    rollups,
+    synthetic,
+    times,
+    verify,
+)
 from {{ cookiecutter.package_name }}.i18n import label, plain, t
 from {{ cookiecutter.package_name }}.model import MODEL
 from {{ cookiecutter.package_name }}.modeling import Sum
