@@ -130,6 +130,9 @@ def find_errors(answers: dict) -> list[tuple[str, object, str]]:
         problem = check(value)
         if problem:
             errors.append((variable, value, problem))
+    # package_name derives from project_slug: one mistake, one line (the one the user typed).
+    if answers.get("package_name") == answers.get("project_slug"):
+        errors = [error for error in errors if error[0] != "package_name"]
     return errors
 
 

@@ -261,6 +261,7 @@ def test_cli_refuses_bad_answer(tmp_path, argument, variable):
     assert result.returncode != 0
     value = argument.split("=", 1)[1]
     assert f"ERROR: {variable} {json.dumps(value)}:" in result.stderr
+    assert result.stderr.count("ERROR: ") == 1, result.stderr  # one mistake, one line
     assert list(tmp_path.iterdir()) == []
 
 

@@ -45,6 +45,16 @@ def test_patterns_tour_points_at_real_code_and_tests(cookies, database, shared_c
             assert f"def {test}(" in (project / path).read_text(encoding="utf-8"), (path, test)
 
 
+def test_the_tour_describes_the_detail_pages_as_the_code_queries_them(cookies):
+    """Keyset pages, not OFFSET: the tour's row says what queries.py does."""
+    project = bake_ok(cookies, project_name="Tour Check").project_path
+    rows = patterns_rows((project / "README.md").read_text(encoding="utf-8"))
+    row = next(row for row in rows if row.startswith("| Lazy loading"))
+    code = (project / "tour_check" / "queries.py").read_text(encoding="utf-8")
+    keyset = ".offset(" not in code and "cursor" in code
+    assert keyset and "keyset" in row and "no `OFFSET`" in row, row
+
+
 @pytest.mark.parametrize("database", ["sqlite", "mysql"])
 def test_readme_commands_name_the_package(cookies, database):
     project = bake_ok(cookies, database=database, project_name="Tour Check").project_path

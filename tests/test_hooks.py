@@ -178,6 +178,16 @@ def test_main_prints_one_error_line_per_problem(pre, capsys):
     assert all(line.startswith("ERROR: ") for line in lines)
 
 
+def test_a_bad_slug_is_one_error_not_a_second_for_the_package_derived_from_it(pre, capsys):
+    answers = answers_for(project_slug="9lives")
+    assert answers["package_name"] == "9lives"  # derived, never typed
+    assert pre.main(answers) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith('ERROR: project_slug "9lives": '), lines
+    answers["package_name"] = "9cats"  # typed apart: its own mistake, its own line
+    assert [error[0] for error in pre.find_errors(answers)] == ["project_slug", "package_name"]
+
+
 def fake_project(root, package="sales_dashboard"):
     for relative in [
         f"{package}/dialects/mysql.py",

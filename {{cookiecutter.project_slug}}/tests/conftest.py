@@ -251,6 +251,19 @@ def shared_cache_for_tests() -> Iterator[str]:
 
 
 {% endif -%}
+# A test that chose no database of its own fails loudly here (the app never creates a
+# missing file) rather than reading a DATABASE_URL the user exported in their shell.
+NO_DATABASE_CHOSEN = "sqlite:////nonexistent/a-test-that-chose-no-database-of-its-own.db"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_database_of_the_users() -> Iterator[None]:
+    """DATABASE_URL for the whole session: nothing the user configured is ever read."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", NO_DATABASE_CHOSEN)
+        yield
+
+
 @pytest.fixture(scope="session", autouse=True)
 def app_store_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """APP_STORE_URL for the whole session (servers the tests start inherit it)."""

@@ -37,6 +37,22 @@ def test_every_command_the_readme_names_runs():
         assert "usage:" in result.stdout
 
 
+def test_the_help_is_plain_text_naming_every_command_and_the_package():
+    result = subprocess.run(
+        [sys.executable, "-m", db.PACKAGE, "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "``" not in text and "<package>" not in text, text
+    for command in ("seed", "live", "inspect", "rollup", "sql", "verify", "bench", "serve"):
+        assert command in text, command
+    assert f"python -m {db.PACKAGE} bench --help" in text
+
+
 def test_configuration_the_readme_describes_exists():
     assert f"[connections.{settings.CONNECTION_NAME}]" in README
     example = tomllib.loads((ROOT / ".streamlit/secrets.toml.example").read_text("utf-8"))

@@ -1,6 +1,7 @@
 """Command line: ``seed`` and ``live`` (the demo), ``inspect`` (a model from your database),
-``rollup`` (pre-aggregate closed periods), ``sql`` (what the model turns into), ``bench``
-(benchmark), ``serve`` (production server).
+``rollup`` (pre-aggregate closed periods), ``sql`` (what the model turns into), ``verify``
+(every figure against plain SQL, and the data's health), ``bench`` (benchmark), ``serve``
+(production server).
 
 The demo's commands import the demo only when they run, so a project without demo/ has
 every other command.
@@ -36,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
         from .asgi import main as serve_main
 
         return serve_main(argv[1:])
-    parser = argparse.ArgumentParser(prog=f"python -m {db.PACKAGE}", description=__doc__)
+    # --help shows the docstring as plain text (no reST ``literals``).
+    about = __doc__.replace("``", "")
+    parser = argparse.ArgumentParser(prog=f"python -m {db.PACKAGE}", description=about)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p_seed = sub.add_parser("seed", help="the demo: create its tables and deterministic data")
@@ -100,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         help="compare the dashboard's figures with plain SQL and report the data's health "
         "(reads only; exit 1 on any difference)",
     )
-    sub.add_parser("bench", help="run the benchmark (python -m <package> bench --help)")
-    sub.add_parser("serve", help="the production server (python -m <package> serve --help)")
+    own = f"python -m {db.PACKAGE}"
+    sub.add_parser("bench", help=f"run the benchmark ({own} bench --help)")
+    sub.add_parser("serve", help=f"the production server ({own} serve --help)")
 
     args = parser.parse_args(argv)
     url = None

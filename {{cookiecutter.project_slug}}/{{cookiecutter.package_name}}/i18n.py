@@ -403,7 +403,7 @@ ES = {
         ".streamlit/secrets.toml le falta {keys}: cópielo de .streamlit/secrets.toml.example y "
         "complete los valores de su proveedor (vea el README, Sign-in)."
     ),
-    "page_operator": "Operación",
+    "page_operator": "Operador",  # the operators' page ("Operaciones" are the periods)
     "operator_reads": "Lee la base de datos del tablero {url} (nunca escribe en ella).",
     "operator_stores": (
         "Escribe solo en el almacén de la app {url}: {views} vistas guardadas de {users} "
