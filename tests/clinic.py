@@ -4,8 +4,13 @@
     python tests/clinic.py URL check     # the app's page on it, in a real browser
 
 It shares no table or column name with the restaurant demo, has foreign keys, a
-low-cardinality text column and no period, as a consultant's client database might; and
-the shapes real databases hold: a fact table without a primary key, visits at midnight
+low-cardinality text column and no period, as a consultant's client database might; the
+traits ordinary schemas have: a cycle of keys (a ward's head is a doctor, who works in a
+ward), a binary column (a patient's photo), free text (addresses, notes), a narrow type
+(a co-payment in Numeric(4, 2)), a column with one value (the currency), a table with no
+text (rooms, named "Room 1"...), two paths to one table (a visit's ward through its
+doctor or through its room); and the shapes real databases hold: a fact table without a
+primary key, visits at midnight
 (on SQLite written as text the usual way: '2024-01-19 00:00:00', or the date alone; on
 MySQL as Unix seconds in a BIGINT column, as many event logs keep them), visits with no
 time, one dated 2199, four visits loaded twice, and on SQLite a few times no ISO form reads
@@ -30,10 +35,12 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
     Table,
+    Text,
     create_engine,
 )
 
@@ -43,6 +50,15 @@ wards = Table(
     metadata,
     Column("ward_id", Integer, primary_key=True),
     Column("ward_name", String(60), nullable=False),
+    # The cycle: a ward's head is a doctor, and doctors work in a ward.
+    Column("head_doctor_id", Integer, ForeignKey("doctors.doctor_id", use_alter=True)),
+)
+rooms = Table(  # no text at all: inspect names them "Room 1", "Room 2"...
+    "rooms",
+    metadata,
+    Column("room_id", Integer, primary_key=True),
+    Column("floor", Integer, nullable=False),
+    Column("ward_id", Integer, ForeignKey("wards.ward_id"), nullable=False),
 )
 doctors = Table(
     "doctors",
@@ -58,6 +74,8 @@ patients = Table(
     Column("full_name", String(80), nullable=False),
     Column("city", String(40), nullable=False),
     Column("born", Date, nullable=False),
+    Column("address", String(120), nullable=False),  # free text, never a filter
+    Column("photo", LargeBinary, nullable=True),
 )
 visits = Table(
     "visits",
@@ -65,10 +83,14 @@ visits = Table(
     Column("visit_id", Integer, nullable=False),  # no primary key, as in many ledgers
     Column("patient_id", Integer, ForeignKey("patients.patient_id"), nullable=False),
     Column("doctor_id", Integer, ForeignKey("doctors.doctor_id"), nullable=False),
+    Column("room_id", Integer, ForeignKey("rooms.room_id"), nullable=False),
     Column("visited_at", DateTime, nullable=True),  # BIGINT Unix seconds on MySQL: create()
     Column("fee", Numeric(10, 2), nullable=False),
+    Column("copay", Numeric(4, 2), nullable=False),  # 99.99 at most
     Column("minutes", Integer, nullable=False),
     Column("kind", String(20), nullable=False),
+    Column("currency", String(3), nullable=False),  # one value: "BOB"
+    Column("notes", Text, nullable=True),  # free text
 )
 VISITS = 6_000
 START = dt.datetime(2024, 1, 1, 8)
@@ -103,13 +125,22 @@ def create(url: str, unix_seconds: bool | None = None) -> None:
         visits.c.visited_at.type = BigInteger()
     metadata.create_all(engine)
     with engine.begin() as c:
-        c.execute(wards.insert(), [{"ward_id": i, "ward_name": f"Ward {i}"} for i in range(1, 5)])
+        c.execute(
+            wards.insert(),
+            [{"ward_id": i, "ward_name": f"Ward {i}", "head_doctor_id": None} for i in range(1, 5)],
+        )
         c.execute(
             doctors.insert(),
             [
                 {"doctor_id": i, "surname": f"Doctor {i}", "ward_id": i % 4 + 1}
                 for i in range(1, 13)
             ],
+        )
+        for i in range(1, 5):  # the cycle closed once both sides exist
+            c.execute(wards.update().where(wards.c.ward_id == i).values(head_doctor_id=i + 4))
+        c.execute(
+            rooms.insert(),
+            [{"room_id": i, "floor": i // 3, "ward_id": i % 4 + 1} for i in range(1, 7)],
         )
         c.execute(
             patients.insert(),
@@ -119,6 +150,9 @@ def create(url: str, unix_seconds: bool | None = None) -> None:
                     "full_name": f"Patient {i}",
                     "city": rng.choice(["Sucre", "Tarija", "Oruro"]),
                     "born": dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20_000)),
+                    "address": f"Calle {rng.randrange(1, 90)} #{i * 37 % 1000}, zona "
+                    f"{rng.choice(['Norte', 'Sur', 'Central'])}, departamento {i}",
+                    "photo": None if i % 5 else bytes([137, 80, 78, 71, i % 256]),
                 }
                 for i in range(1, 401)
             ],
@@ -128,10 +162,14 @@ def create(url: str, unix_seconds: bool | None = None) -> None:
                 "visit_id": i,
                 "patient_id": rng.randrange(1, 401),
                 "doctor_id": rng.randrange(1, 13),
+                "room_id": rng.randrange(1, 7),
                 "visited_at": visit_time(i, rng.randrange(600)),
                 "fee": round(rng.uniform(20, 300), 2),
+                "copay": round(rng.uniform(0, 40), 2),
                 "minutes": rng.randrange(10, 60),
                 "kind": rng.choice(["checkup", "urgent", "follow-up", "surgery"]),
+                "currency": "BOB",
+                "notes": None if i % 4 else f"Seen at the desk, ticket {i * 7919 % 100_000}",
             }
             for i in range(1, VISITS + 1)
         ]
@@ -171,20 +209,19 @@ def expected(url: str, first: str, last: str) -> dict[str, str]:
         else:
             where, bounds = f"DATE(visited_at) BETWEEN {mark} AND {mark}", (first, last)
         row = c.exec_driver_sql(
-            "SELECT COUNT(*), SUM(fee), SUM(minutes), COUNT(DISTINCT patient_id), "
-            f"COUNT(DISTINCT doctor_id) FROM visits WHERE {where}",
+            "SELECT COUNT(*), SUM(fee), SUM(copay), SUM(minutes), COUNT(DISTINCT patient_id) "
+            f"FROM visits WHERE {where}",
             bounds,
         ).one()
     engine.dispose()
-    count, fee, minutes, patients, doctors = row
-    cents = round(float(fee or 0) * 100)
+    count, fee, copay, minutes, patients = row
     return {
         "Visits": str(count),
-        "Fee": str(cents),
+        "Fee": str(round(float(fee or 0) * 100)),
+        "Copay": str(round(float(copay or 0) * 100)),
         "Minutes": str(minutes or 0),
         "Patients": str(patients),
-        "Doctors": str(doctors),
-    }
+    }  # no "Doctors" card: a distinct count of 12 doctors, a small lookup, is no KPI
 
 
 def shown_kpis(page) -> dict[str, str]:

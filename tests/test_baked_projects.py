@@ -24,6 +24,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -257,12 +258,50 @@ def lint_and_test(
     return output
 
 
+class Listener:
+    """A local port that counts the connections made to it: someone else's database
+    server, which the baked suite must never reach."""
+
+    def __enter__(self) -> "Listener":
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port, self.connections = self.server.getsockname()[1], 0
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:  # closed on exit
+                return
+            self.connections += 1
+            conn.close()
+
+    def __exit__(self, *_exc) -> None:
+        self.server.close()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("database", ["sqlite", "mysql"])
 def test_baked_project_lints_and_passes_its_tests(baked, database):
+    """The whole suite, with the project's .streamlit/secrets.toml pointing at another
+    database server, as a user who followed the README has it: no test reads it, so the
+    suite passes and not one connection reaches that server."""
     env = project_environment(database, ANSWERS[database].get("shared_cache", "none"))
     screenshots = keep_screenshots(env, f"demo-{database}")
-    lint_and_test(baked(database), env, installer=INSTALLER[database])
+    project = baked(database)
+    secrets = project / ".streamlit" / "secrets.toml"
+    with Listener() as theirs:
+        secrets.write_text(
+            f'[connections.dashboard]\nurl = "mysql+pymysql://them@127.0.0.1:{theirs.port}/'
+            'their_sales"\n',
+            encoding="utf-8",
+        )
+        try:
+            lint_and_test(project, env, installer=INSTALLER[database])
+        finally:
+            secrets.unlink()
+        assert theirs.connections == 0, "a test connected to the database in secrets.toml"
     assert_screenshots(screenshots, ANSWERS[database].get("language", "en"), demo=True)
 
 
@@ -352,6 +391,17 @@ def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database
         # How visited_at is stored: text on SQLite, Unix seconds (BIGINT) on MySQL.
         form = "ISO_TEXT" if database == "sqlite" else "UNIX_SECONDS"
         assert f"    time_stored={form},\n" in text, text
+        # Choices a person would make, each skipped candidate listed with why: the rooms
+        # (no text) named by number, no one-value currency, no distinct count of 12
+        # doctors, the longer path to the wards (through the room) written beside the join.
+        assert 'numbered("Room", rooms.c.room_id)' in text, text
+        for said in (
+            r"visits\.currency\s+\(one\s+value",
+            r"distinct\s+visits\.doctor_id\s+\(doctors\s+has\s+12\s+rows",
+            r"Another path reaches wards:[\s#]+rooms\.ward_id[\s#]+->[\s#]+wards\.ward_id",
+        ):
+            assert re.search(said, text), (said, text)
+        assert "patients.c.address" not in text.split("dimensions=(")[1], text
         model.write_text(
             text.replace("    period=None,\n", '    period=None,\n    row_scope="ward",\n')
         )

@@ -20,8 +20,10 @@ if f is not None:
     # only collect errors, which are reported here on the script thread.
     rankings = [s for s in MODEL.page.sections if isinstance(s, Ranking)]
     limits = {s.key: st.session_state[s.size_key] for s in rankings}
+    over_time = [s for s in MODEL.page.sections if isinstance(s, Series)]
+    grains = {s.key: st.session_state[s.grain_key] for s in over_time}
     with st.spinner(t("loading"), show_time=True):
-        problems = data.prefetch(f, limits)
+        problems = data.prefetch(f, limits, grains)
     for message in problems:
         st.toast(plain(message), icon=":material/warning:")
     kpis(f)

@@ -23,12 +23,15 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
     Table,
     create_engine,
+    func,
     make_url,
+    select,
 )
 
 from {{ cookiecutter.package_name }} import db, inspection, modeling
@@ -205,18 +208,19 @@ def test_the_proposal_is_a_valid_model_that_passes_ruff(clinic_url, tmp_path):
     assert measures["minutes"].kind == modeling.COUNT
     assert isinstance(measures["distinct_patient_id"].formula, modeling.CountDistinct)
     assert "visit_id" not in measures  # keys are not summed
-    assert model.page.kpis[0] == "rows" and len(model.page.kpis) <= 5
+    assert model.page.kpis[0] == "fee" and len(model.page.kpis) <= 5  # money first
 
     sections = model.page.sections
     keys = [section.key for section in sections]
-    assert keys[0] == "by_day" and len(set(keys)) == len(keys)
-    assert sections[0].grain == modeling.DAY
-    assert {type(s) for s in sections} == {
+    assert keys[0] == "over_time" and len(set(keys)) == len(keys)
+    assert sections[0].grain == modeling.AUTO
+    # Four dimensions: the two largest ranked, a breakdown by the smallest.
+    assert [type(s) for s in sections] == [
         modeling.Series,
-        modeling.Share,
+        modeling.Ranking,
         modeling.Ranking,
         modeling.Breakdown,
-    }
+    ]
     detail = model.page.detail
     assert [f.name for f in detail.fields[:2] if isinstance(f, modeling.Field)] == [
         "visited_at",
@@ -235,6 +239,135 @@ def test_the_proposal_is_a_valid_model_that_passes_ruff(clinic_url, tmp_path):
     assert "Review by hand:" in proposal.source
     assert "translate" in proposal.source and "No period was guessed" in proposal.source
     assert not any("Guessed" in point for point in proposal.review)  # every key is declared
+
+
+def school() -> tuple[MetaData, dict[str, list[dict]]]:
+    """A school's enrolments, with what ordinary schemas hold: a cycle of keys (a school's
+    head is a teacher, who teaches at a school), a binary photo, free text (addresses), a
+    one-value column (the term), a small lookup (5 rooms) with no text at all, two paths to
+    the school (the teacher's and the room's), and narrow types."""
+    metadata = MetaData()
+    Table(
+        "schools",
+        metadata,
+        Column("school_id", Integer, primary_key=True, autoincrement=False),
+        Column("school_name", String(40), nullable=False),
+        Column("head_teacher_id", Integer, ForeignKey("teachers.teacher_id", use_alter=True)),
+    )
+    Table(
+        "teachers",
+        metadata,
+        Column("teacher_id", Integer, primary_key=True, autoincrement=False),
+        Column("surname", String(40), nullable=False),
+        Column("home_address", String(120), nullable=False),
+        Column("photo", LargeBinary),
+        Column("school_id", Integer, ForeignKey("schools.school_id"), nullable=False),
+    )
+    Table(
+        "rooms",
+        metadata,
+        Column("room_id", Integer, primary_key=True, autoincrement=False),
+        Column("floor", Integer, nullable=False),
+        Column("school_id", Integer, ForeignKey("schools.school_id"), nullable=False),
+    )
+    Table(
+        "enrolments",
+        metadata,
+        Column("enrolment_id", Integer, primary_key=True, autoincrement=False),
+        Column("teacher_id", Integer, ForeignKey("teachers.teacher_id"), nullable=False),
+        Column("room_id", Integer, ForeignKey("rooms.room_id"), nullable=False),
+        Column("enrolled_at", DateTime, nullable=False),
+        Column("fee", Numeric(5, 2), nullable=False),
+        Column("term", String(6), nullable=False),
+        Column("level", String(5), nullable=False),
+    )
+    rows = {
+        "schools": [
+            {"school_id": i, "school_name": f"School {i}", "head_teacher_id": i} for i in (1, 2)
+        ],
+        "teachers": [
+            {
+                "teacher_id": i,
+                "surname": f"Teacher {i}",
+                "photo": bytes([i, 0, 255]),
+                "home_address": f"{i * 17} Long Street, flat {i}, 4th floor, Springfield",
+                "school_id": i % 2 + 1,
+            }
+            for i in range(1, 31)
+        ],  # fmt: skip
+        "rooms": [{"room_id": i, "floor": i // 3, "school_id": i % 2 + 1} for i in range(1, 6)],
+        "enrolments": [
+            {
+                "enrolment_id": i,
+                "teacher_id": i % 30 + 1,
+                "room_id": i % 5 + 1,
+                "enrolled_at": START + dt.timedelta(hours=7 * i),
+                "fee": 10 + i % 80 + 0.25,
+                "term": "2024-1",
+                "level": ("A1", "A2", "B1", "B2")[i % 4],
+            }
+            for i in range(1, VISITS + 1)
+        ],  # fmt: skip
+    }
+    return metadata, rows
+
+
+def test_choices_a_person_would_make_on_an_ordinary_schema(tmp_path):
+    """No one-value or free-text dimension, no distinct count of a 5-row lookup, a table
+    with no text named by number, hierarchies only towards the smaller table, the longer
+    path to a table written beside the join, money first on the cards; every skipped
+    candidate listed with its reason."""
+    metadata, rows = school()
+    with scratch_database(tmp_path, "school") as url:
+        engine = create_engine(url)
+        try:
+            metadata.create_all(engine)
+            with engine.begin() as c:
+                if engine.dialect.name == "mysql":
+                    c.exec_driver_sql("SET SESSION foreign_key_checks = 0")  # the cycle
+                for name in ("schools", "teachers", "rooms", "enrolments"):
+                    c.execute(metadata.tables[name].insert(), rows[name])
+        finally:
+            engine.dispose()
+        proposal = propose(url)
+        assert_ruff_passes(proposal.source, tmp_path)
+        model = load(proposal.source)
+
+        dimensions = {d.name: d for d in model.dimensions}
+        assert set(dimensions) == {"teacher", "room", "school", "level"}
+        assert dimensions["teacher"].column.name == "surname"  # not the address
+        assert dimensions["teacher"].within == "school"
+        assert dimensions["school"].within is None  # not within its head teacher
+        assert 'numbered("Room", rooms.c.room_id)' in proposal.source
+        skipped = next(p for p in proposal.review if p.startswith("Not proposed as dimensions"))
+        assert "enrolments.term (one value" in skipped
+        skipped = next(p for p in proposal.review if p.startswith("Not proposed as measures"))
+        assert "distinct enrolments.room_id (rooms has 5 rows" in skipped
+        assert "distinct_room_id" not in {m.name for m in model.measures}
+        assert "distinct_teacher_id" in {m.name for m in model.measures}
+        assert model.page.kpis[0] == "fee"  # money first
+        assert "# Another path reaches schools: rooms.school_id -> schools.school_id" in (
+            proposal.source
+        )
+        rankings = [s for s in model.page.sections if isinstance(s, modeling.Ranking)]
+        assert [r.dimension for r in rankings] == ["teacher", "room"]
+
+        # The numbered label, in SQL on this backend: "Room 1"... grouped and counted.
+        room = dimensions["room"]
+        fact = model.fact
+        stmt = (
+            select(room.column.label("room"), func.count().label("n"))
+            .select_from(fact.join(room.key.table, fact.c.room_id == room.key))
+            .group_by(room.column)
+            .order_by(room.column)
+        )
+        engine = create_engine(url)
+        try:
+            with engine.connect() as c:
+                counted = [tuple(row) for row in c.execute(stmt)]
+        finally:
+            engine.dispose()
+        assert counted == [(f"Room {i}", VISITS // 5) for i in range(1, 6)]
 
 
 def test_without_foreign_keys_the_joins_are_guessed_and_listed(loose_url, tmp_path):

@@ -149,7 +149,9 @@ def test_in_a_real_browser_type_pick_and_the_page_narrows(large_url, busiest, tm
             args=["--headless", "--no-sandbox", "--disable-gpu",
                   "--disable-background-networking"],
         )  # fmt: skip
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        # Tall enough that the filter's list opens below it wherever the sidebar puts it
+        # (a list with no room under a filter at the window's foot does not open).
+        page = browser.new_page(viewport={"width": 1440, "height": 1600})
         page.set_default_timeout(60_000)
         page.goto(running.url)
         page.wait_for_selector(IDLE)

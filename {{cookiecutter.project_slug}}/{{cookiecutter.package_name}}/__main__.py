@@ -241,6 +241,9 @@ def _sql(url, mode: str | None) -> int:
                 print(f"\n-- {name}")
                 if name in questions:
                     scope, *question = questions[name]
+                    grain = question[1]
+                    if grain is not None:  # a series: the grain its bars are drawn at
+                        print(f"-- grain: {grain}")
                     print(f"-- answered by: {found.explain(f, scope, *question)}")
                 print(f"{compiled};")
                 if compiled.params:

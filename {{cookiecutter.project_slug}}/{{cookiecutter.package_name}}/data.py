@@ -42,7 +42,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from . import auth, db, queries, rollups, settings, {% if cookiecutter.shared_cache == "redis" %}shared, {% endif %}stats, store
 from .i18n import t
 from .model import MODEL
-from .modeling import Ranking, Section, Series
+from .modeling import GRAINS, Ranking, Section, Series
 from .queries import REALTIME, Filters
 
 T = TypeVar("T")
@@ -316,12 +316,15 @@ def load_totals(f: Filters) -> Loaded[dict]:
     return _by_mode("totals", queries.fetch_totals, _totals_cached, f)
 
 
-def section_call(section: Section, limit: int | None = None) -> tuple:
+def section_call(section: Section, limit: int | None = None, grain: str | None = None) -> tuple:
     """(name, fetch, cached, arguments) of the loader that feeds a page section: the one
-    place that maps the model's sections to the cached functions above."""
+    place that maps the model's sections to the cached functions above (a series'
+    ``grain``: the one chosen on the page, else the section's; AUTO is resolved from the
+    filters by queries.fetch_series)."""
     measures = queries.section_measures(section)
     if isinstance(section, Series):
-        return "series", queries.fetch_series, _series_cached, (section.grain, measures)
+        grain = grain if grain in GRAINS else section.grain
+        return "series", queries.fetch_series, _series_cached, (grain, measures)
     if isinstance(section, Ranking):
         limit = max(1, min(int(limit or section.size), queries.MAX_TOP_LIMIT))
         extra = (section.dimension, measures, limit, section.colour)
@@ -330,9 +333,12 @@ def section_call(section: Section, limit: int | None = None) -> tuple:
     return "breakdown", queries.fetch_breakdown, _breakdown_cached, extra
 
 
-def load_section(f: Filters, section: Section, limit: int | None = None) -> Loaded[pd.DataFrame]:
-    """The rows a section draws (a ranking's ``limit``: its chosen N)."""
-    name, fetch, cached, extra = section_call(section, limit)
+def load_section(
+    f: Filters, section: Section, limit: int | None = None, grain: str | None = None
+) -> Loaded[pd.DataFrame]:
+    """The rows a section draws (a ranking's ``limit``: its chosen N; a series' ``grain``:
+    the one chosen on the page)."""
+    name, fetch, cached, extra = section_call(section, limit, grain)
     return _by_mode(name, fetch, cached, f, *extra)
 
 
@@ -589,23 +595,27 @@ def store_summary() -> dict:
 # --- Prefetch --------------------------------------------------------------------------
 
 
-def prefetch(f: Filters, limits: dict[str, int] | None = None) -> list[str]:
+def prefetch(
+    f: Filters, limits: dict[str, int] | None = None, grains: dict[str, str] | None = None
+) -> list[str]:
     """Warm every section's cache in parallel; return the errors for the script thread.
 
-    ``limits``: the N each ranking shows (by section key). Pattern: parallel prefetch.
+    ``limits``: the N each ranking shows, ``grains``: the grain each series is drawn at
+    (by section key). Pattern: parallel prefetch.
     Workers never call st.* (no script context there): they only fill the caches and the
     errors come back as strings. Realtime is not cached, so there is nothing to warm.
     """
     if f.mode == REALTIME or f.validate():
         return []
     f = _within_scope(f)
-    key, limits = f.cache_key(), limits or {}
-    mark = key + tuple(sorted(limits.items()))
+    key, limits, grains = f.cache_key(), limits or {}, grains or {}
+    mark = key + tuple(sorted(limits.items())) + tuple(sorted(grains.items()))
     if _recently_prefetched(mark):
         return []  # already warm: the sections' own loaders hit the cache
     jobs: dict[str, Callable[[], Any]] = {"totals": lambda: _totals_cached(key)}
     for section in MODEL.page.sections:
-        _name, _fetch, cached, extra = section_call(section, limits.get(section.key))
+        choice = limits.get(section.key), grains.get(section.key)
+        _name, _fetch, cached, extra = section_call(section, *choice)
         jobs[section.key] = functools.partial(cached, key, *extra)
     jobs["status"] = functools.partial(_status_cached, _status_key())
     for dimension in MODEL.dimensions:

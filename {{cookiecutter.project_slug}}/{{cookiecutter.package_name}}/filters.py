@@ -20,7 +20,7 @@ from streamlit.errors import StreamlitAPIException
 from . import auth, data, db, queries
 from .i18n import capitalised, date, label, number, plain, t
 from .model import MODEL
-from .modeling import Breakdown, Ranking
+from .modeling import Breakdown, Ranking, Series
 from .queries import DATES, OPS, REALTIME, Filters, default_filters
 from .sections import load
 
@@ -41,6 +41,7 @@ def _defaults() -> dict[str, Any]:
         **{dimension.name: [] for dimension in MODEL.dimensions},
         # View options of the sections (widgets inside fragments).
         **{s.size_key: s.size for s in MODEL.page.sections if isinstance(s, Ranking)},
+        **{s.grain_key: s.grain for s in MODEL.page.sections if isinstance(s, Series)},
         **{s.view_key: "table" for s in MODEL.page.sections if isinstance(s, Breakdown)},
         "detail_load": False,
         "detail_page": 1,

@@ -210,10 +210,24 @@ EN = {
     # Charts and sections
     "title_by_hour": "{measure} by hour",
     "title_by_day": "{measure} by day",
+    "title_by_week": "{measure} by week",
+    "title_by_month": "{measure} by month",
+    "title_by_quarter": "{measure} by quarter",
+    "title_by_auto": "{measure} over time",
+    "grain_label": "Bars by",
+    "grain_auto": "Auto",
+    "grain_hour": "Hour",
+    "grain_day": "Day",
+    "grain_week": "Week",
+    "grain_month": "Month",
+    "grain_quarter": "Quarter",
     "title_by": "{measure} by {dimension}",
     "title_top": "Top {n} {plural} by {measure}",
     "axis_hour": "Hour of day",
     "axis_day": "Day",
+    "axis_week": "Week (from Monday)",
+    "axis_month": "Month",
+    "axis_quarter": "Quarter",
     "axis_money": "{measure} ({currency})",
     "top_show": "Show",
     "top_choice": "Top {n}",
@@ -238,6 +252,9 @@ EN = {
     "col_share": "Share",
     "col_hour": "Hour",
     "col_day": "Day",
+    "col_week": "Week of",
+    "col_month": "Month",
+    "col_quarter": "Quarter",
     "col_section": "Section",
     "col_time_ms": "Time (ms)",
     # Operator panel
@@ -467,10 +484,24 @@ ES = {
     # Charts and sections
     "title_by_hour": "{measure} por hora",
     "title_by_day": "{measure} por día",
+    "title_by_week": "{measure} por semana",
+    "title_by_month": "{measure} por mes",
+    "title_by_quarter": "{measure} por trimestre",
+    "title_by_auto": "{measure} en el tiempo",
+    "grain_label": "Barras por",
+    "grain_auto": "Auto",
+    "grain_hour": "Hora",
+    "grain_day": "Día",
+    "grain_week": "Semana",
+    "grain_month": "Mes",
+    "grain_quarter": "Trimestre",
     "title_by": "{measure} por {dimension}",
     "title_top": "Top {n} {plural} por {measure}",
     "axis_hour": "Hora del día",
     "axis_day": "Día",
+    "axis_week": "Semana (desde el lunes)",
+    "axis_month": "Mes",
+    "axis_quarter": "Trimestre",
     "axis_money": "{measure} ({currency})",
     "top_show": "Mostrar",
     "top_choice": "Top {n}",
@@ -495,6 +526,9 @@ ES = {
     "col_share": "Participación",
     "col_hour": "Hora",
     "col_day": "Día",
+    "col_week": "Semana del",
+    "col_month": "Mes",
+    "col_quarter": "Trimestre",
     "col_section": "Sección",
     "col_time_ms": "Tiempo (ms)",
     # Operator panel
@@ -554,6 +588,17 @@ def label(text: Mapping[str, str] | None, default: str = "") -> str:
     if not text:
         return default
     return text.get(settings.LANGUAGE) or text.get("en") or next(iter(text.values()))
+
+
+# Babel skeletons of a week's, a month's and a quarter's bar: "Mar 4, 2024", "Mar 2024",
+# "Q1 2024" (en), "4 mar 2024", "mar 2024", "T1 2024" (es).
+BUCKET_SKELETONS = {"week": "yMMMd", "month": "yMMM", "quarter": "yQQQ"}
+
+
+def bucket(value: dt.date, grain: str) -> str:
+    """A series' bar of a week, month or quarter, named as the locale names it."""
+    skeleton = BUCKET_SKELETONS[grain]
+    return babel.dates.format_skeleton(skeleton, value, locale=_locale(settings.LOCALE))
 
 
 def date(value: dt.date) -> str:

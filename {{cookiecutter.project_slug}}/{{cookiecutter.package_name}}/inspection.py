@@ -9,12 +9,16 @@ in the file's docstring under "Review by hand".
 How the proposal is made:
 
 - the fact table: the largest table with a date/time column and a numeric column;
-- the joins: the fact's foreign keys, and theirs in turn (guessed from ``<x>_id`` names
-  when the database declares no foreign keys at all);
-- the measures: the row count, a sum per numeric column, a distinct count per key;
-- the dimensions: a text column of each joined table, and the fact's own text columns
-  with few values;
-- the page: KPI cards, a series by day, a share, a ranking, a breakdown and the detail.
+- the joins: the fact's foreign keys, and theirs in turn, shortest path first (a longer
+  path to a table already joined is a comment beside its join); guessed from ``<x>_id``
+  names when the database declares no foreign keys at all;
+- the measures: the row count, a sum per numeric column, a distinct count per key (not
+  of a small lookup table);
+- the dimensions: the name of each joined table's rows (or "<Table> <n>" for a table
+  with no text), and the fact's own text columns with few values; none with one value,
+  none of free text (an address, a note); each candidate skipped is listed with why;
+- the page: KPI cards (money first), a series at the grain the range suits, two
+  rankings (or a ranking and a share), a breakdown and the detail.
 
 No Streamlit here: the command line and the tests use it as plain Python.
 """
@@ -85,6 +89,11 @@ TAKEN_LABELS = {"bucket", "value", "name", "within"}
 LABEL_WORDS = ("name", "title", "label", "description")
 MONEY_WORDS = ("price", "amount", "cost", "total", "fee", "revenue", "sales")
 TIME_WORDS = ("created", "at", "time", "date", "when", "ts", "timestamp", "epoch")
+# Text people write, never a category to filter by (the words of a column's name).
+FREE_TEXT_WORDS = ("address", "street", "note", "notes", "comment", "comments", "email",
+                   "phone", "url", "remark", "remarks", "memo", "message")  # fmt: skip
+FREE_TEXT_LENGTH = 40  # characters: a longer mean value is free text, not a category
+SMALL_LOOKUP = 20  # rows: a distinct count of a smaller table is no KPI (3 stores)
 TIME_SAMPLE = 1000  # values of the time column read to see how it is stored
 # Unix seconds of 2000-01-01 and 2100-01-01: an integer column named for a time whose
 # values all lie in between holds seconds since 1970 (time_stored=UNIX_SECONDS).
@@ -351,6 +360,7 @@ class _Dimension:
     within: str | None = None
     values: int = 0  # distinct values, counted up to FEW_VALUES + 1
     searched: bool = False  # more than LARGE_DIMENSION values: a filter that searches
+    numbered: str | None = None  # no name, only a number: "Store 1" (modeling.numbered)
 
 
 @dataclasses.dataclass
@@ -437,7 +447,8 @@ def propose(
     all_links = links(metadata)
     review: list[str] = []
     fact_table, rows = _choose_fact(c, metadata, all_links, fact, review)
-    joins = _follow(fact_table, all_links, review)
+    other_paths: dict[str, list[Link]] = {}
+    joins = _follow(fact_table, all_links, review, other_paths)
     joined = [link.target for link in joins]
     time = _choose_time(c, fact_table, joined)
     if time is None:
@@ -450,7 +461,8 @@ def propose(
     keys = key_columns(fact_table, all_links.get(fact_table.name, []))
     dimensions = _dimensions(c, fact_table, joins, keys, all_links, review)
     # The time column is no measure, even when it is a number (Unix seconds).
-    measures = _measures(fact_table, all_links.get(fact_table.name, []), keys | {time}, dimensions)
+    fact_links = all_links.get(fact_table.name, [])
+    measures = _measures(c, fact_table, fact_links, keys | {time}, dimensions, review)
     _say_numbers_in_text(c, fact_table, keys, review)
     writer = _Writer(
         fact=fact_table,
@@ -458,6 +470,7 @@ def propose(
         time_form=time_form,
         rows=rows,
         joins=joins,
+        other_paths=other_paths,
         measures=measures,
         dimensions=dimensions,
         keys=keys,
@@ -542,17 +555,23 @@ def _few_values(c: Connection, column: Column, most: int = FEW_VALUES) -> int:
     return len(c.execute(stmt).all())
 
 
-def _follow(fact: Table, all_links: dict[str, list[Link]], review: list[str]) -> list[Link]:
-    """The fact's links, then the links of each table reached (each table joined once)."""
+def _follow(
+    fact: Table, all_links: dict[str, list[Link]], review: list[str], others: dict
+) -> list[Link]:
+    """The fact's links, then the links of each table reached: breadth first, so each
+    table is joined once, by the shortest path (the fact's own keys first). A longer path
+    to a table already joined goes into ``others`` (by table name)."""
     reached, joins, queue = [fact], [], [fact]
     while queue:
         table = queue.pop(0)
         for link in all_links.get(table.name, []):
             if link.target in reached:
-                if link.target is not table:
+                if link.target is not table and link.target is not fact:
+                    others.setdefault(link.target.name, []).append(link)
                     review.append(
-                        f"{link.text()}: not joined again ({link.target.name} is already "
-                        "joined; a second join needs an alias, sqlalchemy.orm.aliased)."
+                        f"{link.text()}: another path to {link.target.name}, not joined "
+                        "(the first found is, shortest first; model.py names both where the "
+                        "join is)."
                     )
                 continue
             joins.append(link)
@@ -638,13 +657,35 @@ def _iso_time(value: str) -> bool:
     return True
 
 
+def free_text(column: Column) -> bool:
+    """Named as text people write (an address, a note, an e-mail): never a category."""
+    words = re.split(r"[^a-z0-9]+", column.name.lower())
+    return any(word in FREE_TEXT_WORDS for word in words)
+
+
 def _label_column(table: Table, keys: set[Column]) -> Column | None:
-    texts = [column for column in table.columns if is_text(column) and column not in keys]
+    """The column that names a table's rows: a name, title or label, else its first text
+    that is not free text (an address names no one)."""
+    texts = [
+        column
+        for column in table.columns
+        if is_text(column) and column not in keys and not free_text(column)
+    ]
     for word in LABEL_WORDS:
         for column in texts:
             if word in column.name.lower():
                 return column
     return texts[0] if texts else None
+
+
+def _mean_length(c: Connection, column: Column) -> float:
+    """The mean length of a sample of the column's values (bounded: TIME_SAMPLE rows)."""
+    sample = select(column.label("v")).where(column.is_not(None)).limit(TIME_SAMPLE).subquery()
+    return float(c.execute(select(func.avg(func.length(sample.c.v)))).scalar() or 0)
+
+
+def _is_free_text(c: Connection, column: Column) -> bool:
+    return free_text(column) or _mean_length(c, column) > FREE_TEXT_LENGTH
 
 
 def _dimensions(
@@ -656,28 +697,49 @@ def _dimensions(
     review: list[str],
 ) -> list[_Dimension]:
     """A label per joined table, then the fact's text columns with few values; the fewest
-    values first (the share and the breakdown use the first)."""
+    values first (the breakdown uses the first, the rankings the last). A candidate a
+    person would not filter by is skipped, and the review says why."""
     names = _Names(TAKEN_KEYS | TAKEN_LABELS | {"rows"})
     found: list[_Dimension] = []
+    skipped: list[str] = []
     by_table: dict[str, _Dimension] = {}
     for link in joins:
         table = link.target
         key = _sole_key(table)
         column = _label_column(table, key_columns(table, all_links.get(table.name, [])))
+        word = humanize(singular(words(table.name)))
+        plural = humanize(_plural(singular(words(table.name))))
+        numbered_by = None
         if column is None:
-            review.append(
-                f"No dimension for {table.name}: it has no text column to show (a column "
-                "to name its rows by)."
-            )
+            rows = _few_values(c, key) if key is not None and is_number(key) else None
+            if rows is None or rows > FEW_VALUES:
+                many = "" if rows is None else f" and more than {FEW_VALUES} rows"
+                skipped.append(f"{table.name} (no text column to name its rows by{many})")
+                continue
+            column, numbered_by = key, word  # "Store 1", "Store 2"...
+        values = _few_values(c, column)
+        if values <= 1:
+            skipped.append(f"{table.name}.{column.name} (one value: the same for every row)")
+            continue
+        if numbered_by is None and _is_free_text(c, column):
+            skipped.append(f"{table.name}.{column.name} (free text, such as an address)")
             continue
         dimension = _Dimension(
             names.make(singular(table.name), "dim"),
             column,
-            humanize(singular(words(table.name))),
-            humanize(words(table.name)),
+            word,
+            plural,
             key=key if key is not column else None,
-            values=_few_values(c, column),
+            values=values,
+            numbered=numbered_by,
         )
+        if numbered_by is not None:
+            dimension.key = key
+            review.append(
+                f"{table.name} has no text column: its rows are named by number "
+                f'(numbered("{numbered_by}", ...): "{numbered_by} 1", "{numbered_by} 2"...); '
+                "point the dimension at a name if another table holds one."
+            )
         if dimension.values > FEW_VALUES:
             dimension.searched = _few_values(c, column, LARGE_DIMENSION) > LARGE_DIMENSION
         if dimension.searched:
@@ -687,26 +749,48 @@ def _dimensions(
             )
         found.append(dimension)
         by_table[table.name] = dimension
-    for name, inner in by_table.items():  # a table that refers to another's is within it
+    # A table that refers to a smaller one's is within it (a city within its country), when
+    # that key is the join the model takes to it; not the other way round (a store is not
+    # within the staff member who manages it), nor along a key the joins do not follow.
+    joined_from = {link.target.name: link.table.name for link in joins}
+    for name, inner in by_table.items():
         for link in all_links.get(name, []):
             outer = by_table.get(link.target.name)
-            if outer is not None and outer is not inner:
+            if outer is None or outer is inner or joined_from.get(link.target.name) != name:
+                continue
+            if outer.values < inner.values:
                 inner.within = outer.name
                 break
     for column in fact.columns:
-        if is_text(column) and column not in fact_keys:
-            values = _few_values(c, column)
-            if values <= FEW_VALUES:
-                name = names.make(column.name, "dim")
-                label = humanize(column.name)
-                found.append(_Dimension(name, column, label, _plural(label), values=values))
+        if not is_text(column) or column in fact_keys:
+            continue
+        values = _few_values(c, column)
+        where = f"{fact.name}.{column.name}"
+        if values > FEW_VALUES:
+            skipped.append(f"{where} (more than {FEW_VALUES} values: no category)")
+        elif values <= 1:
+            skipped.append(f"{where} (one value: the same for every row)")
+        elif _is_free_text(c, column):
+            skipped.append(f"{where} (free text)")
+        else:
+            name = names.make(column.name, "dim")
+            label = humanize(column.name)
+            found.append(_Dimension(name, column, label, _plural(label), values=values))
+    if skipped:
+        review.append(f"Not proposed as dimensions: {'; '.join(skipped)}.")
     return sorted(found, key=lambda d: d.values)
 
 
 def _measures(
-    fact: Table, fact_links: list[Link], keys: set[Column], dimensions: list[_Dimension]
+    c: Connection,
+    fact: Table,
+    fact_links: list[Link],
+    keys: set[Column],
+    dimensions: list[_Dimension],
+    review: list[str],
 ) -> list[_Measure]:
-    """rows, a sum per numeric column, then a distinct count per key the fact refers by."""
+    """rows, a sum per numeric column, then a distinct count per key the fact refers by
+    (not of a small lookup table: "3 stores" says little on a card)."""
     names = _Names({d.name for d in dimensions} | TAKEN_LABELS | {"rows"})
     found = [_Measure("rows", "count", None, humanize(fact.name), "count")]
     for column in fact.columns:
@@ -715,11 +799,23 @@ def _measures(
             found.append(
                 _Measure(names.make(column.name, "m"), "sum", column, humanize(column.name), kind)
             )
-    referring = [col for link in fact_links for col in link.columns if len(link.columns) == 1]
-    for column in referring:
+    skipped = []
+    for link in fact_links:
+        if len(link.columns) != 1:
+            continue
+        column = link.columns[0]
+        few = _few_values(c, link.target_columns[0], SMALL_LOOKUP - 1)
+        if few < SMALL_LOOKUP:
+            skipped.append(
+                f"distinct {fact.name}.{column.name} ({link.target.name} has {few} rows: a "
+                "small lookup)"
+            )
+            continue
         stem = re.sub(r"_?id$", "", column.name, flags=re.IGNORECASE) or column.name
         name = names.make(f"distinct_{column.name}", "m")
         found.append(_Measure(name, "distinct", column, humanize(_plural(stem)), "count"))
+    if skipped:
+        review.append(f"Not proposed as measures: {'; '.join(skipped)}.")
     return found
 
 
@@ -856,6 +952,7 @@ class _Writer:
     time_form: str  # modeling.NATIVE, ISO_TEXT, ISO_TEXT_T or UNIX_SECONDS
     rows: int
     joins: list[Link]
+    other_paths: dict[str, list[Link]]  # longer paths to a joined table, by its name
     measures: list[_Measure]
     dimensions: list[_Dimension]
     keys: set[Column]  # the fact's key columns
@@ -984,9 +1081,12 @@ class _Writer:
 
     def dimension(self, dimension: _Dimension) -> Call:
         self.imported("Dimension")
+        column = self.col(dimension.column)
+        if dimension.numbered is not None:  # no name, only a number: "Store 1"
+            column = Call(f"{self.imported('numbered')}(", [q(dimension.numbered), column])
         items = [
             q(dimension.name),
-            self.col(dimension.column),
+            column,
             ("label=", text_of(dimension.label)),
             ("plural=", text_of(dimension.plural)),
         ]
@@ -999,29 +1099,48 @@ class _Writer:
         return Call("Dimension(", items)
 
     def sections(self) -> Call:
-        """Row 1: a series by day; row 2: a ranking and a share; row 3: a breakdown (a
-        table of up to five columns gets the page's width, so every column shows)."""
-        sums = [m.name for m in self.measures if m.formula == "sum"]
+        """Row 1: a series at the grain the range suits (AUTO); row 2: rankings of the two
+        dimensions with the most values (or a ranking and a share); row 3: a breakdown by
+        the one with the fewest (a table of up to five columns gets the page's width, so
+        every column shows)."""
+        sums = [m.name for m in self._kpi_order() if m.formula == "sum"]
         measure = sums[0] if sums else "rows"
         tooltip = [("tooltip=", tuple_of([q("rows")]))] if measure != "rows" else []
         series = Call(
             f"{self.imported('Series')}(",
-            [q("by_day"), q(measure), f"grain={self.imported('DAY')}", *tooltip],
+            [q("over_time"), q(measure), f"grain={self.imported('AUTO')}", *tooltip],
         )
-        dims = [d.name for d in self.dimensions]
+        dims = [d.name for d in self.dimensions]  # fewest values first
         if not dims:
             return tuple_of([tuple_of([series])])
-        # The dimensions come fewest values first: share and break down by the first, rank
-        # the one with the most values (the second when there are two).
-        first, ranked = dims[0], dims[-1]
-        share = Call(f"{self.imported('Share')}(", [q(f"share_by_{first}"), q(first), q(measure)])
-        ranking = Call(f"{self.imported('Ranking')}(", [q(f"top_{ranked}"), q(ranked), q(measure)])
-        shown_measures = tuple_of(q(m.name) for m in self.measures[:MAX_BREAKDOWN])
+
+        def ranking(name: str) -> Call:
+            return Call(f"{self.imported('Ranking')}(", [q(f"top_{name}"), q(name), q(measure)])
+
+        first = dims[0]
+        if len(dims) >= 3:
+            middle = tuple_of([ranking(dims[-1]), ranking(dims[-2])])
+        else:  # two dimensions or one: rank the larger, share of the smaller
+            share = Call(
+                f"{self.imported('Share')}(", [q(f"share_by_{first}"), q(first), q(measure)]
+            )
+            middle = tuple_of([ranking(dims[-1]), share])
+        shown_measures = tuple_of(q(m.name) for m in self._kpi_order()[:MAX_BREAKDOWN])
         breakdown = Call(
             f"{self.imported('Breakdown')}(", [q(f"{first}_table"), q(first), shown_measures]
         )
-        rows = [tuple_of([series]), tuple_of([ranking, share]), tuple_of([breakdown])]
-        return tuple_of(rows)
+        return tuple_of([tuple_of([series]), middle, tuple_of([breakdown])])
+
+    def _kpi_order(self) -> list[_Measure]:
+        """Money first (revenue before the rest), then other sums, the row count and the
+        distinct counts: the order of the KPI cards."""
+
+        def rank(measure: _Measure) -> int:
+            if measure.formula == "sum":
+                return 0 if measure.kind == "money" else 1
+            return 2 if measure.formula == "count" else 3
+
+        return sorted(self.measures, key=rank)
 
     def detail(self) -> Call:
         names = _Names({d.name for d in self.dimensions})
@@ -1067,15 +1186,22 @@ class _Writer:
         return Call("Field(", [q(name), self.col(column), text_of(humanize(column.name)), kind])
 
     def model(self) -> list[str]:
-        kpis = [m.name for m in self.measures if m.formula == "count"]
-        kpis += [m.name for m in self.measures if m.formula == "sum"]
-        kpis += [m.name for m in self.measures if m.formula == "distinct"]
+        kpis = [m.name for m in self._kpi_order()]
         joins = []
         for link in self.joins:
             self.imported("Join")
             if link.guessed:
                 joins.append(Comment(f"Guessed from the names: {shown(link.text())}."))
             joins.append(Call("Join(", [self.var[link.target.name], self.on(link)]))
+            for other in self.other_paths.get(link.target.name, []):
+                joins.append(
+                    Comment(
+                        f"Another path reaches {link.target.name}: {other.text()}. This "
+                        f"model joins it through {link.table.name} (shortest path first); "
+                        "where the two differ in meaning, join the one you mean (both: "
+                        "sqlalchemy.orm.aliased)."
+                    )
+                )
         period_hint = Comment(
             "No period was guessed. A Period is a business day or shift with a whole-number "
             "id (a table such as shifts(shift_id, shift_day, started_at, ended_at)) that "

@@ -12,7 +12,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from sqlalchemy import Column, ColumnElement, Integer, Table, func
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    cast,
+    func,
+    literal,
+)
 from sqlalchemy.sql import visitors
 
 from . import exact
@@ -24,7 +34,11 @@ MONEY, COUNT, PERCENT = "money", "count", "percent"
 TIME, DATE, ID, TEXT, NUMBER, FLAG = "time", "date", "id", "text", "number", "flag"
 # Which direction of a change is good, for the colour of a KPI's delta (None: neither).
 UP, DOWN = "up", "down"
-HOUR, DAY = "hour", "day"  # grains of a time series: hour of the day, calendar day
+# Grains of a time series: the hour of the day (0-23), the calendar day, the week (from
+# Monday), the month and the quarter. AUTO: the grain that suits the range shown (grain_for).
+HOUR, DAY, WEEK, MONTH, QUARTER = "hour", "day", "week", "month", "quarter"
+GRAINS = (HOUR, DAY, WEEK, MONTH, QUARTER)
+AUTO = "auto"
 # How the time column is stored (times.py): the database's own date/time type, or ISO 8601
 # text ('2021-01-19 08:30:00', or a date alone; ISO_TEXT_T: '2021-01-19T08:30:00').
 # UNIX_SECONDS: an integer column of seconds since 1970-01-01 00:00 UTC.
@@ -41,6 +55,14 @@ def tables_of(expression: ColumnElement) -> set[Table]:
         for element in visitors.iterate(expression)
         if isinstance(getattr(element, "table", None), Table)
     }
+
+
+def numbered(word: str, key: ColumnElement) -> ColumnElement:
+    """ "Store 1", "Store 2"...: a dimension's label for rows with a number and no name,
+    made in SQL (SQLite's ||, MySQL's CONCAT). The word is written into the statement as
+    an escaped literal (literal_execute), so its GROUP BY repeats the very same text."""
+    prefix = literal(f"{word} ", String(len(word) + 21), literal_execute=True)
+    return prefix + cast(key, String(20))
 
 
 # --- Measures ------------------------------------------------------------------------
@@ -192,9 +214,24 @@ class Field:
 # --- The page ------------------------------------------------------------------------
 
 
+def grain_for(days: int) -> str:
+    """The grain of an AUTO series for a range of this many days: a day by hour, a month
+    by day, a year by week, a few years by month, longer by quarter (at most ~100 bars)."""
+    if days <= 2:
+        return HOUR
+    if days <= 92:
+        return DAY
+    if days <= 550:
+        return WEEK
+    if days <= 5 * 366:
+        return MONTH
+    return QUARTER
+
+
 @dataclasses.dataclass(frozen=True)
 class Series:
-    """A measure along the hours of the day (HOUR) or the calendar days (DAY), as bars."""
+    """A measure over time, as bars: by hour of the day (HOUR), day, week, month or
+    quarter, or AUTO (by the range shown); the page lets the reader switch the grain."""
 
     key: str
     measure: str
@@ -202,6 +239,11 @@ class Series:
     tooltip: tuple[str, ...] = ()  # more measures shown on hover
     title: Text | None = None  # default: "<measure> by hour"
     width: float = 1.0  # share of its row
+
+    @property
+    def grain_key(self) -> str:
+        """The session-state key of the grain control."""
+        return f"{self.key}_grain"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -374,6 +416,26 @@ class Model:
         return list(found.values())
 
 
+def _reaches_a_key(join: Join) -> bool:
+    """Does the join compare every column of the joined table's primary key, or of one of
+    its unique columns or constraints? Then a fact row matches at most one of its rows
+    (Cube's many_to_one): a join can never multiply a sum."""
+    compared = {
+        element
+        for element in visitors.iterate(join.on)
+        if isinstance(element, Column) and element.table is join.table
+    }
+    keys = [set(join.table.primary_key.columns)]
+    keys += [{column} for column in join.table.columns if column.unique]
+    keys += [
+        set(constraint.columns)
+        for constraint in join.table.constraints
+        if isinstance(constraint, UniqueConstraint)
+    ]
+    keys += [set(index.columns) for index in join.table.indexes if index.unique]
+    return any(key and key <= compared for key in keys)
+
+
 def check(model: Model) -> None:
     """Every name the page and the measures use exists; every join can be reached."""
     for measure in model.measures:
@@ -393,6 +455,13 @@ def check(model: Model) -> None:
                 "list the joins so each one names only the fact or earlier tables."
             )
         reached.add(join.table)
+        if not _reaches_a_key(join):
+            raise ModelError(
+                f"The join to {join.table.name!r} does not compare its primary key (or a "
+                "unique column): each fact row could match several of its rows and every "
+                "sum would count them more than once. Join on its key; if the column is "
+                "unique, declare it so (Column(..., unique=True))."
+            )
     for dimension in model.dimensions:
         if dimension.within is not None:
             model.dimension(dimension.within)
@@ -416,6 +485,12 @@ def check(model: Model) -> None:
         for name in (getattr(section, "dimension", None), getattr(section, "colour", None)):
             if name is not None:
                 model.dimension(name)
+    for section in page.sections:
+        if isinstance(section, Series) and section.grain not in (*GRAINS, AUTO):
+            raise ModelError(
+                f"Series {section.key!r}: grain {section.grain!r} is not one of "
+                f"{', '.join((*GRAINS, AUTO))}."
+            )
     keys = [section.key for section in page.sections]
     if len(set(keys)) != len(keys):
         raise ModelError(f"Section keys must differ: {', '.join(keys)}.")

@@ -35,8 +35,11 @@ from sqlalchemy.sql import operators
 from . import exact, times
 from .model import MODEL
 from .modeling import (
+    AUTO,
     COUNT,
+    DAY,
     FLAG,
+    GRAINS,
     HOUR,
     LARGE_DIMENSION,
     MONEY,
@@ -47,6 +50,7 @@ from .modeling import (
     Field,
     Measure,
     Ratio,
+    grain_for,
     tables_of,
 )
 
@@ -532,16 +536,28 @@ def breakdown_statement(
     return stmt
 
 
-def _bucket(grain: str):
-    if grain == HOUR:
-        return times.hour_of(MODEL.time)
-    return times.day_of(MODEL.time)
+def series_grain(section, f: Filters, chosen: str | None = None) -> str:
+    """The grain a series is drawn at: the one chosen on the page, else the section's."""
+    return grain_of(chosen if chosen in GRAINS else section.grain, f)
+
+
+def grain_of(grain: str, f: Filters) -> str:
+    """AUTO: the grain that suits the length of the range shown (modeling.grain_for)."""
+    if grain != AUTO:
+        return grain
+    if f.mode == REALTIME:
+        return HOUR
+    if f.mode == OPS and f.op_start is not None and f.op_end is not None:
+        return grain_for(f.op_end - f.op_start + 1)  # a period is about a day
+    if f.date_start is not None and f.date_end is not None:
+        return grain_for((f.date_end - f.date_start).days + 1)
+    return DAY
 
 
 def series_statement(scope: Scope, f: Filters, grain: str, measures) -> Select:
     """Measures per bucket; a row whose time no form reads has no bucket (it is counted by
     fetch_health, and still in the totals of its period)."""
-    bucket = _bucket(grain).label("bucket")
+    bucket = times.bucket_of(grain, MODEL.time).label("bucket")
     stmt = scoped([bucket, *aggregates(measures)], scope, f)
     return stmt.where(times.readable(MODEL.time)).group_by(bucket.element)
 
@@ -704,8 +720,10 @@ def fetch_breakdown(
 
 
 def fetch_series(c: Connection, f: Filters, grain: str, measures, rollups=None) -> pd.DataFrame:
-    """Measures per hour of the day (all 24, zero where nothing happened) or per day."""
+    """Measures per hour of the day (all 24, zero where nothing happened), or per day,
+    week, month or quarter (the bucket: its first day)."""
     measures = tuple(measures)
+    grain = grain_of(grain, f)
     scope = current_scope(c, f)
     frame = _rolled(rollups, c, scope, f, (), grain, measures)
     if frame is None:
@@ -932,7 +950,7 @@ def section_statement(scope: Scope, f: Filters, section) -> Select:
     """The statement a page section's loader runs (see data.section_call)."""
     measures = section_measures(section)
     if hasattr(section, "grain"):
-        return series_statement(scope, f, section.grain, measures)
+        return series_statement(scope, f, series_grain(section, f), measures)
     limit = getattr(section, "size", None)
     return breakdown_statement(
         scope, f, section.dimension, measures, limit, getattr(section, "colour", None)

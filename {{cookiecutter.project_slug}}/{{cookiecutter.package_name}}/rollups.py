@@ -56,7 +56,7 @@ from sqlalchemy.sql import operators
 
 from . import db, exact, queries, stats, store, times
 from .model import MODEL
-from .modeling import HOUR, CountDistinct, Dimension, Sum
+from .modeling import AUTO, DAY, HOUR, CountDistinct, Dimension, Sum
 from .queries import Filters, Scope
 
 CHUNK_PARTS = 60  # periods (or days) built per transaction: progress, and short locks
@@ -107,8 +107,9 @@ def _groupings() -> list[Cube]:
     """What the page groups by: nothing (KPIs), each section's dimensions or buckets."""
     found = [Cube(())]
     for section in MODEL.page.sections:
-        if hasattr(section, "grain"):
-            found.append(Cube((), section.grain))
+        if hasattr(section, "grain"):  # a day's cells also answer weeks, months, quarters
+            grains = (HOUR, DAY) if section.grain == AUTO else (section.grain,)
+            found += [Cube((), _stored_grain(grain)) for grain in grains]
         else:
             colour = getattr(section, "colour", None)
             found.append(Cube(_with_broader([section.dimension, *([colour] if colour else [])])))
@@ -238,8 +239,13 @@ def _part_expression():
     return period.key if period is not None else times.day_of(MODEL.time)
 
 
+def _stored_grain(grain: str) -> str:
+    """Cubes hold hours or days: weeks, months and quarters are added up from days."""
+    return grain if grain == HOUR else DAY
+
+
 def _bucket_expression(grain: str):
-    return times.hour_of(MODEL.time) if grain == HOUR else times.day_of(MODEL.time)
+    return times.bucket_of(grain, MODEL.time)
 
 
 def _build_statement(cube: Cube, scope: Scope) -> Select:
@@ -535,9 +541,13 @@ def choose(f: Filters, dimensions: tuple[str, ...], grain, measures) -> Cube | N
     picked = {name for name, values in f.picks if values}
     pinned = {name for name, values in f.picks if len(values) == 1}
     distinct = any(isinstance(m.formula, CountDistinct) for m in needed)
+    if distinct and grain is not None and _stored_grain(grain) != grain:
+        return None  # a distinct count by month is no sum of distinct counts by day
     fixed = set(_with_broader([*dimensions, *pinned]))
     for cube in cubes():
-        if cube.grain != grain or not {*dimensions, *picked} <= set(cube.dimensions):
+        if cube.grain != (grain and _stored_grain(grain)):
+            continue
+        if not {*dimensions, *picked} <= set(cube.dimensions):
             continue
         if distinct and not set(cube.dimensions) <= fixed:
             continue
@@ -594,7 +604,7 @@ class Rollups:
         table = current[0][cube]
         frames = []
         if rolled is not None:
-            stmt = _from_cube(table, cube, rolled, f, dimensions, grain, measures)
+            stmt = _from_cube(table, cube, rolled, f, dimensions, cube.grain, measures)
             try:
                 with self.app_store.connect() as s:
                     frames.append(pd.DataFrame(s.execute(stmt).mappings().all()))
@@ -602,7 +612,7 @@ class Rollups:
                 stats.count_rollup(False)
                 return None
         if rest is not None:
-            stmt = _from_raw(rest, f, dimensions, grain, measures)
+            stmt = _from_raw(rest, f, dimensions, cube.grain, measures)
             frames.append(pd.DataFrame(c.execute(stmt).mappings().all()))
         stats.count_rollup(rolled is not None)  # a view wholly after the watermark is raw
         return _combined(frames, dimensions, grain, measures, limit)
@@ -611,6 +621,14 @@ class Rollups:
         """One line for `sql`: what would answer this query."""
         cube = choose(f, dimensions, grain, measures)
         if cube is None:
+            if grain is not None and _stored_grain(grain) != grain:
+                distinct = [m for m in MODEL.aggregates(measures) if m.name not in stored_measures()
+                            or isinstance(m.formula, CountDistinct)]  # fmt: skip
+                if distinct:
+                    return (
+                        f"raw rows (a distinct count by {grain} is no sum of the days' "
+                        "counts: the rollups hold days)"
+                    )
             return "raw rows (no rollup answers these filters exactly)"
         current = self.current()
         watermark = None if current is None else current[1]
@@ -620,7 +638,8 @@ class Rollups:
                 return f"raw rows (no rollups built: python -m {db.PACKAGE} rollup)"
             return "raw rows (the view is not a range of closed periods)"
         rolled, rest = plan
-        parts = [f"rollup {current[0][cube].name}"] if rolled else []
+        added = f" (its days added up by {grain})" if grain and cube.grain != grain else ""
+        parts = [f"rollup {current[0][cube].name}{added}"] if rolled else []
         if rest is not None:
             parts.append(f"raw rows after {_watermark_text(watermark)}")
         return " + ".join(parts)
@@ -638,7 +657,8 @@ def page_questions(c: Connection, f: Filters) -> dict[str, tuple]:
     for section in MODEL.page.sections:
         measures = queries.section_measures(section)
         if hasattr(section, "grain"):
-            out[f"section {section.key}"] = (current, (), section.grain, measures)
+            grain = queries.series_grain(section, f)
+            out[f"section {section.key}"] = (current, (), grain, measures)
         else:
             colour = getattr(section, "colour", None)
             groups = (section.dimension, *([colour] if colour else []))
@@ -755,9 +775,10 @@ def _combined(frames, dimensions, grain, measures, limit) -> pd.DataFrame:
         else:
             frame[name] = pd.to_numeric(frame[name]).astype(float)
     if groups:
-        if grain and not frame.empty:
+        if grain and not frame.empty:  # days added up into weeks, months or quarters
             frame["bucket"] = [
-                int(v) if grain == HOUR else queries._as_date(v) for v in frame["bucket"]
+                int(v) if grain == HOUR else times.start_of(grain, queries._as_date(v))
+                for v in frame["bucket"]
             ]
         frame = frame.groupby(groups, as_index=False, dropna=False, sort=False)[values].sum()
     else:

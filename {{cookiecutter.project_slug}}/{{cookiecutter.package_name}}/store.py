@@ -34,7 +34,12 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.schema import (
+    AddConstraint,
+    CreateTable,
+    DropConstraint,
+    sort_tables_and_constraints,
+)
 
 OWNER = __name__.split(".")[0]  # the package that created a table, written in the register
 
@@ -175,7 +180,17 @@ def create_owned(engine: Engine, tables: Sequence[Table]) -> None:
     """Create ``tables`` (no indexes: the caller may load rows first), each one marked in
     the register before it exists. Call refuse_foreign() first."""
     register.create(engine, checkfirst=True)
+    created: set[str] = set()
+    later = []  # keys to a table made after theirs (a cycle: a store's manager, her store)
+    names = {table.name for table in tables}
     for table in tables:
+        inline = [
+            key
+            for key in table.foreign_key_constraints
+            if engine.dialect.name == "sqlite"  # SQLite: a key may name a later table
+            or key.referred_table.name not in names - created - {table.name}
+        ]
+        later += [key for key in table.foreign_key_constraints if key not in inline]
         with engine.begin() as c:
             c.execute(register.delete().where(register.c.table_name == bindparam("t", table.name)))
             c.execute(
@@ -188,7 +203,8 @@ def create_owned(engine: Engine, tables: Sequence[Table]) -> None:
             )
         try:
             with engine.begin() as c:
-                c.execute(CreateTable(table))  # the table only: indexes are the caller's
+                # The table only: indexes are the caller's.
+                c.execute(CreateTable(table, include_foreign_key_constraints=inline))
         except SQLAlchemyError:
             # Someone else created it in the meantime: take the claim back, touch nothing.
             with engine.begin() as c:
@@ -196,12 +212,35 @@ def create_owned(engine: Engine, tables: Sequence[Table]) -> None:
                     register.delete().where(register.c.table_name == bindparam("t", table.name))
                 )
             raise
+        created.add(table.name)
+    with engine.begin() as c:
+        for key in later:
+            if key.referred_table.name in created:  # a key to a table not made here: none
+                c.execute(AddConstraint(key))
+
+
+def _drop_keys_of_a_cycle(engine: Engine, tables: Sequence[Table], found: Survey) -> None:
+    """MySQL drops no table another one's key still names: in a cycle (a store's manager
+    is staff, staff belong to a store) each drop would wait on the other, so the cycle's
+    keys between our own tables go first. SQLite does not check keys on DROP."""
+    if engine.dialect.name == "sqlite":
+        return
+    ours = {table.name for table in tables if table.name in found.owned}
+    cycle = [key for table, keys in sort_tables_and_constraints(tables) if table is None
+             for key in keys]  # fmt: skip
+    for name in sorted({key.table.name for key in cycle} & ours):
+        reflected = Table(name, MetaData(), autoload_with=engine)
+        with engine.begin() as c:
+            for key in reflected.foreign_key_constraints:
+                if key.name and key.referred_table.name in ours:
+                    c.execute(DropConstraint(key))
 
 
 def drop_owned(engine: Engine, tables: Sequence[Table], found: Survey) -> list[str]:
     """Drop those of ``tables`` that the survey says are ours (children first); the others
     are left alone. Returns the names dropped."""
     dropped = []
+    _drop_keys_of_a_cycle(engine, tables, found)
     for table in reversed(tables):
         if table.name in found.owned:
             table.drop(engine)

@@ -15,7 +15,13 @@ How the rows are made, table by table (parents first, following the foreign keys
 - values by column type: whole numbers 1-9 (ids 1..n), amounts 1.00-199.99, text
   "<table> <column> <n>" (a name per row in a table of things such as products, or where
   the schema says unique; elsewhere, as a fact's "kind" or "status", a few dozen values),
-  mostly-true flags, dates and times.
+  mostly-true flags, dates and times, a few bytes in a binary column;
+- each value fits its column: a Numeric(4, 2) gets at most 99.99, a String(5) five
+  characters that still differ row by row;
+- keys as the schema has them: a cycle of foreign keys (a store's manager is staff of a
+  store) is filled in one pass (a table's keys are known before its rows: 1..n); a key
+  of several columns holds each combination once (a link table's pairs) or numbers its
+  free part (an order's line 1, 2, 3...); a unique column gets distinct values.
 
 Only into a database the project may fill: every table is marked in the ownership
 register before it is created (store.py), and someone else's tables are refused.
@@ -29,6 +35,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import (
     Boolean,
     Date,
@@ -36,15 +43,19 @@ from sqlalchemy import (
     Engine,
     Float,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Table,
     Text,
+    Time,
+    UniqueConstraint,
     func,
     select,
     type_coerce,
     update,
 )
+from sqlalchemy.schema import sort_tables_and_constraints
 
 from . import db, rollups, store, times
 from .model import MODEL
@@ -84,28 +95,45 @@ def periods_for(fact_rows: int) -> int:
     return max(7, round(fact_rows / FACT_ROWS_PER_PERIOD))
 
 
-def _parents(table: Table) -> list[tuple[str, Table]]:
-    """(column name, referenced table) of each single-column foreign key to a model table."""
+def _links(table: Table) -> list[tuple[tuple[str, ...], Table, tuple[str, ...]]]:
+    """(columns, referenced table, referenced columns) of each foreign key to another model
+    table: one entry per constraint, so a two-column key picks one parent row."""
     tables = {t.name: t for t in MODEL.tables}
     out = []
-    for fk in table.foreign_keys:
-        target = tables.get(fk.column.table.name)
+    for constraint in sorted(table.foreign_key_constraints, key=lambda k: k.column_keys):
+        elements = list(constraint.elements)
+        target = tables.get(elements[0].column.table.name)
         if target is not None and target is not table:
-            out.append((fk.parent.name, target))
+            out.append(
+                (
+                    tuple(e.parent.name for e in elements),
+                    target,
+                    tuple(e.column.name for e in elements),
+                )
+            )
     return out
 
 
-def _reaches(table: Table, target: Table | None) -> bool:
-    """``table`` reaches ``target`` by foreign keys (directly or through other tables)."""
-    if target is None:
+def _parents(table: Table) -> list[tuple[str, Table]]:
+    """(column name, referenced table) of each foreign key column to another model table."""
+    return [(name, target) for names, target, _ in _links(table) for name in names]
+
+
+def _reaches(table: Table, target: Table | None, seen: frozenset = frozenset()) -> bool:
+    """``table`` reaches ``target`` by foreign keys (directly or through other tables; a
+    cycle of keys, a store whose manager works in a store, is followed once)."""
+    if target is None or table in seen:
         return False
-    return any(parent is target or _reaches(parent, target) for _, parent in _parents(table))
+    seen = seen | {table}
+    return any(parent is target or _reaches(parent, target, seen) for _, parent in _parents(table))
 
 
 def _ordered() -> list[Table]:
-    """The model's tables, parents before children."""
+    """The model's tables, parents before children (a cycle of keys broken where
+    SQLAlchemy breaks it: those keys are added after every table exists)."""
     names = {t.name for t in MODEL.tables}
-    return [t for t in MODEL.fact.metadata.sorted_tables if t.name in names]
+    ordered = sort_tables_and_constraints(MODEL.fact.metadata.tables.values())
+    return [table for table, _ in ordered if table is not None and table.name in names]
 
 
 # --- The values ------------------------------------------------------------------------
@@ -113,9 +141,14 @@ def _ordered() -> list[Table]:
 
 def _text(table: Table, column, i: int, width: int) -> str:
     """A text value that names its table too ("categories name 2"), so no two dimensions'
-    members share a name (the row-scope tests look for names); shorter where it must."""
-    text = f"{table.name} {column.name} {i}"
-    return text if len(text) <= width else f"{column.name} {i}"[:width]
+    members share a name (the row-scope tests look for names); shorter where it must, and
+    still one value per ``i`` (a 5-character column gets "rat12" or "3f", not "ratin")."""
+    for text in (f"{table.name} {column.name} {i}", f"{column.name} {i}"):
+        if len(text) <= width:
+            return text
+    number = np.base_repr(i, 36).lower()
+    room = width - len(number)
+    return (column.name[:room] + number) if room > 0 else number[-width:]
 
 
 class _Rows:
@@ -137,8 +170,7 @@ class _Rows:
         if period is not None and table is period.table:
             periods = np.arange(n)
         cols: dict[str, np.ndarray] = {}
-        parents = dict(_parents(table))
-        for name, parent in parents.items():  # foreign keys first: they fix the period
+        for names, parent, targets in _links(table):  # foreign keys first: they fix the period
             count = self.sizes[parent.name]
             if parent.name in self.period_of and periods is None:
                 # The period busier towards the weekend, the open one only a few hours in.
@@ -146,20 +178,63 @@ class _Rows:
                 chosen_period = rng.choice(self.n_periods, size=n, p=weights)
                 rows = self._rows_in_periods(parent.name, chosen_period)
                 periods = chosen_period
+            elif self._unique(table, names) and n <= count:  # one row each: no two alike
+                rows = rng.permutation(count)[:n]
             else:
                 popularity = 1.0 / (rng.permutation(count) + 4.0)
                 rows = rng.choice(count, size=n, p=popularity / popularity.sum())
-            cols[name] = self._key_values(parent)[rows]
+            for name, target in zip(names, targets, strict=True):
+                cols[name] = self._column_of(parent, target)[rows]
         if periods is None and period is None and table is MODEL.fact:
             periods = rng.choice(self.n_periods, size=n, p=self._period_weights())
         for column in table.columns:
             if column.name not in cols:
                 cols[column.name] = self._values(table, column, n, periods)
+        keep = self._distinct_keys(table, cols)
+        if keep is not None:  # a link table: each pair once (the table gets fewer rows)
+            cols = {name: values[keep] for name, values in cols.items()}
+            periods = periods[keep] if periods is not None else None
+            self.sizes[table.name] = int(keep.sum())
         if periods is not None:
             periods = self._in_time_order(table, cols, periods)
             self.period_of[table.name] = periods
         self.columns[table.name] = cols
         return cols
+
+    @staticmethod
+    def _unique(table: Table, names: tuple[str, ...]) -> bool:
+        """These columns are the table's key or unique together (a one-to-one link)."""
+        sets = [{c.name for c in table.primary_key.columns}]
+        sets += [
+            {c.name for c in constraint.columns}
+            for constraint in table.constraints
+            if isinstance(constraint, UniqueConstraint)
+        ]
+        sets += [{c.name for c in index.columns} for index in table.indexes if index.unique]
+        return set(names) in sets
+
+    def _column_of(self, table: Table, name: str) -> np.ndarray:
+        """A column's values, also of a table not made yet (a cycle of keys: a store's
+        manager is a staff member of a store): its keys are known in advance."""
+        made = self.columns.get(table.name)
+        if made is not None:
+            return made[name]
+        return self._values(table, table.c[name], self.sizes[table.name], None)
+
+    def _distinct_keys(self, table: Table, cols: dict) -> np.ndarray | None:
+        """A mask keeping the first row of each key, for a key of several columns; a free
+        whole-number part of it (an order's line number) is numbered 1, 2... instead."""
+        keys = [c for c in table.primary_key.columns]
+        if len(keys) < 2:
+            return None
+        referring = {name for names, _, _ in _links(table) for name in names}
+        free = [c for c in keys if c.name not in referring and isinstance(c.type, Integer)]
+        frame = pd.DataFrame({c.name: cols[c.name] for c in keys})
+        if free:
+            others = [c.name for c in keys if c is not free[-1]]
+            cols[free[-1].name] = frame.groupby(others, sort=False).cumcount().to_numpy() + 1
+            return None
+        return ~frame.duplicated().to_numpy()
 
     def _in_time_order(self, table: Table, cols: dict, periods: np.ndarray) -> np.ndarray:
         """Rows sorted by period and time, keys numbered in that order: real tables are
@@ -196,10 +271,6 @@ class _Rows:
         offset = (self.rng.random(len(periods)) * counts[periods]).astype(int)
         return order[starts[periods] + offset]
 
-    def _key_values(self, table: Table) -> np.ndarray:
-        key = next(iter(table.primary_key.columns))
-        return self.columns[table.name][key.name]
-
     def _values(self, table: Table, column, n: int, periods: np.ndarray | None) -> np.ndarray:
         rng, kind = self.rng, column.type
         period = MODEL.period
@@ -224,12 +295,18 @@ class _Rows:
         if isinstance(kind, Date):
             days = periods if periods is not None else rng.integers(0, self.n_periods, n)
             return np.array([self.days[p] for p in days], dtype=object)
+        if isinstance(kind, Time):
+            return np.array([dt.time(h, m) for h, m in rng.integers(0, [24, 60], (n, 2))])
         if isinstance(kind, Boolean):
             return rng.random(n) > 0.08
         if isinstance(kind, Numeric | Float):
-            return np.round(rng.uniform(1, 200, n), 2)
+            return self._amounts(kind, n, self._is_unique(table, column))
         if isinstance(kind, Integer):
+            if self._is_unique(table, column):
+                return np.arange(1, n + 1)
             return rng.integers(1, 10, n)
+        if isinstance(kind, LargeBinary):  # a photo, a document: a few bytes each
+            return np.array([f"{table.name} {i}".encode() for i in range(n)], dtype=object)
         if isinstance(kind, String | Text):
             width = getattr(kind, "length", None) or 40
             names = n if self._one_name_per_row(table, column) else min(n, REFERENCE_ROWS)
@@ -237,8 +314,25 @@ class _Rows:
             return np.array(values, dtype=object)
         raise ValueError(
             f"Cannot make synthetic values for {table.name}.{column.name} ({kind!r}): give "
-            "it a common type (integer, numeric, string, date, datetime, boolean)."
+            "it a common type (integer, numeric, string, date, datetime, time, boolean, "
+            "binary)."
         )
+
+    def _amounts(self, kind, n: int, unique: bool) -> np.ndarray:
+        """Amounts 1.00-199.99, or as large as a narrow type holds (Numeric(4, 2): 99.99);
+        a unique column's values all differ."""
+        digits = None if isinstance(kind, Float) else kind.precision
+        scale = 2 if isinstance(kind, Float) else (kind.scale or 0) if digits else 2
+        whole = digits - scale if digits else None
+        top = 200.0 if whole is None else min(200.0, 10.0**whole - 10.0**-scale)
+        if unique:
+            return np.round(np.arange(1, n + 1) * 10.0**-scale, scale)
+        low = min(1.0, top / 2)
+        return np.round(self.rng.uniform(low, top, n), min(scale, 2))
+
+    @staticmethod
+    def _is_unique(table: Table, column) -> bool:
+        return bool(column.unique) or _Rows._unique(table, (column.name,))
 
     def _one_name_per_row(self, table: Table, column) -> bool:
         """A table of things (products, patients) names each row; so does a unique column.

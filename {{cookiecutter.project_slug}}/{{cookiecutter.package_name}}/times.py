@@ -25,6 +25,7 @@ from sqlalchemy import (
     BigInteger,
     BindParameter,
     ColumnElement,
+    Date,
     DateTime,
     String,
     bindparam,
@@ -38,7 +39,17 @@ from sqlalchemy.types import TypeDecorator
 
 from . import db
 from .model import MODEL
-from .modeling import ISO_TEXT, ISO_TEXT_T, NATIVE, UNIX_SECONDS
+from .modeling import (
+    DAY,
+    HOUR,
+    ISO_TEXT,
+    ISO_TEXT_T,
+    MONTH,
+    NATIVE,
+    QUARTER,
+    UNIX_SECONDS,
+    WEEK,
+)
 
 EPOCH = dt.datetime(1970, 1, 1)  # Unix seconds count from here, in UTC
 
@@ -155,6 +166,89 @@ def day_of(column: ColumnElement) -> ColumnElement:
 def hour_of(column: ColumnElement) -> ColumnElement:
     """The hour of the day (0-23) of the time column, by the database."""
     return extract("hour", moment(column))
+
+
+def bucket_of(grain: str, column: ColumnElement) -> ColumnElement:
+    """A series' bucket, by the database: the hour of the day (0-23), or the first day of
+    the row's day, week (Monday), month or quarter."""
+    if grain == HOUR:
+        return hour_of(column)
+    if grain == DAY:
+        return day_of(column)
+    return {WEEK: week_start, MONTH: month_start, QUARTER: quarter_start}[grain](moment(column))
+
+
+def start_of(grain: str, day: dt.date) -> dt.date:
+    """The first day of ``day``'s week (Monday), month or quarter, as bucket_of() says it
+    (a rollup's days regrouped in Python)."""
+    if grain == WEEK:
+        return day - dt.timedelta(days=day.weekday())
+    if grain == MONTH:
+        return day.replace(day=1)
+    if grain == QUARTER:
+        return dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return day
+
+
+class week_start(FunctionElement):  # noqa: N801 (an SQL function's name)
+    """The Monday of a time's week, as a date; compiled per dialect."""
+
+    type = Date()
+    name = "week_start"
+    inherit_cache = True
+
+
+class month_start(FunctionElement):  # noqa: N801
+    """The first day of a time's month."""
+
+    type = Date()
+    name = "month_start"
+    inherit_cache = True
+
+
+class quarter_start(FunctionElement):  # noqa: N801
+    """The first day of a time's quarter (January, April, July or October)."""
+
+    type = Date()
+    name = "quarter_start"
+    inherit_cache = True
+
+
+# MySQL and MariaDB (the default); SQLite below: its date() modifiers.
+@compiles(week_start)
+def _monday(element, compiler, **kw) -> str:
+    x = compiler.process(element.clauses, **kw)
+    return f"DATE_SUB(DATE({x}), INTERVAL WEEKDAY({x}) DAY)"
+
+
+@compiles(month_start)
+def _first_of_month(element, compiler, **kw) -> str:
+    x = compiler.process(element.clauses, **kw)
+    return f"DATE_SUB(DATE({x}), INTERVAL (DAYOFMONTH({x}) - 1) DAY)"
+
+
+@compiles(quarter_start)
+def _first_of_quarter(element, compiler, **kw) -> str:
+    x = compiler.process(element.clauses, **kw)
+    return f"(MAKEDATE(YEAR({x}), 1) + INTERVAL (QUARTER({x}) - 1) QUARTER)"
+
+
+@compiles(week_start, "sqlite")
+def _sqlite_monday(element, compiler, **kw) -> str:
+    # Back six days, then forward to the next Monday: the Monday on or before the day.
+    return f"date({compiler.process(element.clauses, **kw)}, '-6 days', 'weekday 1')"
+
+
+@compiles(month_start, "sqlite")
+def _sqlite_first_of_month(element, compiler, **kw) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+@compiles(quarter_start, "sqlite")
+def _sqlite_first_of_quarter(element, compiler, **kw) -> str:
+    x = compiler.process(element.clauses, **kw)
+    back = f"((CAST(strftime('%m', {x}) AS INTEGER) - 1) % 3)"  # || binds tighter than %
+    return f"date({x}, 'start of month', '-' || {back} || ' months')"
 
 
 def moment(column: ColumnElement) -> ColumnElement:

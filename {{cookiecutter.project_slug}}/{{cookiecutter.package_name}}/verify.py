@@ -33,7 +33,7 @@ from sqlalchemy import (
 from . import data, exact, queries, times
 from .i18n import date, label, number, t
 from .model import MODEL
-from .modeling import COUNT, HOUR, CountDistinct, Difference, Ratio, Series, Sum, tables_of
+from .modeling import COUNT, GRAINS, HOUR, CountDistinct, Difference, Ratio, Series, Sum, tables_of
 from .queries import DATES, OPS, Filters
 
 CENT = 0.005  # a float sum compares to the cent; an exact one (a Decimal) must be equal
@@ -183,15 +183,16 @@ def reference_totals(c: Connection, f: Filters, names) -> dict:
     return _finish(row._asdict(), names, _on_sqlite(c))
 
 
-def reference_groups(c: Connection, f: Filters, section) -> dict:
+def reference_groups(c: Connection, f: Filters, section, grain: str | None = None) -> dict:
     """{group: measures} of a section: a dimension's value, or a series' bucket."""
     names = queries.section_measures(section)
     where, reads = _in_range(f)
     if isinstance(section, Series):
-        if section.grain == HOUR:
+        grain = queries.series_grain(section, f, grain)  # AUTO: the grain the range suits
+        if grain == HOUR:
             group = times.hour_of(MODEL.time)
-        else:
-            group = type_coerce(times.day_of(MODEL.time), String)
+        else:  # the first day of the bar's day, week, month or quarter
+            group = type_coerce(times.bucket_of(grain, MODEL.time), String)
         keys, where = [group], and_(where, group.is_not(None))  # a bar needs a time
     else:
         dimension = MODEL.dimension(section.dimension)
@@ -301,7 +302,11 @@ def check_case(c: Connection, f: Filters, report: Report) -> None:
                 before[name], kind,
             )  # fmt: skip
     for section in MODEL.page.sections:
-        _check_section(c, f, section, where, report)
+        if isinstance(section, Series):  # every grain a reader may switch to
+            for grain in GRAINS:
+                _check_section(c, f, section, where, report, grain)
+        else:
+            _check_section(c, f, section, where, report)
 
 
 def _previous(f: Filters) -> Filters | None:
@@ -316,11 +321,15 @@ def _previous(f: Filters) -> Filters | None:
         return None
 
 
-def _check_section(c: Connection, f: Filters, section, where: str, report: Report) -> None:
+def _check_section(
+    c: Connection, f: Filters, section, where: str, report: Report, grain: str | None = None
+) -> None:
     names = queries.section_measures(section)
     limit = getattr(section, "size", None)
-    frame = data.load_section(f, section, limit).value
-    want = reference_groups(c, f, section)
+    frame = data.load_section(f, section, limit, grain).value
+    want = reference_groups(c, f, section, grain)
+    if grain is not None:
+        where = f"{where} by {grain}"
     group = "bucket" if isinstance(section, Series) else section.dimension
     shown_groups = set()
     for row in frame.to_dict("records"):

@@ -41,6 +41,7 @@ from ..modeling import (
     tables_of,
 )
 from ..queries import DATES, OPS, Filters
+from ..times import start_of
 
 _this_run: dict[str, Any] = {"run_id": None, "tables": {}, "joined": {}}
 
@@ -133,16 +134,22 @@ ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv}
 
 def evaluate(expression, rows: pd.DataFrame):
     """The value of an SQL expression of the model over the joined rows: a column is that
-    column, a literal its value, and + - * / apply to those (a Series or a number)."""
+    column, a literal its value, and + - * / apply to those (a Series or a number); a
+    number cast to text and text joined to text make a numbered label."""
     if isinstance(expression, Column):
         return rows[_name(expression)]
     if isinstance(expression, elements.BindParameter):
         return expression.value  # a literal, e.g. the 100 of "x * 100"
     if isinstance(expression, elements.Grouping | elements.Label):
         return evaluate(expression.element, rows)  # parentheses, or a name given to it
-    if isinstance(expression, elements.BinaryExpression) and expression.operator in ARITHMETIC:
+    if isinstance(expression, elements.Cast):  # numbered(): a key as text
+        return evaluate(expression.clause, rows).astype(str)
+    if isinstance(expression, elements.BinaryExpression):
         left, right = evaluate(expression.left, rows), evaluate(expression.right, rows)
-        return expression.operator(left, right)
+        if expression.operator is operators.concat_op:  # numbered(): "Store " + the key
+            return left + right
+        if expression.operator in ARITHMETIC:
+            return expression.operator(left, right)
     raise NotImplementedError(f"naive.py cannot evaluate {expression!r} in pandas.")
 
 
@@ -280,13 +287,18 @@ def _breakdown(f: Filters, section, limit: int | None) -> pd.DataFrame:
     )
 
 
-def _series(f: Filters, section: Series) -> pd.DataFrame:
-    """Like queries.fetch_series: per hour of the day (all 24) or per day."""
+def _series(f: Filters, section: Series, grain: str | None = None) -> pd.DataFrame:
+    """Like queries.fetch_series: per hour of the day (all 24), or per day, week, month or
+    quarter (its first day)."""
     measures = queries.section_measures(section)
+    grain = queries.series_grain(section, f, grain)
     rows = _in_scope(f)
-    times = _column(MODEL.time, rows)
-    hour = section.grain == HOUR
-    bucket = times.dt.hour if hour else times.dt.date
+    moments = _column(MODEL.time, rows)
+    hour = grain == HOUR
+    if hour:
+        bucket = moments.dt.hour
+    else:
+        bucket = moments.dt.date.map(lambda day: start_of(grain, day) if pd.notna(day) else day)
     frame = _aggregate(rows, measures, {"bucket": bucket})
     if hour:
         frame["bucket"] = frame["bucket"].astype(int)
@@ -334,9 +346,11 @@ def load_totals(f: Filters) -> Loaded[dict]:
     return Loaded(totals)
 
 
-def load_section(f: Filters, section, limit: int | None = None) -> Loaded[pd.DataFrame]:
+def load_section(
+    f: Filters, section, limit: int | None = None, grain: str | None = None
+) -> Loaded[pd.DataFrame]:
     if isinstance(section, Series):
-        return Loaded(_series(f, section))
+        return Loaded(_series(f, section, grain))
     if isinstance(section, Ranking):
         limit = max(1, min(int(limit or section.size), queries.MAX_TOP_LIMIT))
         return Loaded(_breakdown(f, section, limit))
@@ -437,6 +451,6 @@ def _date(value) -> dt.date | None:
     return None if pd.isna(value) else pd.Timestamp(value).date()
 
 
-def prefetch(f: Filters, limits: dict[str, int] | None = None) -> list[str]:  # noqa: ARG001
+def prefetch(f: Filters, limits=None, grains=None) -> list[str]:  # noqa: ARG001
     """A naive app has no prefetch: each section loads when it is drawn."""
     return []

@@ -69,13 +69,14 @@ def dimension_label(name: str, many: bool = False) -> str:
     return label(dimension.plural if many else dimension.label, name)
 
 
-def title(section: Section) -> str:
-    """The heading of a section: the model's title, or one composed from its names."""
+def title(section: Section, grain: str | None = None) -> str:
+    """The heading of a section: the model's title, or one composed from its names (a
+    series: "Sales by week" for the grain chosen on the page, "Sales over time" for AUTO)."""
     if section.title:
         return label(section.title)
     measure = measure_label(getattr(section, "measure", None) or section.measures[0])
     if hasattr(section, "grain"):
-        return t("title_by_hour" if section.grain == "hour" else "title_by_day", measure=measure)
+        return t(f"title_by_{grain or section.grain}", measure=measure)
     dimension = dimension_label(section.dimension, many=hasattr(section, "sizes"))
     if hasattr(section, "sizes"):  # a ranking: "Top {n} products by sales"
         return t("title_top", n="{n}", plural=dimension.lower(), measure=measure.lower())

@@ -13,10 +13,10 @@ import math
 import altair as alt
 import streamlit as st
 
-from .. import data, i18n, stats
+from .. import data, i18n, queries, stats
 from ..i18n import t
 from ..model import MODEL
-from ..modeling import HOUR, Ranking, Series, Share
+from ..modeling import AUTO, DAY, GRAINS, HOUR, MONTH, QUARTER, WEEK, Ranking, Series, Share
 from ..queries import Filters
 from . import (
     ColourDomain,
@@ -35,14 +35,29 @@ from . import (
 
 @st.fragment
 def series(section: Series, f: Filters) -> None:
-    """One bar per hour of the day (only the hours with activity), or per day."""
+    """One bar per hour of the day (only the hours with activity), or per day, week, month
+    or quarter; the reader may switch the grain (AUTO: the one the range suits)."""
     with stats.section_timer(section.key), st.container(border=True, height="stretch"):
-        st.markdown(f"**{title(section)}**")
-        rows = load(data.load_section, f, section)
+        with section_head():
+            head = st.empty()  # the title names the grain chosen below
+            chosen = st.selectbox(  # a keyed widget in this fragment, as a ranking's N
+                t("grain_label"),
+                (AUTO, *GRAINS),
+                format_func=lambda g: t(f"grain_{g}"),
+                key=section.grain_key,
+                persist_state="session",
+                label_visibility="collapsed",
+                width=GRAIN_WIDTH,
+            )
+        grain = queries.series_grain(section, f, chosen)
+        head.markdown(f"**{title(section, chosen)}**", width="content")
+        rows = load(data.load_section, f, section, grain=grain)
         if rows is not None:
-            if section.grain == HOUR:
+            if grain == HOUR:
                 rows = _active_hours(rows, section.measure)
-            chart(rows, _bars_over_time, section.key, height=300)
+            elif grain in (WEEK, MONTH, QUARTER):  # each bar named by the locale
+                rows = rows.assign(label=[i18n.bucket(day, grain) for day in rows["bucket"]])
+            chart(rows, _bars_over_time, section.key, grain, height=300)
     updated_caption()
 
 
@@ -113,6 +128,8 @@ LEGEND_ROW = 18  # px: one row of a legend
 LEGEND_COLUMNS = 2
 SHORT_NAME = 12  # characters: names up to this long fit LEGEND_COLUMNS side by side
 NAME_WIDTH = 160
+GRAIN_WIDTH = 130  # px: the grain control beside a series' title
+END_ROOM = 28  # px right of a ranking's axis: half of its widest number
 
 
 def legend_columns(names: tuple[str, ...]) -> int:
@@ -120,14 +137,16 @@ def legend_columns(names: tuple[str, ...]) -> int:
     return LEGEND_COLUMNS if max(map(len, names), default=0) <= SHORT_NAME else 1
 
 
-def _bars_over_time(key: str) -> alt.Chart:
+def _bars_over_time(key: str, grain: str) -> alt.Chart:
     """Altair, not st.bar_chart: it needs i18n.chart() for the number locale."""
     section = MODEL.section(key)
-    hourly = section.grain == HOUR
-    name = t("col_hour") if hourly else t("col_day")
-    if hourly:
+    name = t(f"col_{grain}")
+    if grain == HOUR:
         x = alt.X("bucket:O", title=t("axis_hour"), axis=alt.Axis(labelAngle=0))
         when = alt.Tooltip("bucket:O", title=name)
+    elif grain != DAY:  # weeks, months, quarters: one bar each, named by the locale
+        x = alt.X("label:O", sort=None, title=t(f"axis_{grain}"), axis=alt.Axis(labelAngle=0))
+        when = alt.Tooltip("label:O", title=name)
     else:  # a day as a time unit: each bar as wide as its day
         day = "yearmonthdate(bucket):T"
         x = alt.X(day, title=t("axis_day"), axis=alt.Axis(format="%d %b", labelAngle=0))
@@ -187,4 +206,6 @@ def _ranking(key: str, values: ColourDomain) -> alt.Chart:
     if section.colour:
         legend = alt.Legend(title=None, orient="bottom", columns=legend_columns(values.names))
         encoding["color"] = colour(section.colour, values, legend)
-    return alt.Chart().mark_bar(cornerRadiusEnd=3).encode(**encoding)
+    # Room on the right for the last number of the axis ("250,000" centred on its tick).
+    padding = {"left": 5, "top": 5, "bottom": 5, "right": END_ROOM}
+    return alt.Chart(padding=padding).mark_bar(cornerRadiusEnd=3).encode(**encoding)

@@ -1,0 +1,114 @@
+"""The model's words refuse what cannot give true numbers, and the time grains the page
+offers mean the same in SQL (this backend) as in Python.
+
+Generic: the checks build small models of their own; the grains run on a scratch
+database of the backend under test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from conftest import scratch_database
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, literal, select
+
+from {{ cookiecutter.package_name }} import times
+from {{ cookiecutter.package_name }}.modeling import (
+    AUTO,
+    DAY,
+    HOUR,
+    MONTH,
+    QUARTER,
+    WEEK,
+    Count,
+    Join,
+    Measure,
+    Model,
+    ModelError,
+    Page,
+    Series,
+    grain_for,
+)
+
+
+def small_model(join_on: str = "key", grain: str = DAY) -> Model:
+    """A fact and one joined table, joined on its key or on a column that is not one."""
+    metadata = MetaData()
+    branches = Table(
+        "branches",
+        metadata,
+        Column("branch_id", Integer, primary_key=True),
+        Column("town", String(20)),
+    )
+    sales = Table(
+        "sales",
+        metadata,
+        Column("sale_id", Integer, primary_key=True),
+        Column("branch_id", Integer),
+        Column("town", String(20)),
+        Column("sold_at", String(19)),
+    )
+    on = (
+        sales.c.branch_id == branches.c.branch_id
+        if join_on == "key"
+        else sales.c.town == branches.c.town  # many branches share a town: a fan-out
+    )
+    return Model(
+        fact=sales,
+        time=sales.c.sold_at,
+        joins=(Join(branches, on),),
+        measures=(Measure("rows", Count(), {"en": "Sales"}),),
+        dimensions=(),
+        page=Page(kpis=("rows",), rows=((Series("over_time", "rows", grain=grain),),)),
+    )
+
+
+def test_a_join_that_could_multiply_a_sum_is_refused():
+    small_model("key")  # on the joined table's primary key: at most one row per fact row
+    with pytest.raises(ModelError, match="does not compare its primary key"):
+        small_model("town")
+
+
+def test_a_series_grain_must_be_one_the_page_knows():
+    for grain in (HOUR, DAY, WEEK, MONTH, QUARTER, AUTO):
+        small_model(grain=grain)
+    with pytest.raises(ModelError, match="grain 'fortnight'"):
+        small_model(grain="fortnight")
+
+
+def test_auto_takes_the_grain_a_range_suits():
+    assert [grain_for(days) for days in (1, 2, 3, 31, 92, 93, 366, 550, 551, 1830, 1831)] == [
+        HOUR, HOUR, DAY, DAY, DAY, WEEK, WEEK, WEEK, MONTH, MONTH, QUARTER,
+    ]  # fmt: skip
+
+
+# Sundays and Mondays, the ends of months, quarters and a leap year, and a year's first day.
+MOMENTS = [
+    dt.datetime(2024, 3, 3, 23, 59),  # a Sunday
+    dt.datetime(2024, 3, 4, 0, 0),  # a Monday at midnight
+    dt.datetime(2024, 2, 29, 12, 0),  # a leap day
+    dt.datetime(2024, 3, 31, 23, 0),
+    dt.datetime(2024, 4, 1, 0, 30),  # a quarter's first day
+    dt.datetime(2024, 12, 31, 18, 0),
+    dt.datetime(2025, 1, 1, 0, 0),  # a Wednesday: its week began in 2024
+    dt.datetime(2024, 9, 30, 9, 0),
+]
+
+
+def test_weeks_months_and_quarters_start_where_python_says(tmp_path):
+    """The database's bucket of each moment (SQL, this backend) is the first day Python's
+    times.start_of() gives: the rollups regroup days with it, so both must agree."""
+    constructs = {WEEK: times.week_start, MONTH: times.month_start, QUARTER: times.quarter_start}
+    with scratch_database(tmp_path, "grains") as url:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as c:
+                for moment in MOMENTS:
+                    for grain, construct in constructs.items():
+                        text = f"{moment:%Y-%m-%d %H:%M:%S}"
+                        got = c.execute(select(construct(literal(text)))).scalar()
+                        got = got if isinstance(got, dt.date) else dt.date.fromisoformat(got)
+                        assert got == times.start_of(grain, moment.date()), (moment, grain)
+        finally:
+            engine.dispose()
