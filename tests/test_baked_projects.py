@@ -251,7 +251,8 @@ def lint_and_test(
     }
     hooks = run(tools("pre-commit", "run", "--all-files"), project, hooks_env)
     assert "Failed" not in hooks, hooks
-    output = run(tools("pytest", "-q", "-p", "no:cacheprovider", *(only or [])), project, env)
+    pytest = tools("pytest", "-q", "-p", "no:cacheprovider", *(only or []))
+    output = run(pytest, project, env, timeout=2400)  # a guard: CI measures the time
     print(output[-3000:])
     assert " passed" in output
     assert " skipped" not in output or not env.get("CI"), output[-3000:]

@@ -27,6 +27,7 @@ from {{ cookiecutter.package_name }}.model import MODEL
 from {{ cookiecutter.package_name }}.modeling import GRAINS, Series
 
 COMBINATIONS = 220  # random filter combinations compared (the issue asks for 200 or more)
+GRAIN_VIEWS = 12  # of them, compared with each series at every grain
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +43,13 @@ def rolled(tmp_path_factory: pytest.TempPathFactory):
         app_store.dispose()
 
 
-def page(c, f: queries.Filters, found) -> dict:
-    """Every aggregate the page shows for ``f`` (``found``: rollups, or None for raw)."""
+def page(c, f: queries.Filters, found, every_grain: bool = False) -> dict:
+    """Every aggregate the page shows for ``f`` (``found``: rollups, or None for raw);
+    ``every_grain``: each series at every grain a reader may choose, too."""
     out = {"totals": queries.fetch_totals(c, f, rollups=found)}
-    for section in MODEL.page.sections:  # a series at every grain a reader may choose
-        for grain in GRAINS if isinstance(section, Series) else (None,):
+    for section in MODEL.page.sections:
+        grains = GRAINS if every_grain and isinstance(section, Series) else (None,)
+        for grain in grains:
             _name, fetch, _cached, extra = data.section_call(section, grain=grain)
             out[f"{section.key} {grain}"] = fetch(c, f, *extra, rollups=found)
     if MODEL.page.detail:
@@ -117,7 +120,8 @@ def test_rollups_equal_raw_for_random_filters(rolled):
                 caught_up = rollups.build(engine, app_store)
                 assert not caught_up.full and caught_up.parts == 2
             f = random_filters(rng, status, options)
-            assert_same(page(c, f, found), page(c, f, None), f)
+            every = i < GRAIN_VIEWS  # weeks, months, quarters: days added up from cubes
+            assert_same(page(c, f, found, every), page(c, f, None, every), f)
     counted = stats.total()
     print(f"rollup hits {counted['rollup_hits']}, raw queries {counted['raw_queries']}")
     # Realtime, and distinct counts over several values of a filter, are read raw.

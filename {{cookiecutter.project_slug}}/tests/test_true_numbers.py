@@ -92,8 +92,9 @@ def test_real_world_time_shapes_keep_every_figure_equal_to_plain_sql(shaped):
             health = queries.fetch_health(c)
             bounds = queries.time_bounds(c)
             if shapes.text_forms:  # the column really holds text in other tools' forms
-                raw = c.execute(select(times.stored(MODEL.time)).limit(50)).scalars().all()
-                assert any(len(str(v)) == 19 for v in raw), raw
+                stored = times.stored(MODEL.time)
+                tools = select(stored).where(func.length(stored) == 19).limit(1)
+                assert c.execute(tools).scalar() is not None, "no 'YYYY-MM-DD HH:MM:SS' text"
     finally:
         engine.dispose()
     assert health["unreadable"] == shapes.unreadable
@@ -133,8 +134,15 @@ def test_an_empty_fact_table_gets_one_sentence_and_no_exception(tmp_path, monkey
     with filled_database(tmp_path, "empty", rows=10) as url:
         engine = db.make_engine(make_url(url))
         try:
-            with engine.begin() as c:  # this test's own fact table, emptied (the tables it
-                c.execute(delete(MODEL.fact))  # refers to may refer to each other: kept)
+            with engine.connect() as c:  # this test's own tables, emptied
+                dialect = db.dialect_module(engine.url)
+                dialect.begin_bulk_load(c)  # keys unchecked: a cycle has no child-first order
+                c.commit()
+                for table in MODEL.tables:
+                    c.execute(delete(table))
+                c.commit()
+                dialect.end_bulk_load(c)
+                c.commit()
         finally:
             engine.dispose()
         point_at(url, monkeypatch)

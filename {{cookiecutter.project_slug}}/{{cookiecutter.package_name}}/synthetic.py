@@ -132,7 +132,8 @@ def _ordered() -> list[Table]:
     """The model's tables, parents before children (a cycle of keys broken where
     SQLAlchemy breaks it: those keys are added after every table exists)."""
     names = {t.name for t in MODEL.tables}
-    ordered = sort_tables_and_constraints(MODEL.fact.metadata.tables.values())
+    tables = sorted(MODEL.fact.metadata.tables.values(), key=lambda t: t.key)  # as sorted_tables
+    ordered = sort_tables_and_constraints(tables)
     return [table for table, _ in ordered if table is not None and table.name in names]
 
 
