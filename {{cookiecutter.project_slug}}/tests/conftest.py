@@ -331,10 +331,22 @@ def add_fact_row(url: str) -> None:
                 numeric = isinstance(column.type, Integer | Numeric) and not column.foreign_keys
                 numeric = numeric and column is not MODEL.time  # Unix seconds stay the time
                 if numeric and not column.primary_key and row[column.name] is not None:
-                    row[column.name] = row[column.name] * 2
+                    doubled = row[column.name] * 2
+                    if fits(column.type, doubled):  # Numeric(4, 2) holds 99.99 at most
+                        row[column.name] = doubled
             c.execute(fact.insert().values(**row))
     finally:
         engine.dispose()
+
+
+def fits(kind, value) -> bool:
+    """Whether a column of this numeric type can hold the value (its declared digits)."""
+    from sqlalchemy import SmallInteger
+
+    if isinstance(kind, SmallInteger):
+        return abs(value) < 2**15
+    precision, scale = getattr(kind, "precision", None), getattr(kind, "scale", None)
+    return precision is None or abs(value) < 10 ** (precision - (scale or 0))
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from conftest import APP_SCRIPT, chromium_path, filled_database, require_browser
 from faultkit import BREAKDOWNS, serve
-from sqlalchemy import Column, and_, bindparam, create_engine, select
+from sqlalchemy import Column, String, bindparam, create_engine, select
 from test_browser import (
     ALL_CHARTS_DRAWN,
     CHART,
@@ -79,27 +79,28 @@ def payload(n: int, letter: str, width: int | None) -> str:
 
 
 def write_payloads(url: str) -> None:
-    """Every dimension's column (a column of a model table) rewritten with payloads."""
-    columns = dict.fromkeys(d.column for d in MODEL.dimensions if isinstance(d.column, Column))
+    """Every dimension's text column (a column of a model table) rewritten with payloads."""
+    columns = dict.fromkeys(
+        d.column
+        for d in MODEL.dimensions
+        if isinstance(d.column, Column) and isinstance(d.column.type, String)
+    )
     engine = create_engine(url)
     try:
         with engine.begin() as c:
             for letter, column in zip(string.ascii_uppercase, columns, strict=False):
-                table, keys = column.table, list(column.table.primary_key.columns)
-                rows = c.execute(select(*keys, column).order_by(*keys)).all()
-                renamed: dict = {}  # old value -> payload: rows that shared a value still do
-                for *_, old in rows:
-                    width = getattr(column.type, "length", None)
-                    renamed.setdefault(old, payload(len(renamed), letter, width))
-                where = and_(*(key == bindparam(f"key_{i}") for i, key in enumerate(keys)))
-                update = table.update().where(where).values({column.name: bindparam("new")})
-                c.execute(
-                    update,
-                    [
-                        {**{f"key_{i}": v for i, v in enumerate(key)}, "new": renamed[old]}
-                        for *key, old in rows
-                    ],
+                # By value, not by row: rows that shared a value still do, and a table
+                # without a primary key is not rewritten once per row.
+                named = select(column).distinct().where(column.is_not(None)).order_by(column)
+                values = c.execute(named).scalars()
+                width = getattr(column.type, "length", None)
+                renamed = [(old, payload(n, letter, width)) for n, old in enumerate(values)]
+                update = (
+                    column.table.update()
+                    .where(column == bindparam("old"))
+                    .values({column.name: bindparam("new")})
                 )
+                c.execute(update, [{"old": old, "new": new} for old, new in renamed])
     finally:
         engine.dispose()
 
