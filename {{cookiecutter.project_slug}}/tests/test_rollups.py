@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import os
 import random
+import re
 import subprocess
 import sys
 import threading
@@ -315,6 +316,35 @@ def test_a_read_only_client_database_gets_rollups_in_the_app_store(rolled, tmp_p
         drop_user()
 
 
+def test_sql_says_why_a_question_reads_the_raw_rows(rolled, capsys, monkeypatch):
+    """A question that needs a distinct count no cube can hold (visits' patients: one
+    patient visits in many periods) reads the raw rows, and `sql` names the measure and
+    why; any other question of the default view is answered by a rollup."""
+    from {{ cookiecutter.package_name }}.__main__ import main
+
+    url, engine, app_store = rolled
+    rollups.build(engine, app_store, rebuild=True)
+    point_at(url, monkeypatch)
+    monkeypatch.setenv("APP_STORE_URL", app_store.url.render_as_string(hide_password=False))
+    assert main(["sql"]) == 0
+    out = capsys.readouterr().out
+    unheld = [label(m.label, m.name) for m in rollups.raw_by_design()]
+    with engine.connect() as c:
+        questions = rollups.page_questions(c, queries.default_filters(queries.fetch_status(c)))
+    assert questions
+    for name, (_scope, _dims, _grain, measures) in questions.items():
+        said = re.search(rf"^-- {re.escape(name)}\n(?:-- grain: .*\n)?-- answered by: (.*)$",
+                         out, re.M).group(1)  # fmt: skip
+        needs = [label(m.label, m.name) for m in rollups.raw_by_design()
+                 if m in MODEL.aggregates(measures)]  # fmt: skip
+        if needs:
+            assert said.startswith("raw rows (") and all(n in said for n in needs), (name, said)
+            assert "distinct count" in said, said
+        else:
+            assert said.startswith("rollup "), (name, said)
+    print(f"read raw by design: {unheld or 'nothing'}")
+
+
 def test_the_cube_chosen_answers_exactly_or_none_is():
     """The cube for a query holds every grouped and filtered dimension; a distinct count
     never sums cells of a dimension the query neither groups by nor pins to one value."""
@@ -363,4 +393,8 @@ def test_the_operator_panel_counts_rollup_hits_and_raw_queries(rolled, monkeypat
     period = label(MODEL.period.label) if MODEL.period else None
     watermark = rollups.Rollups(app_store, make_url(url)).watermark()
     reach = t("rollups_up_to", part=rollups.part_text(watermark, period))
-    assert reach in [c.value for c in at.caption]
+    captions = [c.value for c in at.caption]
+    assert reach in captions
+    unheld = [label(m.label, m.name) for m in rollups.raw_by_design()]
+    why = t("rollups_raw_by_design", measures=", ".join(unheld))
+    assert (why in captions) == bool(unheld), captions

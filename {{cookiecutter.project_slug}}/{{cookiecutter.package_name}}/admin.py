@@ -71,6 +71,10 @@ def render_stats() -> None:
         )
     )
     st.caption(rollup_reach())
+    unheld = rollups.raw_by_design()
+    if unheld:
+        names = ", ".join(label(m.label, m.name) for m in unheld)
+        st.caption(t("rollups_raw_by_design", measures=names))
     sections = last.get("sections") or {}
     if sections:
         timing = pd.DataFrame(

@@ -273,6 +273,9 @@ EN = {
     "rollups_up_to": "Rollups hold everything closed up to {part}; newer rows are read raw.",
     "rollups_none": "No rollups for this database yet: every aggregate reads the raw rows "
     "(run `python -m {package} rollup`).",
+    "rollups_raw_by_design": "Always read from the raw rows: {measures} (a distinct count of "
+    "values that can fall in several periods: a range's count is no sum of its periods' "
+    "counts).",
     "health_title": "Data health",
     "health_rows": "Fact rows: {rows}, placed in time from {first} to {last}.",
     "health_empty": "The fact table holds no rows with a readable time yet.",
@@ -548,6 +551,9 @@ ES = {
     "de las filas originales.",
     "rollups_none": "Aún no hay resúmenes para esta base de datos: cada agregado lee las filas "
     "originales (ejecute `python -m {package} rollup`).",
+    "rollups_raw_by_design": "Siempre se lee de las filas originales: {measures} (un recuento "
+    "de valores distintos que pueden caer en varios periodos: el de un rango no es la suma de "
+    "los de sus periodos).",
     "health_title": "Salud de los datos",
     "health_rows": "Filas de hechos: {rows}, situadas en el tiempo del {first} al {last}.",
     "health_empty": "La tabla de hechos aún no tiene filas con una hora legible.",

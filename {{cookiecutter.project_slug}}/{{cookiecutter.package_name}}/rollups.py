@@ -55,6 +55,7 @@ from sqlalchemy.schema import DropTable
 from sqlalchemy.sql import operators
 
 from . import db, exact, queries, stats, store, times
+from .i18n import label
 from .model import MODEL
 from .modeling import AUTO, DAY, HOUR, CountDistinct, Dimension, Sum
 from .queries import Filters, Scope
@@ -160,6 +161,14 @@ def stored_measures() -> tuple[str, ...]:
         for m in MODEL.aggregates(names)
         if not isinstance(m.formula, CountDistinct) or _bound_to_period(m.formula)
     )
+
+
+def raw_by_design() -> list:
+    """The model's distinct counts no cube can hold (what they count can fall in several
+    periods): a query that needs one always reads the raw rows, and `sql` and the operator
+    panel say so."""
+    names = [m.name for m in MODEL.measures]
+    return [m for m in MODEL.aggregates(names) if m.name not in stored_measures()]
 
 
 # --- Tables: one per cube, named after the database it summarises -----------------------
@@ -621,6 +630,15 @@ class Rollups:
         """One line for `sql`: what would answer this query."""
         cube = choose(f, dimensions, grain, measures)
         if cube is None:
+            held = set(stored_measures())
+            unheld = [m for m in MODEL.aggregates(measures) if m.name not in held]
+            if unheld:
+                names = ", ".join(label(m.label, m.name) for m in unheld)
+                return (
+                    f"raw rows ({names}: a distinct count of values that can fall in several "
+                    "periods; a range's count is no sum of its periods' counts, so no rollup "
+                    "holds it)"
+                )
             if grain is not None and _stored_grain(grain) != grain:
                 distinct = [m for m in MODEL.aggregates(measures) if m.name not in stored_measures()
                             or isinstance(m.formula, CountDistinct)]  # fmt: skip
