@@ -195,10 +195,16 @@ class Period:
 
 @dataclasses.dataclass(frozen=True)
 class Join:
-    """A table joined to the fact (directly or through an earlier join) ON a condition."""
+    """A table joined to the fact (directly or through an earlier join) ON a condition.
+
+    ``many=True``: a link table (film_category between films and categories), where one
+    row may match several. A dimension reached through it filters with EXISTS (each fact
+    row counted once) and groups per member (a film counts in each of its categories);
+    it has no share, no rollup and no detail column, since its groups overlap."""
 
     table: Table
     on: ColumnElement
+    many: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -382,6 +388,23 @@ class Model:
                 return section
         raise ModelError(f"No section with key {key!r}.")
 
+    def bridge(self, expression: ColumnElement) -> tuple[Join, ...]:
+        """The joins from a link table (``Join(many=True)``) on that ``expression`` reads
+        through; empty when it reads no table beyond one."""
+        needed = set(tables_of(expression))
+        for join in reversed(self.joins):  # a join may name a table joined before it
+            if join.table in needed:
+                needed |= tables_of(join.on)
+        chain = [join for join in self.joins if join.table in needed]
+        for index, join in enumerate(chain):
+            if join.many:
+                return tuple(chain[index:])
+        return ()
+
+    def bridged(self, dimension: Dimension) -> bool:
+        """Is this dimension reached through a link table (several values per fact row)?"""
+        return bool(self.bridge(dimension.column) or self.bridge(dimension.match))
+
     @staticmethod
     def _names(items) -> str:
         return ", ".join(item.name for item in items) or "(none declared)"
@@ -436,6 +459,55 @@ def _reaches_a_key(join: Join) -> bool:
     return any(key and key <= compared for key in keys)
 
 
+def _check_bridges(model: Model) -> None:
+    """What reads through a link table (Join(many=True)) can only be a dimension to filter
+    and group by: a measure, the time, the period or a listed column would count a fact
+    row once per linked row."""
+    linked = "is read through the link table {table!r} (Join(many=True)): {why}"
+    reads = [(f"Measure {m.name!r}", m.formula.expression) for m in model.measures
+             if hasattr(m.formula, "expression")]  # fmt: skip
+    reads += [("The time column", model.time)]
+    if model.period is not None:
+        reads += [("The period's key", model.period.key)]
+    for what, expression in reads:
+        bridge = model.bridge(expression)
+        if bridge:
+            why = "each fact row would count once per linked row. Read it from the fact side."
+            raise ModelError(f"{what} " + linked.format(table=bridge[0].table.name, why=why))
+    page = model.page
+    bridged = {d.name for d in model.dimensions if model.bridged(d)}
+    for dimension in model.dimensions:
+        narrows = dimension.within is not None and {dimension.name, dimension.within} & bridged
+        if narrows:
+            raise ModelError(
+                f"Dimension {dimension.name!r} (within={dimension.within!r}): a dimension "
+                "read through a link table neither narrows nor is narrowed. Drop within=."
+            )
+    if model.row_scope in bridged:
+        raise ModelError(
+            f"row_scope={model.row_scope!r} is read through a link table: a fact row would "
+            "belong to several scopes. Scope by a dimension of the fact's own keys."
+        )
+    for section in page.sections:
+        if isinstance(section, Share) and section.dimension in bridged:
+            raise ModelError(
+                f"Share {section.key!r}: {section.dimension!r} is read through a link table, "
+                "so a fact row counts in several slices and they add up to more than the "
+                "whole. Use a Ranking or a Breakdown."
+            )
+    for listing in (page.detail, page.lookup):
+        for field in listing.fields if listing else ():
+            if isinstance(field, str):
+                expression = model.dimension(field).column
+            else:
+                expression = field.expression
+            bridge = model.bridge(expression)
+            if bridge:
+                why = "a listed row would repeat once per linked row. Leave it out of the list."
+                what = f"Listed column {getattr(field, 'name', field)!r}"
+                raise ModelError(f"{what} " + linked.format(table=bridge[0].table.name, why=why))
+
+
 def check(model: Model) -> None:
     """Every name the page and the measures use exists; every join can be reached."""
     for measure in model.measures:
@@ -455,13 +527,15 @@ def check(model: Model) -> None:
                 "list the joins so each one names only the fact or earlier tables."
             )
         reached.add(join.table)
-        if not _reaches_a_key(join):
+        if not join.many and not _reaches_a_key(join):
             raise ModelError(
                 f"The join to {join.table.name!r} does not compare its primary key (or a "
                 "unique column): each fact row could match several of its rows and every "
                 "sum would count them more than once. Join on its key; if the column is "
-                "unique, declare it so (Column(..., unique=True))."
+                "unique, declare it so (Column(..., unique=True)); if it is a link table "
+                "(several rows per fact row on purpose), mark it Join(..., many=True)."
             )
+    _check_bridges(model)
     for dimension in model.dimensions:
         if dimension.within is not None:
             model.dimension(dimension.within)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
+    Column,
     ColumnElement,
     Connection,
     Date,
@@ -26,11 +27,12 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    literal_column,
     or_,
     select,
     type_coerce,
 )
-from sqlalchemy.sql import operators
+from sqlalchemy.sql import operators, visitors
 
 from . import exact, times
 from .model import MODEL
@@ -442,14 +444,40 @@ def scoped(columns: list, scope: Scope, f: Filters) -> Select:
     if any(column is MODEL.time for column in compared):
         # Text no form reads ('01/01/2026 06:19') belongs to no day (fetch_health counts it).
         conditions.append(times.readable(MODEL.time))
+    grouped = _tables_needed(columns, MODEL.fact)  # the tables the selected columns join
     for index, dimension in enumerate(MODEL.dimensions):
         values = f.chosen(dimension.name)
         if values:
             # Pattern: expanding bind parameter for IN lists (one placeholder per value).
             chosen = bindparam(f"pick_{index}", list(values), expanding=True)
-            conditions.append(dimension.match.in_(chosen))
-            compared.append(dimension.match)
+            bridge = MODEL.bridge(dimension.match)
+            if bridge and not {join.table for join in bridge} <= grouped:
+                conditions.append(linked(bridge, dimension.match.in_(chosen)))
+                compared.extend(_outer_columns(bridge))
+            else:  # a column of the joined rows (grouped by a linked value: that value)
+                conditions.append(dimension.match.in_(chosen))
+                compared.append(dimension.match)
     return select(*columns).select_from(source(*columns, *compared)).where(*conditions)
+
+
+# Pattern: a semijoin (EXISTS) through a link table: each fact row counted once.
+def linked(bridge, condition) -> ColumnElement:
+    """EXISTS a linked row (one of a film's categories) where ``condition`` holds: the fact
+    rows whose film has a chosen category, each once, as a join would not keep them."""
+    inner = bridge[0].table
+    for join in bridge[1:]:
+        inner = inner.join(join.table, join.on)
+    return select(literal_column("1")).select_from(inner).where(bridge[0].on, condition).exists()
+
+
+def _outer_columns(bridge) -> list:
+    """The columns a link table's join compares on the fact's side (film.film_id)."""
+    inside = {join.table for join in bridge}
+    return [
+        element
+        for element in visitors.iterate(bridge[0].on)
+        if isinstance(element, Column) and element.table not in inside
+    ]
 
 
 def aggregates(names) -> list:

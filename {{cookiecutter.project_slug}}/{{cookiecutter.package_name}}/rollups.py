@@ -113,8 +113,16 @@ def _groupings() -> list[Cube]:
             found += [Cube((), _stored_grain(grain)) for grain in grains]
         else:
             colour = getattr(section, "colour", None)
-            found.append(Cube(_with_broader([section.dimension, *([colour] if colour else [])])))
+            names = [section.dimension, *([colour] if colour else [])]
+            if not any(_linked(name) for name in names):
+                found.append(Cube(_with_broader(names)))
     return found
+
+
+def _linked(name: str) -> bool:
+    """A dimension read through a link table: its cells overlap (a film in two
+    categories), so no cube holds it and its questions read the raw rows."""
+    return MODEL.bridged(MODEL.dimension(name))
 
 
 @functools.cache
@@ -125,6 +133,8 @@ def cubes() -> tuple[Cube, ...]:
     for grouping in _groupings():
         found[grouping] = None
         for dimension in MODEL.dimensions:
+            if _linked(dimension.name):
+                continue
             names = _with_broader([*grouping.dimensions, dimension.name])
             found[Cube(names, grouping.grain)] = None
     return tuple(sorted(found, key=lambda cube: (len(cube.dimensions), cube.name)))
@@ -647,6 +657,13 @@ class Rollups:
                         f"raw rows (a distinct count by {grain} is no sum of the days' "
                         "counts: the rollups hold days)"
                     )
+            asked = dict.fromkeys([*dimensions, *(name for name, values in f.picks if values)])
+            linked = [label(MODEL.dimension(name).label, name) for name in asked if _linked(name)]
+            if linked:
+                return (
+                    f"raw rows ({', '.join(linked)}: read through a link table, a fact row "
+                    "can count in several of its values, so no rollup holds it)"
+                )
             return "raw rows (no rollup answers these filters exactly)"
         current = self.current()
         watermark = None if current is None else current[1]

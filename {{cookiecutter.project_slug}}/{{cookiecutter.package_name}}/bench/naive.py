@@ -112,19 +112,55 @@ def _joined(start: Table | None = None) -> pd.DataFrame:
         return done[start.name]
     rows, reached = tables[start.name], {start}
     for join in MODEL.joins:
+        if join.many:  # a link table would repeat rows: read only where a dimension needs it
+            continue
         if join.table in reached or not tables_of(join.on) <= reached | {join.table}:
             continue
-        left, right = [], []
-        for a, b in _pairs(join.on):
-            ours, theirs = (a, b) if a.table is not join.table else (b, a)
-            left.append(_name(ours))
-            right.append(_name(theirs))
+        left, right = _sides(join)
         # Anti-pattern: a join of whole tables in pandas (SQL would join only the rows
         # in scope, using the indexes).
         rows = rows.merge(tables[join.table.name], left_on=left, right_on=right, how="inner")
         reached.add(join.table)
     done[start.name] = rows
     return rows
+
+
+def _sides(join) -> tuple[list[str], list[str]]:
+    """The column names a join compares: (the side joined before, the joined table's)."""
+    left, right = [], []
+    for a, b in _pairs(join.on):
+        ours, theirs = (a, b) if a.table is not join.table else (b, a)
+        left.append(_name(ours))
+        right.append(_name(theirs))
+    return left, right
+
+
+def _links(dimension) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """A dimension read through a link table: the link table merged with the tables
+    joined after it, and the names its join compares (the fact's side, the link's)."""
+    bridge = MODEL.bridge(dimension.match) or MODEL.bridge(dimension.column)
+    tables = _tables()
+    frame = tables[bridge[0].table.name]
+    for join in bridge[1:]:
+        left, right = _sides(join)
+        frame = frame.merge(tables[join.table.name], left_on=left, right_on=right, how="inner")
+    outer, inner = _sides(bridge[0])
+    return frame, outer, inner
+
+
+def _has_link(rows: pd.DataFrame, dimension, values) -> pd.Series:
+    """The rows with at least one linked value among ``values`` (SQL's EXISTS)."""
+    frame, outer, inner = _links(dimension)
+    hits = frame[_column(dimension.match, frame).isin(values)][inner]
+    found = pd.MultiIndex.from_frame(rows[outer]).isin(pd.MultiIndex.from_frame(hits))
+    return pd.Series(found, index=rows.index)
+
+
+def _per_link(rows: pd.DataFrame, dimension) -> pd.DataFrame:
+    """The rows once per linked value (a film once per category), as a GROUP BY over the
+    link table's join counts them."""
+    frame, outer, inner = _links(dimension)
+    return rows.merge(frame, left_on=outer, right_on=inner, how="inner")
 
 
 # --- A measure's expression over a DataFrame --------------------------------------------
@@ -229,7 +265,9 @@ def _scopes(f: Filters, rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     chosen = pd.Series(True, index=rows.index)
     for dimension in MODEL.dimensions:
         values = f.chosen(dimension.name)
-        if values:
+        if values and MODEL.bridged(dimension):
+            chosen &= _has_link(rows, dimension, values)
+        elif values:
             chosen &= _column(dimension.match, rows).isin(values)
     return current & chosen, previous & chosen
 
@@ -273,6 +311,17 @@ def _breakdown(f: Filters, section, limit: int | None) -> pd.DataFrame:
     dimension = MODEL.dimension(section.dimension)
     colour = getattr(section, "colour", None)
     rows = _in_scope(f)
+    merged: set = set()  # the link tables (and those after them) the grouping reads
+    for name in dict.fromkeys([dimension.name, *([colour] if colour else [])]):
+        grouped = MODEL.dimension(name)
+        bridge = MODEL.bridge(grouped.column) or MODEL.bridge(grouped.match)
+        if bridge and not {join.table for join in bridge} <= merged:
+            rows = _per_link(rows, grouped)
+            merged |= {join.table for join in bridge}
+    for picked in MODEL.dimensions:  # values chosen of a merged link: those rows only
+        bridge, values = MODEL.bridge(picked.match), f.chosen(picked.name)
+        if values and bridge and {join.table for join in bridge} <= merged:
+            rows = rows[_column(picked.match, rows).isin(values)]
     by = {"__key": _column(dimension.match, rows), dimension.name: _column(dimension.column, rows)}
     if colour:
         by[colour] = _column(MODEL.dimension(colour).column, rows)
