@@ -9,7 +9,8 @@ traits ordinary schemas have: a cycle of keys (a ward's head is a doctor, who wo
 ward), a binary column (a patient's photo), free text (addresses, notes), a narrow type
 (a co-payment in Numeric(4, 2)), a column with one value (the currency), a table with no
 text (rooms, named "Room 1"...), two paths to one table (a visit's ward through its
-doctor or through its room); and the shapes real databases hold: a fact table without a
+doctor or through its room), a link table (a doctor's specialties: several, or none);
+and the shapes real databases hold: a fact table without a
 primary key, visits at midnight
 (on SQLite written as text the usual way: '2024-01-19 00:00:00', or the date alone; on
 MySQL as Unix seconds in a BIGINT column, as many event logs keep them), visits with no
@@ -67,6 +68,18 @@ doctors = Table(
     Column("surname", String(60), nullable=False),
     Column("ward_id", Integer, ForeignKey("wards.ward_id"), nullable=False),
 )
+specialties = Table(
+    "specialties",
+    metadata,
+    Column("specialty_id", Integer, primary_key=True),
+    Column("specialty_name", String(40), nullable=False),
+)
+doctor_specialties = Table(  # a link table: a doctor has several specialties, or none
+    "doctor_specialties",
+    metadata,
+    Column("doctor_id", Integer, ForeignKey("doctors.doctor_id"), primary_key=True),
+    Column("specialty_id", Integer, ForeignKey("specialties.specialty_id"), primary_key=True),
+)
 patients = Table(
     "patients",
     metadata,
@@ -102,6 +115,13 @@ LOADED_TWICE = range(4_001, 4_005)  # 4 visits whose row is there twice, alike i
 OUTLIER = (5_999, dt.datetime(2199, 5, 1, 12))  # a typing error, far after every other row
 # Ranges whose first and last days hold midnight rows (and so does the day after each).
 RANGES = (("2024-01-10", "2024-01-10"), ("2024-01-10", "2024-01-16"), ("2024-02-01", "2024-02-29"))
+SPECIALTIES = ("Cardiology", "Paediatrics", "Surgery", "Dermatology", "Neurology")
+# Doctor -> specialties (ids): most have one, every third has two, doctor 11 has none.
+DOCTOR_SPECIALTIES = {doctor: (doctor % 5 + 1,) for doctor in range(1, 13)}
+DOCTOR_SPECIALTIES.update({3: (4, 1), 6: (2, 4), 9: (5, 2), 12: (3, 2), 11: ()})
+# A range filtered by two specialties (the URL names them: ?specialty=Paediatrics&...): a
+# visit whose doctor has both counts once.
+CHOSEN_SPECIALTIES = (2, 3)
 
 
 def visit_time(i: int, minutes: int) -> dt.datetime | None:
@@ -136,6 +156,14 @@ def create(url: str, unix_seconds: bool | None = None) -> None:
                 for i in range(1, 13)
             ],
         )
+        c.execute(
+            specialties.insert(),
+            [{"specialty_id": i, "specialty_name": name} for i, name in enumerate(SPECIALTIES, 1)],
+        )
+        c.execute(doctor_specialties.insert(), [
+            {"doctor_id": doctor, "specialty_id": specialty}
+            for doctor, owned in DOCTOR_SPECIALTIES.items() for specialty in owned
+        ])  # fmt: skip
         for i in range(1, 5):  # the cycle closed once both sides exist
             c.execute(wards.update().where(wards.c.ward_id == i).values(head_doctor_id=i + 4))
         c.execute(
@@ -190,8 +218,9 @@ def create(url: str, unix_seconds: bool | None = None) -> None:
     engine.dispose()
 
 
-def expected(url: str, first: str, last: str) -> dict[str, str]:
-    """Plain SQL, written apart from the project: each KPI's digits for a range of days."""
+def expected(url: str, first: str, last: str, specialties: tuple = ()) -> dict[str, str]:
+    """Plain SQL, written apart from the project: each KPI's digits for a range of days
+    (with ``specialties``: the visits to a doctor with one of them, each once)."""
     engine = create_engine(url)
     mark = "?" if engine.dialect.name == "sqlite" else "%s"
     with engine.connect() as c:
@@ -208,6 +237,12 @@ def expected(url: str, first: str, last: str) -> dict[str, str]:
             )
         else:
             where, bounds = f"DATE(visited_at) BETWEEN {mark} AND {mark}", (first, last)
+        if specialties:
+            where += (
+                " AND EXISTS (SELECT 1 FROM doctor_specialties ds WHERE ds.doctor_id = "
+                f"visits.doctor_id AND ds.specialty_id IN ({', '.join([mark] * len(specialties))}))"
+            )
+            bounds = (*bounds, *specialties)
         row = c.exec_driver_sql(
             "SELECT COUNT(*), SUM(fee), SUM(copay), SUM(minutes), COUNT(DISTINCT patient_id) "
             f"FROM visits WHERE {where}",
@@ -278,17 +313,23 @@ def check(url: str, project: Path) -> None:
             folder = Path(os.environ.get("DASH_TEST_ARTEFACTS") or project)
             page.screenshot(path=str(folder / "clinic.png"), full_page=True)
             # Ranges whose boundary days hold midnight rows: each KPI equals plain SQL.
+            # The last: the whole range, filtered through the link table by two specialties.
             wrong = []
-            for first, last in RANGES:
-                page.goto(f"http://127.0.0.1:{port}/?mode=dates&date_start={first}&date_end={last}")
+            cases = [(first, last, ()) for first, last in RANGES]
+            cases.append(("2024-01-01", "2024-03-31", CHOSEN_SPECIALTIES))
+            for first, last, chosen in cases:
+                picks = "".join(f"&specialty={SPECIALTIES[i - 1]}" for i in chosen)  # by name
+                page.goto(
+                    f"http://127.0.0.1:{port}/?mode=dates&date_start={first}&date_end={last}{picks}"
+                )
                 page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
                 page.locator('[data-testid="stMetric"]').first.wait_for()
                 shown = shown_kpis(page)
-                want = expected(url, first, last)
-                print(f"{first}..{last}: shown {shown} / plain SQL {want}")
+                want = expected(url, first, last, chosen)
+                print(f"{first}..{last} {picks}: shown {shown} / plain SQL {want}")
                 for kpi, value in want.items():
                     if shown.get(kpi) != value:
-                        wrong.append((first, last, kpi, shown.get(kpi), value))
+                        wrong.append((first, last, chosen, kpi, shown.get(kpi), value))
                 errors += page.locator('[data-testid="stException"]').count()
             browser.close()
         print(f"metrics={metrics} charts={charts} errors={errors} values={' | '.join(values)}")

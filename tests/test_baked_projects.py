@@ -402,12 +402,16 @@ def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database
         assert f"    time_stored={form},\n" in text, text
         # Choices a person would make, each skipped candidate listed with why: the rooms
         # (no text) named by number, no one-value currency, no distinct count of 12
-        # doctors, the longer path to the wards (through the room) written beside the join.
+        # doctors, the longer path to the wards (through the room) written beside the join,
+        # the specialties through their link table, shown in the page's table.
         assert 'numbered("Room", rooms.c.room_id)' in text, text
         for said in (
             r"visits\.currency\s+\(one\s+value",
             r"distinct\s+visits\.doctor_id\s+\(doctors\s+has\s+12\s+rows",
             r"Another path reaches wards:[\s#]+rooms\.ward_id[\s#]+->[\s#]+wards\.ward_id",
+            # The link table: a doctor's specialties, joined many=True, their own table.
+            r"Join\(\s*doctor_specialties,[^)]*many=True,?\s*\)",
+            r'Breakdown\(\s*"specialty_table",\s*"specialty"',
         ):
             assert re.search(said, text), (said, text)
         assert "patients.c.address" not in text.split("dimensions=(")[1], text

@@ -34,7 +34,7 @@ from sqlalchemy import (
     select,
 )
 
-from {{ cookiecutter.package_name }} import db, inspection, modeling
+from {{ cookiecutter.package_name }} import db, inspection, modeling, queries
 
 ROOT = Path(__file__).resolve().parent.parent
 RUFF = Path(sys.executable).parent / "ruff"
@@ -241,11 +241,17 @@ def test_the_proposal_is_a_valid_model_that_passes_ruff(clinic_url, tmp_path):
     assert not any("Guessed" in point for point in proposal.review)  # every key is declared
 
 
+SUBJECTS = ("Maths", "Music", "Chemistry")
+# Teacher -> the subjects they teach: one each, every fourth two, teacher 30 none.
+TAUGHT = {i: (i % 3 + 1, *((i + 1) % 3 + 1,) * (i % 4 == 0)) for i in range(1, 30)}
+
+
 def school() -> tuple[MetaData, dict[str, list[dict]]]:
     """A school's enrolments, with what ordinary schemas hold: a cycle of keys (a school's
     head is a teacher, who teaches at a school), a binary photo, free text (addresses), a
     one-value column (the term), a small lookup (5 rooms) with no text at all, two paths to
-    the school (the teacher's and the room's), and narrow types."""
+    the school (the teacher's and the room's), narrow types, and a link table (the
+    subjects a teacher teaches)."""
     metadata = MetaData()
     Table(
         "schools",
@@ -269,6 +275,14 @@ def school() -> tuple[MetaData, dict[str, list[dict]]]:
         Column("room_id", Integer, primary_key=True, autoincrement=False),
         Column("floor", Integer, nullable=False),
         Column("school_id", Integer, ForeignKey("schools.school_id"), nullable=False),
+    )
+    Table("subjects", metadata, Column("subject_id", Integer, primary_key=True),
+          Column("subject_name", String(20), nullable=False))  # fmt: skip
+    Table(  # a link table: a teacher teaches several subjects, or none
+        "teacher_subjects",
+        metadata,
+        Column("teacher_id", Integer, ForeignKey("teachers.teacher_id"), primary_key=True),
+        Column("subject_id", Integer, ForeignKey("subjects.subject_id"), primary_key=True),
     )
     Table(
         "enrolments",
@@ -296,6 +310,12 @@ def school() -> tuple[MetaData, dict[str, list[dict]]]:
             for i in range(1, 31)
         ],  # fmt: skip
         "rooms": [{"room_id": i, "floor": i // 3, "school_id": i % 2 + 1} for i in range(1, 6)],
+        "subjects": [{"subject_id": i, "subject_name": n} for i, n in enumerate(SUBJECTS, 1)],
+        "teacher_subjects": [
+            {"teacher_id": teacher, "subject_id": subject}
+            for teacher, taught in TAUGHT.items()
+            for subject in taught
+        ],
         "enrolments": [
             {
                 "enrolment_id": i,
@@ -312,6 +332,9 @@ def school() -> tuple[MetaData, dict[str, list[dict]]]:
     return metadata, rows
 
 
+SCHOOL_REST = ("subjects", "teacher_subjects", "enrolments")
+
+
 def test_choices_a_person_would_make_on_an_ordinary_schema(tmp_path):
     """No one-value or free-text dimension, no distinct count of a 5-row lookup, a table
     with no text named by number, hierarchies only towards the smaller table, the longer
@@ -325,7 +348,7 @@ def test_choices_a_person_would_make_on_an_ordinary_schema(tmp_path):
             with engine.begin() as c:
                 if engine.dialect.name == "mysql":
                     c.exec_driver_sql("SET SESSION foreign_key_checks = 0")  # the cycle
-                for name in ("schools", "teachers", "rooms", "enrolments"):
+                for name in ("schools", "teachers", "rooms", *SCHOOL_REST):
                     c.execute(metadata.tables[name].insert(), rows[name])
         finally:
             engine.dispose()
@@ -334,7 +357,7 @@ def test_choices_a_person_would_make_on_an_ordinary_schema(tmp_path):
         model = load(proposal.source)
 
         dimensions = {d.name: d for d in model.dimensions}
-        assert set(dimensions) == {"teacher", "room", "school", "level"}
+        assert set(dimensions) == {"teacher", "room", "school", "level", "subject"}
         assert dimensions["teacher"].column.name == "surname"  # not the address
         assert dimensions["teacher"].within == "school"
         assert dimensions["school"].within is None  # not within its head teacher
@@ -351,6 +374,16 @@ def test_choices_a_person_would_make_on_an_ordinary_schema(tmp_path):
         )
         rankings = [s for s in model.page.sections if isinstance(s, modeling.Ranking)]
         assert [r.dimension for r in rankings] == ["teacher", "room"]
+        # The link table: joined many=True, its subject the page's table, in no share and
+        # no detail column.
+        assert "Join(teacher_subjects, teachers.c.teacher_id == teacher_subjects.c.teacher_id, " \
+            "many=True)" in proposal.source  # fmt: skip
+        subject = dimensions["subject"]
+        assert model.bridged(subject) and not model.bridged(dimensions["teacher"])
+        tables = [s for s in model.page.sections if isinstance(s, modeling.Breakdown)]
+        assert [b.dimension for b in tables] == ["subject"]
+        assert "subject" not in model.page.detail.fields
+        assert not [s for s in model.page.sections if isinstance(s, modeling.Share)]
 
         # The numbered label, in SQL on this backend: "Room 1"... grouped and counted.
         room = dimensions["room"]
@@ -368,6 +401,27 @@ def test_choices_a_person_would_make_on_an_ordinary_schema(tmp_path):
         finally:
             engine.dispose()
         assert counted == [(f"Room {i}", VISITS // 5) for i in range(1, 6)]
+
+        # Chosen subjects through the link table, on this backend: each enrolment whose
+        # teacher teaches one of them counts once (EXISTS), as plain SQL counts it.
+        teachers = dimensions["teacher"].key.table
+        joined = fact.join(teachers, fact.c.teacher_id == teachers.c.teacher_id)
+        chosen = queries.linked(model.bridge(subject.match), subject.match.in_([1, 2]))
+        by_link = select(func.count()).select_from(joined).where(chosen)
+        teaching = {t for t, taught in TAUGHT.items() if {1, 2} & set(taught)}
+        want = sum(1 for i in range(1, VISITS + 1) if i % 30 + 1 in teaching)
+        engine = create_engine(url)
+        try:
+            with engine.connect() as c:
+                assert c.execute(by_link).scalar() == want
+                plain = c.exec_driver_sql(
+                    "SELECT COUNT(*) FROM enrolments e WHERE EXISTS (SELECT 1 FROM "
+                    "teacher_subjects ts WHERE ts.teacher_id = e.teacher_id AND "
+                    "ts.subject_id IN (1, 2))"
+                ).scalar()
+        finally:
+            engine.dispose()
+        assert plain == want
 
 
 def test_without_foreign_keys_the_joins_are_guessed_and_listed(loose_url, tmp_path):

@@ -252,6 +252,7 @@ class Link:
     target: Table
     target_columns: tuple[Column, ...]
     guessed: bool = False
+    many: bool = False  # into a link table: several of its rows per row here
 
     def text(self) -> str:
         here = ", ".join(f"{self.table.name}.{c.name}" for c in self.columns)
@@ -361,6 +362,7 @@ class _Dimension:
     values: int = 0  # distinct values, counted up to FEW_VALUES + 1
     searched: bool = False  # more than LARGE_DIMENSION values: a filter that searches
     numbered: str | None = None  # no name, only a number: "Store 1" (modeling.numbered)
+    linked: bool = False  # reached through a link table: no share, no detail column
 
 
 @dataclasses.dataclass
@@ -458,6 +460,8 @@ def propose(
             "table with --fact."
         )
     time_form = _time_form(c, time, review)
+    joins += _bridges(joins, fact_table, all_links, review)
+    joined = [link.target for link in joins]
     keys = key_columns(fact_table, all_links.get(fact_table.name, []))
     dimensions = _dimensions(c, fact_table, joins, keys, all_links, review)
     # The time column is no measure, even when it is a number (Unix seconds).
@@ -587,6 +591,41 @@ def _follow(
     return joins
 
 
+def _bridges(
+    joins: list[Link], fact: Table, all_links: dict[str, list[Link]], review: list[str]
+) -> list[Link]:
+    """Link tables (film_category: a film's categories): a table of exactly two foreign
+    keys and nothing else to count, one to a table already joined, the other to one not
+    joined yet. Each gives two joins: to the link table (many=True), then to the table
+    it names, whose label becomes a dimension."""
+    reached = {fact, *(link.target for link in joins)}
+    found: list[Link] = []
+    for name in sorted(all_links):
+        table_links = all_links[name]
+        if len(table_links) != 2 or table_links[0].table in reached:
+            continue
+        table = table_links[0].table
+        counted = {column for link in table_links for column in link.columns}
+        counted |= set(table.primary_key.columns)
+        extra = [col for col in table.columns if col not in counted and not is_time(col)]
+        if extra:  # more than a link: a table of its own (payments with an amount)
+            continue
+        for near, far in (table_links, table_links[::-1]):
+            if near.target in reached and far.target not in reached | {table}:
+                into = Link(near.target, near.target_columns, table, near.columns, many=True)
+                found += [into, far]
+                reached |= {table, far.target}
+                review.append(
+                    f"{table.name} links {near.target.name} to {far.target.name} (a link "
+                    f"table): one {singular(near.target.name)} may have several, so the "
+                    f"{singular(far.target.name)} filter keeps the rows with any chosen one "
+                    "(EXISTS) and its charts count a row once per value (Join(..., "
+                    "many=True)); no share, rollup or detail column for it."
+                )
+                break
+    return found
+
+
 def _choose_time(c: Connection, fact: Table, joined: list[Table]) -> Column | None:
     """The fact's DateTime column with the most telling name (else a Date, else Unix
     seconds, else a joined table's)."""
@@ -703,8 +742,11 @@ def _dimensions(
     found: list[_Dimension] = []
     skipped: list[str] = []
     by_table: dict[str, _Dimension] = {}
+    through_links = {link.target.name for link in joins if link.many}
     for link in joins:
         table = link.target
+        if link.many:  # the link table itself names nothing
+            continue
         key = _sole_key(table)
         column = _label_column(table, key_columns(table, all_links.get(table.name, [])))
         word = humanize(singular(words(table.name)))
@@ -732,6 +774,7 @@ def _dimensions(
             key=key if key is not column else None,
             values=values,
             numbered=numbered_by,
+            linked=link.table.name in through_links,
         )
         if numbered_by is not None:
             dimension.key = key
@@ -757,6 +800,8 @@ def _dimensions(
         for link in all_links.get(name, []):
             outer = by_table.get(link.target.name)
             if outer is None or outer is inner or joined_from.get(link.target.name) != name:
+                continue
+            if inner.linked or outer.linked:  # a film's categories narrow nothing
                 continue
             if outer.values < inner.values:
                 inner.within = outer.name
@@ -1101,8 +1146,8 @@ class _Writer:
     def sections(self) -> Call:
         """Row 1: a series at the grain the range suits (AUTO); row 2: rankings of the two
         dimensions with the most values (or a ranking and a share); row 3: a breakdown by
-        the one with the fewest (a table of up to five columns gets the page's width, so
-        every column shows)."""
+        one reached through a link table, else the one with the fewest values (a table of
+        up to five columns gets the page's width, so every column shows)."""
         sums = [m.name for m in self._kpi_order() if m.formula == "sum"]
         measure = sums[0] if sums else "rows"
         tooltip = [("tooltip=", tuple_of([q("rows")]))] if measure != "rows" else []
@@ -1118,16 +1163,23 @@ class _Writer:
             return Call(f"{self.imported('Ranking')}(", [q(f"top_{name}"), q(name), q(measure)])
 
         first = dims[0]
+        unlinked = [d.name for d in self.dimensions if not d.linked]  # their slices add up
         if len(dims) >= 3:
             middle = tuple_of([ranking(dims[-1]), ranking(dims[-2])])
-        else:  # two dimensions or one: rank the larger, share of the smaller
+        elif unlinked:  # two dimensions or one: rank the larger, share of the smaller
+            shared = unlinked[0]
             share = Call(
-                f"{self.imported('Share')}(", [q(f"share_by_{first}"), q(first), q(measure)]
+                f"{self.imported('Share')}(", [q(f"share_by_{shared}"), q(shared), q(measure)]
             )
             middle = tuple_of([ranking(dims[-1]), share])
+        else:  # linked dimensions only: their slices overlap, so rankings, no share
+            middle = tuple_of([ranking(name) for name in dict.fromkeys([dims[-1], first])])
         shown_measures = tuple_of(q(m.name) for m in self._kpi_order()[:MAX_BREAKDOWN])
+        # A dimension through a link table (a film's categories) is the one the fact's own
+        # keys cannot give: the table shows it; else the dimension with the fewest values.
+        tabled = next((d.name for d in self.dimensions if d.linked), first)
         breakdown = Call(
-            f"{self.imported('Breakdown')}(", [q(f"{first}_table"), q(first), shown_measures]
+            f"{self.imported('Breakdown')}(", [q(f"{tabled}_table"), q(tabled), shown_measures]
         )
         return tuple_of([tuple_of([series]), middle, tuple_of([breakdown])])
 
@@ -1162,7 +1214,7 @@ class _Writer:
                 "can repeat or be skipped where a page ends; declare a unique column as its "
                 "key if it has one."
             )
-        fields += [q(d.name) for d in self.dimensions]
+        fields += [q(d.name) for d in self.dimensions if not d.linked]
         for column in self.fact.columns:
             if is_number(column) and column not in self.keys and column is not self.time:
                 if looks_like_money(column):
@@ -1192,7 +1244,8 @@ class _Writer:
             self.imported("Join")
             if link.guessed:
                 joins.append(Comment(f"Guessed from the names: {shown(link.text())}."))
-            joins.append(Call("Join(", [self.var[link.target.name], self.on(link)]))
+            many = ["many=True"] if link.many else []
+            joins.append(Call("Join(", [self.var[link.target.name], self.on(link), *many]))
             for other in self.other_paths.get(link.target.name, []):
                 joins.append(
                     Comment(
