@@ -11,15 +11,31 @@ import datetime as dt
 
 import pytest
 from conftest import scratch_database
-from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, literal, select
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    create_engine,
+    delete,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 
 from {{ cookiecutter.package_name }} import times
+from {{ cookiecutter.package_name }}.model import MODEL
 from {{ cookiecutter.package_name }}.modeling import (
     AUTO,
     DAY,
     HOUR,
+    ISO_TEXT_T,
     MONTH,
     QUARTER,
+    UNIX_SECONDS,
     WEEK,
     Breakdown,
     Count,
@@ -197,3 +213,45 @@ def test_weeks_months_and_quarters_start_where_python_says(tmp_path):
                         assert got == times.start_of(grain, moment.date()), (moment, grain)
         finally:
             engine.dispose()
+
+
+def test_a_range_that_ends_at_a_moment_holds_it_however_it_is_written(tmp_path):
+    """Live compares with the day before up to the same moment, inclusive. On a text
+    column a moment has several spellings ('...:37', '...:37.000000', a midnight's date
+    alone): each is at most the bound, as the moment itself is, and a second later is
+    not (this backend, the model's time form)."""
+    column = Column("at", MODEL.time.type)
+    moments = Table("moments", MetaData(), column)
+    with scratch_database(tmp_path, "through") as url:
+        engine = create_engine(url)
+        try:
+            moments.create(engine)
+            for moment in (dt.datetime(2024, 3, 30, 15, 50, 37), dt.datetime(2024, 3, 30)):
+                later = moment + dt.timedelta(seconds=1)
+                with engine.begin() as c:
+                    c.execute(delete(moments))
+                    spelled = spellings(c, moment) + [later_text(c, later)]
+                    as_written = type_coerce(bindparam("v"), times.Stored())  # text as it is
+                    c.execute(moments.insert().values(at=as_written), [{"v": v} for v in spelled])
+                    held = select(func.count()).where(
+                        times.stored(column) <= times.bound_through("until", moment)
+                    )
+                    assert c.execute(held).scalar() == len(spelled) - 1, (moment, spelled)
+        finally:
+            engine.dispose()
+
+
+def spellings(c, moment: dt.datetime) -> list:
+    """The ways a column of the model's form holds one moment."""
+    if MODEL.time_stored == UNIX_SECONDS:
+        return [times.in_seconds(moment)]
+    if not times._text_on(c.dialect):
+        return [moment]
+    sep = "T" if MODEL.time_stored == ISO_TEXT_T else " "
+    forms = [moment.isoformat(sep), moment.isoformat(sep, timespec="microseconds")]
+    forms.append(moment.isoformat(sep, timespec="milliseconds"))
+    return forms + ([moment.date().isoformat()] if moment.time() == dt.time() else [])
+
+
+def later_text(c, moment: dt.datetime):
+    return spellings(c, moment)[0]

@@ -439,7 +439,7 @@ def scoped(columns: list, scope: Scope, f: Filters) -> Select:
         conditions.append(times.stored(MODEL.time) >= times.bound("since", scope.since))
         compared.append(MODEL.time)
     if scope.until is not None:
-        conditions.append(times.stored(MODEL.time) <= times.bound("until", scope.until))
+        conditions.append(times.stored(MODEL.time) <= times.bound_through("until", scope.until))
         compared.append(MODEL.time)
     if any(column is MODEL.time for column in compared):
         # Text no form reads ('01/01/2026 06:19') belongs to no day (fetch_health counts it).

@@ -148,8 +148,27 @@ def parsed(column: ColumnElement) -> ColumnElement:
     return type_coerce(column, Parsed())
 
 
+class Through(Stored):
+    """An inclusive upper bound (``<=``): on text, the moment written to the microsecond,
+    so every way of writing that very moment ('...:37', '...:37.000000', a midnight's date
+    alone) is at most it, as the moment itself is."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if isinstance(value, dt.datetime) and not _in_seconds() and _text_on(dialect):
+            sep = "T" if MODEL.time_stored == ISO_TEXT_T else " "
+            return value.isoformat(sep, timespec="microseconds")
+        return super().process_bind_param(value, dialect)
+
+
 def bound(name: str, value: dt.datetime | dt.date) -> BindParameter:
     return bindparam(name, value, type_=Stored())
+
+
+def bound_through(name: str, value: dt.datetime) -> BindParameter:
+    """A bound the time may equal (``time <= ...``), in the column's form (Through)."""
+    return bindparam(name, value, type_=Through())
 
 
 def readable(column: ColumnElement) -> ColumnElement:
