@@ -498,7 +498,7 @@ def test_a_bake_adapted_to_a_rental_database_passes_its_suite(tmp_path, database
         ):
             assert re.search(said, text), (said, text)
         lint_and_test(project, env)
-        assert_screenshots(screenshots, "en")
+        assert_screenshots(screenshots, ANSWERS[database].get("language", "en"))
         verified = run([str(python), "-m", "rental_board", "verify"], project, adapted)
         print(verified)
         assert "Verified:" in verified and "DIFF" not in verified, verified
