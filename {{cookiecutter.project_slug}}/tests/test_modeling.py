@@ -91,7 +91,7 @@ def test_a_join_that_could_multiply_a_sum_is_refused():
         small_model("town")
 
 
-LINKED = MetaData()  # sales of products, each product with several tags (a link table)
+LINKED = MetaData()  # sales of books, each book with several tags (a link table)
 TAGS = Table(
     "tags",
     LINKED,
@@ -99,61 +99,61 @@ TAGS = Table(
     Column("tag", String(20)),
     Column("weight", Integer),
 )
-PRODUCTS = Table(
-    "products",
+BOOKS = Table(
+    "books",
     LINKED,
-    Column("product_id", Integer, primary_key=True),
+    Column("book_id", Integer, primary_key=True),
     Column("name", String(20)),
 )
-PRODUCT_TAGS = Table(
-    "product_tags",
+BOOK_TAGS = Table(
+    "book_tags",
     LINKED,
-    Column("product_id", Integer, primary_key=True),
+    Column("book_id", Integer, primary_key=True),
     Column("tag_id", Integer, primary_key=True),
 )
 SALES = Table(
     "sales",
     LINKED,
     Column("sale_id", Integer, primary_key=True),
-    Column("product_id", Integer),
+    Column("book_id", Integer),
     Column("amount", Integer),
     Column("sold_at", String(19)),
 )
 
 
 def linked_model(many: bool = True, **change) -> Model:
-    """A model of LINKED: the product_tags join ``many``, with one thing changed."""
+    """A model of LINKED: the book_tags join ``many``, with one thing changed."""
     joins = (
-        Join(PRODUCTS, SALES.c.product_id == PRODUCTS.c.product_id),
-        Join(PRODUCT_TAGS, PRODUCTS.c.product_id == PRODUCT_TAGS.c.product_id, many=many),
-        Join(TAGS, PRODUCT_TAGS.c.tag_id == TAGS.c.tag_id),
+        Join(BOOKS, SALES.c.book_id == BOOKS.c.book_id),
+        Join(BOOK_TAGS, BOOKS.c.book_id == BOOK_TAGS.c.book_id, many=many),
+        Join(TAGS, BOOK_TAGS.c.tag_id == TAGS.c.tag_id),
     )
     summed = change.pop("summed", SALES.c.amount)
     measures = (Measure("rows", Count(), {"en": "S"}), Measure("amount", Sum(summed), {"en": "A"}))
     within = change.pop("within", None)
     dimensions = (
-        Dimension("product", PRODUCTS.c.name, {"en": "P"}, {"en": "Ps"}, key=PRODUCTS.c.product_id),
+        Dimension("book", BOOKS.c.name, {"en": "B"}, {"en": "Bs"}, key=BOOKS.c.book_id),
         Dimension("tag", TAGS.c.tag, {"en": "T"}, {"en": "Ts"}, key=TAGS.c.tag_id, within=within),
     )
     section = change.pop("section", Breakdown("by_tag", "tag", ("amount",)))
     order = (SALES.c.sold_at.desc(), SALES.c.sale_id.desc())
-    detail = Detail({"en": "Sales"}, change.pop("fields", ("product",)), order)
+    detail = Detail({"en": "Sales"}, change.pop("fields", ("book",)), order)
     page = Page(kpis=("rows",), rows=((section,),), detail=detail)
     return Model(SALES, SALES.c.sold_at, joins, measures, dimensions, page, **change)
 
 
 def test_a_link_table_is_declared_many_and_only_filters_and_groups():
-    """Through a link table (a product's tags) a dimension filters and groups; a sum, a
+    """Through a link table (a book's tags) a dimension filters and groups; a sum, a
     share, a row scope, a hierarchy or a listed column through it would count a sale once
     per tag, so each is refused with the reason."""
     model = linked_model()
-    tag, product = model.dimension("tag"), model.dimension("product")
-    assert model.bridged(tag) and not model.bridged(product)
-    assert [join.table.name for join in model.bridge(tag.column)] == ["product_tags", "tags"]
+    tag, book = model.dimension("tag"), model.dimension("book")
+    assert model.bridged(tag) and not model.bridged(book)
+    assert [join.table.name for join in model.bridge(tag.column)] == ["book_tags", "tags"]
     with pytest.raises(ModelError, match="many=True"):
-        linked_model(many=False)  # product_tags' key is not what the join compares
+        linked_model(many=False)  # book_tags' key is not what the join compares
     refused = {
-        "summed": "Measure 'amount' is read through the link table 'product_tags'",
+        "summed": "Measure 'amount' is read through the link table 'book_tags'",
         "section": "Share 'tag_share'.*add up to more than the whole",
         "row_scope": "row_scope='tag' is read through a link table",
         "within": "neither narrows nor is narrowed",
@@ -163,8 +163,8 @@ def test_a_link_table_is_declared_many_and_only_filters_and_groups():
         "summed": TAGS.c.weight,
         "section": Share("tag_share", "tag", "amount"),
         "row_scope": "tag",
-        "within": "product",
-        "fields": ("product", "tag"),
+        "within": "book",
+        "fields": ("book", "tag"),
     }
     for name, message in refused.items():
         with pytest.raises(ModelError, match=message):
