@@ -3,9 +3,10 @@ project's own declared dependencies (so a missing one fails): ruff check, ruff f
 --check and the project's own pytest. The MySQL bake runs against a real server.
 
 Then the same for bakes adapted to databases nobody here designed (tests/clinic.py,
-tests/rental.py), as the README's "Your own data" says: inspect --write --force, delete
-the demo folders, and the project's lint, tests and quick benchmark all pass, verify finds
-every figure equal to plain SQL, and (the clinic) a browser shows it.
+tests/rental.py, tests/library.py), as the README's "Your own data" says: inspect
+--write --force, delete the demo folders, and the project's lint, tests and quick
+benchmark all pass, verify finds every figure equal to plain SQL, and (the clinic) a
+browser shows it.
 
 Each database runs one full suite with shared_cache=redis (replicas sharing a Redis) and
 one without: both clinic bakes have it, with sign-in (auth=oidc and a row scope), so the
@@ -50,10 +51,10 @@ AMOUNT = {
     "de_DE": rf"\d{{1,3}}(\.\d{{3}})*(,\d+)?{SPACE}€",
     "pt_BR": rf"R\${SPACE}\d{{1,3}}(\.\d{{3}})*(,\d+)?",
 }
-# scripts/test.sh runs two tests at a time (pytest-xdist, --dist loadgroup): the six long
-# bakes go to two queues of about equal length, one per worker (clinic SQLite, MySQL demo,
-# rental MySQL; clinic MySQL, SQLite demo, rental SQLite), the other tests to whichever
-# worker is free first.
+# scripts/test.sh runs two tests at a time (pytest-xdist, --dist loadgroup): the eight long
+# bakes go to two queues of about equal length, one per worker (FIRST: clinic SQLite, MySQL
+# demo, rental MySQL, library SQLite; SECOND: clinic MySQL, SQLite demo, rental SQLite,
+# library MySQL), the other tests to whichever worker is free first.
 FIRST, SECOND = pytest.mark.xdist_group("first"), pytest.mark.xdist_group("second")
 # How each demo bake gets its environment and runs its tools: the baked README's two ways.
 INSTALLER = {"sqlite": "uv", "mysql": "pip"}
@@ -463,43 +464,65 @@ def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database
             drop_mysql_database(python, url, project)
 
 
+# What inspect must choose on each made-up schema: the link table joined many=True and
+# its dimension in the page's table, the table with no text named by number, the
+# one-value column skipped, the longer path to a table commented.
+MADE_UP = {
+    "rental": (
+        r"Join\(\s*film_category,[^)]*many=True,?\s*\)",
+        r'Breakdown\(\s*"category_table",\s*"category"',
+        r'numbered\("Store", store\.c\.store_id\)',
+        r"language\.name\s+\(one\s+value",
+        r"Another path reaches store:",
+    ),
+    "library": (
+        r"Join\(\s*book_authors,[^)]*many=True,?\s*\)",
+        r'Breakdown\(\s*"author_table",\s*"author"',
+        r'numbered\("Shelf", shelves\.c\.shelf_id\)',
+        r"loans\.channel\s+\(one\s+value",
+        r"Another path reaches branches:",
+    ),
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "database", [pytest.param("sqlite", marks=SECOND), pytest.param("mysql", marks=FIRST)]
+    "schema, database",
+    [
+        pytest.param("rental", "sqlite", marks=SECOND),
+        pytest.param("rental", "mysql", marks=FIRST),
+        pytest.param("library", "sqlite", marks=FIRST),
+        pytest.param("library", "mysql", marks=SECOND),
+    ],
 )
-def test_a_bake_adapted_to_a_rental_database_passes_its_suite(tmp_path, database):
-    """A second schema nobody here designed (tests/rental.py), on a bake without sign-in or
-    shared cache: a cycle of keys, a link table (a film's categories), a binary column,
-    narrow types, a store with no text, one-value and free-text columns, two paths to one
-    table. inspect --write --force, the demo deleted, and with no edit the whole suite
-    passes and verify finds every figure equal to plain SQL."""
+def test_a_bake_adapted_to_a_made_up_database_passes_its_suite(tmp_path, schema, database):
+    """More schemas nobody here designed (tests/rental.py, tests/library.py), on a bake
+    without sign-in or shared cache: a cycle of keys, a link table (a film's categories, a
+    book's authors), a binary column, narrow types, a table with no text, one-value and
+    free-text columns, two paths to one table. inspect --write --force, the demo deleted,
+    and with no edit the whole suite passes and verify finds every figure equal to plain
+    SQL."""
     env = project_environment(database)
-    screenshots = keep_screenshots(env, f"rental-{database}")
-    project = bake_with_venv(tmp_path, database, "Rental Board")
-    package = project / "rental_board"
+    screenshots = keep_screenshots(env, f"{schema}-{database}")
+    project = bake_with_venv(tmp_path, database, f"{schema.title()} Board")
+    package = project / f"{schema}_board"
     python = project / ".venv/bin/python"
-    url = client_database(database, env, tmp_path, "rental")
+    url = client_database(database, env, tmp_path, schema)
     try:
         if database == "mysql":
             create_mysql_database(python, url, project)
-        run([str(python), str(TEMPLATE / "tests/rental.py"), url], project, env)
+        run([str(python), str(TEMPLATE / f"tests/{schema}.py"), url], project, env)
         adapted = {**env, "DATABASE_URL": url}
-        run([str(python), "-m", "rental_board", "inspect", "--write", "--force"], project, adapted)
+        inspect = [str(python), "-m", package.name, "inspect", "--write", "--force"]
+        run(inspect, project, adapted)
         shutil.rmtree(package / "demo")
         shutil.rmtree(project / "tests" / "demo")
         text = (package / "model.py").read_text(encoding="utf-8")
-        for said in (
-            # The categories through their link table, in the page's table.
-            r"Join\(\s*film_category,[^)]*many=True,?\s*\)",
-            r'Breakdown\(\s*"category_table",\s*"category"',
-            r'numbered\("Store", store\.c\.store_id\)',  # no text: "Store 1", "Store 2"
-            r"language\.name\s+\(one\s+value",  # every film in one language
-            r"Another path reaches store:",  # the staff member's store, commented
-        ):
+        for said in MADE_UP[schema]:
             assert re.search(said, text), (said, text)
         lint_and_test(project, env)
         assert_screenshots(screenshots, ANSWERS[database].get("language", "en"))
-        verified = run([str(python), "-m", "rental_board", "verify"], project, adapted)
+        verified = run([str(python), "-m", package.name, "verify"], project, adapted)
         print(verified)
         assert "Verified:" in verified and "DIFF" not in verified, verified
     finally:

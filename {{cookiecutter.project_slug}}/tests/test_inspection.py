@@ -715,3 +715,16 @@ def test_a_database_without_a_usable_table_is_one_plain_error(tmp_path):
         message = error_line(command(url))
         assert "date/time column" in message and "contacts" in message
         assert fingerprint(url) == before
+
+
+def test_table_names_become_one_and_many_in_words():
+    """A dimension's label and plural come from its table's name: "shelves" is a shelf."""
+    for many, one in {
+        "shelves": "shelf",
+        "categories": "category",
+        "boxes": "box",
+        "addresses": "address",
+        "stores": "store",
+    }.items():
+        assert inspection.singular(many) == one, many
+        assert inspection._plural(one) == many, one

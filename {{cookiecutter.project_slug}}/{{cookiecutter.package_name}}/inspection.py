@@ -423,6 +423,8 @@ def singular(name: str) -> str:
         return name[:-3] + "y"
     if re.search(r"(ss|x|z|ch|sh)es$", lowered):
         return name[:-2]
+    if lowered.endswith("lves"):  # shelves, halves: shelf, half
+        return name[:-3] + "f"
     if lowered.endswith(("ss", "us", "is")) or not lowered.endswith("s") or len(name) < 3:
         return name
     return name[:-1]
@@ -434,6 +436,8 @@ def _plural(name: str) -> str:
         return name[:-1] + "ies"
     if re.search(r"(s|x|z|ch|sh)$", lowered):
         return name + "es"
+    if re.search(r"lf$", lowered):  # shelf, half: shelves, halves
+        return name[:-1] + "ves"
     return name + "s"
 
 
