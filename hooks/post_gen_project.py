@@ -25,9 +25,10 @@ def remove(project: Path, *relative_paths: str) -> None:
             path.unlink(missing_ok=True)
 
 
-def remove_mysql_files(project: Path, package: str) -> None:
-    """A SQLite project carries no MySQL code or tests (the driver is not in pyproject)."""
-    remove(project, f"{package}/dialects/mysql.py", "tests/test_mysql_faults.py")
+def remove_server_fault_tests(project: Path) -> None:
+    """An embedded database (SQLite) has no server to kill or restart. Every project keeps
+    every dialects/ file: another database is its driver's extra away (pyproject.toml)."""
+    remove(project, "tests/test_server_faults.py")
 
 
 def remove_signin_files(project: Path) -> None:
@@ -79,13 +80,15 @@ def next_steps(answers: dict) -> str:
         f"  cd {slug}",
         "  python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]'",
     ]
-    if answers["database"] == "mysql" or answers["auth"] == "oidc":
-        what = {"mysql": "your server", "oidc": "your sign-in provider"}
+    server = answers["database"] in ("mysql", "postgresql")
+    if server or answers["auth"] == "oidc":
+        what = {"mysql": "your server", "postgresql": "your server"}
+        what["oidc"] = "your sign-in provider"
         chosen = " and ".join(what[k] for k in (answers["database"], answers["auth"]) if k in what)
         lines.append(
             f"  cp .streamlit/secrets.toml.example .streamlit/secrets.toml   # then set {chosen}"
         )
-    if answers["database"] == "mysql":
+    if server:
         lines.append(f"  python -m {package} seed      # creates the schema and demo data")
     lines += [
         "  streamlit run streamlit_app.py   # the dashboard, on http://localhost:8501",
@@ -96,9 +99,8 @@ def next_steps(answers: dict) -> str:
 
 def main(answers: dict, project: Path) -> int:
     package = answers["package_name"]
-    # Every project keeps dialects/sqlite.py: the app store defaults to a SQLite file.
     if answers["database"] == "sqlite":
-        remove_mysql_files(project, package)
+        remove_server_fault_tests(project)
     if answers["auth"] == "none":
         remove_signin_files(project)
     if answers["shared_cache"] == "none":

@@ -36,13 +36,16 @@ from conftest import ARTEFACTS, TEMPLATE
 from cookiecutter.main import cookiecutter
 
 DEFAULT_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 # The MySQL bake also takes the other language and number format: the projects' own tests
 # then run once in English ("1,234.56") and once in Spanish ("1.234,56"), without a third bake.
 # The shared cache is the clinic bakes', with their sign-in.
+# The PostgreSQL bake writes numbers as fr_FR does ("1 234,56 €").
 ANSWERS = {
     "sqlite": {},
     "mysql": {"language": "es", "number_format": "1.234,56"},
+    "postgresql": {"locale": "fr_FR"},
 }
 # And other locales: their own suites and a real browser see amounts written their way.
 CLINIC_LOCALE = {"sqlite": "de_DE", "mysql": "pt_BR"}
@@ -57,7 +60,7 @@ AMOUNT = {
 # library MySQL), the other tests to whichever worker is free first.
 FIRST, SECOND = pytest.mark.xdist_group("first"), pytest.mark.xdist_group("second")
 # How each demo bake gets its environment and runs its tools: the baked README's two ways.
-INSTALLER = {"sqlite": "uv", "mysql": "pip"}
+INSTALLER = {"sqlite": "uv", "mysql": "pip", "postgresql": "pip"}
 
 
 def server_answers(url: str, default_port: int) -> bool:
@@ -71,8 +74,11 @@ def server_answers(url: str, default_port: int) -> bool:
         return False
 
 
-def mysql_answers(url: str) -> bool:
-    return server_answers(url, 3306)
+# Each database server the bakes' tests use: its setting, default URL and port.
+SERVERS = {
+    "mysql": ("TEST_MYSQL_URL", DEFAULT_MYSQL_URL, 3306),
+    "postgresql": ("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL, 5432),
+}
 
 
 def run(command: list[str], cwd: Path, env: dict | None = None, timeout: int = 1500) -> str:
@@ -195,12 +201,13 @@ def baked(tmp_path_factory):
 def project_environment(database: str, shared_cache: str = "none") -> dict:
     """The environment a baked project's tests run in (MySQL, Redis: a server, or a skip)."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    if database == "mysql":
-        url = env.setdefault("TEST_MYSQL_URL", DEFAULT_MYSQL_URL)
-        if not mysql_answers(url) and not env.get("CI"):
+    if database in SERVERS:
+        setting, default, port = SERVERS[database]
+        url = env.setdefault(setting, default)
+        if not server_answers(url, port) and not env.get("CI"):
             pytest.skip(
-                f"no MySQL server answers at {url}; set TEST_MYSQL_URL to a server "
-                "(user with CREATE DATABASE rights) to run the MySQL bake's tests"
+                f"no {database} server answers at {url}; set {setting} to a server "
+                f"(user with CREATE DATABASE rights) to run the {database} bake's tests"
             )
     if shared_cache == "redis":
         url = env.setdefault("TEST_REDIS_URL", DEFAULT_REDIS_URL)
@@ -291,7 +298,12 @@ class Listener:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "database", [pytest.param("sqlite", marks=SECOND), pytest.param("mysql", marks=FIRST)]
+    "database",
+    [
+        pytest.param("sqlite", marks=SECOND),
+        pytest.param("mysql", marks=FIRST),
+        pytest.param("postgresql", marks=FIRST),
+    ],
 )
 def test_baked_project_lints_and_passes_its_tests(baked, database):
     """The whole suite, with the project's .streamlit/secrets.toml pointing at another
@@ -340,29 +352,37 @@ def test_requirements_txt_installs_a_working_app(tmp_path):
 
 
 def client_database(database: str, env: dict, folder: Path, name: str) -> str:
-    """Where a made-up client database goes: a SQLite file, or a new MySQL database."""
+    """Where a made-up client database goes: a SQLite file, or a new database on the
+    server (created by create_server_database)."""
     if database == "sqlite":
         return f"sqlite:///{folder / f'{name}.db'}"
-    server = env["TEST_MYSQL_URL"].rsplit("/", 1)[0]
+    server = env[SERVERS[database][0]].rsplit("/", 1)[0]
     return f"{server}/dash_{name}_{uuid.uuid4().hex[:8]}"
 
 
-def drop_mysql_database(python: Path, url: str, project: Path) -> None:
-    script = (
-        "import sys; from sqlalchemy import create_engine, make_url, text\n"
-        "u = make_url(sys.argv[1]); e = create_engine(u.set(database=''))\n"
-        "with e.begin() as c: c.execute(text(f'DROP DATABASE IF EXISTS `{u.database}`'))\n"
-    )
-    run([str(python), "-c", script, url], project)
+# CREATE or DROP DATABASE on the server, from the bake's own Python (its driver), through
+# the server's maintenance database (PostgreSQL runs neither in a transaction).
+SERVER_DATABASE = """\
+import sys
+from sqlalchemy import create_engine, make_url
+u, action = make_url(sys.argv[1]), sys.argv[2]
+pg = u.get_backend_name() == "postgresql"
+e = create_engine(u.set(database="postgres" if pg else ""), isolation_level="AUTOCOMMIT")
+name = e.dialect.identifier_preparer.quote(u.database)
+with e.connect() as c:
+    if action == "create":
+        c.exec_driver_sql(f"CREATE DATABASE {name}")
+    else:
+        c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}" + (" WITH (FORCE)" if pg else ""))
+"""
 
 
-def create_mysql_database(python: Path, url: str, project: Path) -> None:
-    script = (
-        "import sys; from sqlalchemy import create_engine, make_url, text\n"
-        "u = make_url(sys.argv[1]); e = create_engine(u.set(database=''))\n"
-        "with e.begin() as c: c.execute(text(f'CREATE DATABASE `{u.database}`'))\n"
-    )
-    run([str(python), "-c", script, url], project)
+def create_server_database(python: Path, url: str, project: Path) -> None:
+    run([str(python), "-c", SERVER_DATABASE, url, "create"], project)
+
+
+def drop_server_database(python: Path, url: str, project: Path) -> None:
+    run([str(python), "-c", SERVER_DATABASE, url, "drop"], project)
 
 
 @pytest.mark.slow
@@ -390,7 +410,7 @@ def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database
     url = client_database(database, env, tmp_path, "clinic")
     try:
         if database == "mysql":
-            create_mysql_database(python, url, project)
+            create_server_database(python, url, project)
         run([str(python), str(TEMPLATE / "tests/clinic.py"), url, "create"], project, env)
         adapted = {**env, "DATABASE_URL": url}
         run([str(python), "-m", "clinic_board", "inspect", "--write", "--force"], project, adapted)
@@ -460,8 +480,8 @@ def test_a_bake_adapted_to_a_clinic_database_passes_its_suite(tmp_path, database
         # The fee cards ("1.234,56 €" in de_DE): the locale's way, in a real browser.
         assert re.search(AMOUNT[locale], shown), shown
     finally:
-        if database == "mysql":
-            drop_mysql_database(python, url, project)
+        if database in SERVERS:
+            drop_server_database(python, url, project)
 
 
 # What inspect must choose on each made-up schema: the link table joined many=True and
@@ -489,7 +509,7 @@ MADE_UP = {
 @pytest.mark.parametrize(
     "schema, database",
     [
-        pytest.param("rental", "sqlite", marks=SECOND),
+        pytest.param("rental", "postgresql", marks=SECOND),
         pytest.param("rental", "mysql", marks=FIRST),
         pytest.param("library", "sqlite", marks=FIRST),
         pytest.param("library", "mysql", marks=SECOND),
@@ -509,8 +529,8 @@ def test_a_bake_adapted_to_a_made_up_database_passes_its_suite(tmp_path, schema,
     python = project / ".venv/bin/python"
     url = client_database(database, env, tmp_path, schema)
     try:
-        if database == "mysql":
-            create_mysql_database(python, url, project)
+        if database in SERVERS:
+            create_server_database(python, url, project)
         run([str(python), str(TEMPLATE / f"tests/{schema}.py"), url], project, env)
         adapted = {**env, "DATABASE_URL": url}
         inspect = [str(python), "-m", package.name, "inspect", "--write", "--force"]
@@ -526,5 +546,5 @@ def test_a_bake_adapted_to_a_made_up_database_passes_its_suite(tmp_path, schema,
         print(verified)
         assert "Verified:" in verified and "DIFF" not in verified, verified
     finally:
-        if database == "mysql":
-            drop_mysql_database(python, url, project)
+        if database in SERVERS:
+            drop_server_database(python, url, project)

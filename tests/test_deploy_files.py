@@ -19,7 +19,7 @@ def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-@pytest.mark.parametrize("database", ["sqlite", "mysql"])
+@pytest.mark.parametrize("database", ["sqlite", "mysql", "postgresql"])
 def test_dockerfile_is_slim_non_root_and_healthy(cookies, database):
     project = bake_ok(cookies, database=database, include_docker=True).project_path
     steps = dockerfile_instructions((project / "Dockerfile").read_text(encoding="utf-8"))
@@ -36,17 +36,28 @@ def test_dockerfile_is_slim_non_root_and_healthy(cookies, database):
     assert ".streamlit/secrets.toml" in ignored and ".venv/" in ignored
 
 
-def test_compose_for_mysql_seeds_before_the_app_starts(cookies):
-    project = bake_ok(cookies, database="mysql", include_docker=True).project_path
+@pytest.mark.parametrize(
+    ("database", "server", "scheme", "name_setting"),
+    [
+        ("mysql", "mysql", "mysql+pymysql://", "MYSQL_DATABASE"),
+        ("postgresql", "postgres", "postgresql+psycopg://", "POSTGRES_DB"),
+    ],
+)
+def test_compose_for_a_server_seeds_before_the_app_starts(
+    cookies, database, server, scheme, name_setting
+):
+    project = bake_ok(cookies, database=database, include_docker=True).project_path
     compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
     services = compose["services"]
-    assert set(services) == {"app", "seed", "mysql", "rollup"}
+    assert set(services) == {"app", "seed", server, "rollup"}
     assert services["app"]["depends_on"]["seed"]["condition"] == "service_completed_successfully"
-    assert services["seed"]["depends_on"]["mysql"]["condition"] == "service_healthy"
+    assert services["seed"]["depends_on"][server]["condition"] == "service_healthy"
     assert services["seed"]["command"] == ["python", "-m", "sales_dashboard", "seed", "--optional"]
     url = services["app"]["environment"]["DATABASE_URL"]
-    assert url.startswith("mysql+pymysql://") and "@mysql:3306/" in url
-    assert services["mysql"]["environment"]["MYSQL_DATABASE"] == url.rsplit("/", 1)[1]
+    assert url.startswith(scheme) and f"@{server}:" in url
+    assert services[server]["environment"][name_setting] == url.rsplit("/", 1)[1]
+    assert services["rollup"]["environment"]["DATABASE_URL"] == url
+    assert f"{server}-data" in compose["volumes"]
     assert "8501:8501" in services["app"]["ports"]
     assert "app-data:/app/data" in services["app"]["volumes"]  # the app store persists
     assert "app-data:/app/data" in services["seed"]["volumes"]  # seed's rollups land there
@@ -70,7 +81,7 @@ def test_compose_for_sqlite_keeps_data_on_a_volume(cookies):
     assert "app-data" in compose["volumes"]
 
 
-@pytest.mark.parametrize("database", ["sqlite", "mysql"])
+@pytest.mark.parametrize("database", ["sqlite", "mysql", "postgresql"])
 def test_ci_workflow_lints_and_tests_with_least_privilege(cookies, database):
     project = bake_ok(cookies, database=database, include_github_actions=True).project_path
     workflow = yaml.safe_load((project / ".github/workflows/ci.yml").read_text(encoding="utf-8"))
@@ -81,12 +92,15 @@ def test_ci_workflow_lints_and_tests_with_least_privilege(cookies, database):
     commands = "\n".join(step.get("run", "") for step in job["steps"])
     for command in ("ruff check .", "ruff format --check .", "pytest", "pip install -e '.[dev]'"):
         assert command in commands
-    assert ("services" in job) is (database == "mysql")
+    assert ("services" in job) is (database != "sqlite")
     if database == "mysql":
         assert job["env"]["TEST_MYSQL_URL"].startswith("mysql+pymysql://root:root@127.0.0.1:3306/")
+    if database == "postgresql":
+        url = job["env"]["TEST_POSTGRES_URL"]
+        assert url.startswith("postgresql+psycopg://postgres:postgres@127.0.0.1:5432/")
 
 
-@pytest.mark.parametrize("database", ["sqlite", "mysql"])
+@pytest.mark.parametrize("database", ["sqlite", "mysql", "postgresql"])
 def test_compose_with_the_shared_cache_runs_replicas_behind_the_proxy(cookies, database):
     project = bake_ok(
         cookies, database=database, shared_cache="redis", include_docker=True
@@ -98,7 +112,7 @@ def test_compose_with_the_shared_cache_runs_replicas_behind_the_proxy(cookies, d
     assert app["deploy"]["replicas"] == "${APP_REPLICAS:-3}"
     assert "ports" not in app and app["expose"] == ["8501"]  # only the proxy has a host port
     assert app["environment"]["REDIS_URL"] == "redis://redis:6379/0"
-    assert ("DATABASE_URL" in app["environment"]) is (database == "mysql")
+    assert ("DATABASE_URL" in app["environment"]) is (database != "sqlite")
     assert app["depends_on"]["redis"]["condition"] == "service_healthy"
     # One seed before the replicas, also for SQLite: they would race to fill the file.
     assert app["depends_on"]["seed"]["condition"] == "service_completed_successfully"

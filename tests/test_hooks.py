@@ -191,8 +191,9 @@ def test_a_bad_slug_is_one_error_not_a_second_for_the_package_derived_from_it(pr
 def fake_project(root, package="sales_dashboard"):
     for relative in [
         f"{package}/dialects/mysql.py",
+        f"{package}/dialects/postgresql.py",
         f"{package}/dialects/sqlite.py",
-        "tests/test_mysql_faults.py",
+        "tests/test_server_faults.py",
         "Dockerfile",
         ".dockerignore",
         "compose.yaml",
@@ -211,7 +212,7 @@ def fake_project(root, package="sales_dashboard"):
     return root
 
 
-@pytest.mark.parametrize("database", ["sqlite", "mysql"])
+@pytest.mark.parametrize("database", ["sqlite", "mysql", "postgresql"])
 @pytest.mark.parametrize("docker", [False, True])
 @pytest.mark.parametrize("actions", [False, True])
 @pytest.mark.parametrize("shared", ["none", "redis"])
@@ -227,9 +228,10 @@ def test_post_hook_prunes_and_is_idempotent(
     )
     for _ in range(2):  # a second run (cruft update) changes nothing and does not fail
         assert post.main(answers, project) == 0
-    assert (project / "sales_dashboard/dialects/sqlite.py").exists()  # the app store's backend
-    assert (project / "sales_dashboard/dialects/mysql.py").exists() is (database == "mysql")
-    assert (project / "tests/test_mysql_faults.py").exists() is (database == "mysql")
+    for name in ("sqlite", "mysql", "postgresql"):  # every bake reads every database
+        assert (project / f"sales_dashboard/dialects/{name}.py").exists()
+    server = database != "sqlite"
+    assert (project / "tests/test_server_faults.py").exists() is server
     assert (project / "Dockerfile").exists() is docker
     assert (project / "compose.yaml").exists() is docker
     assert (project / ".github").exists() is actions
@@ -246,7 +248,7 @@ def test_post_hook_prunes_and_is_idempotent(
     assert (project / "sales_dashboard/bench/runner.py").exists()  # the rest of the bench stays
     out = capsys.readouterr().out
     assert "streamlit run streamlit_app.py" in out
-    assert ("python -m sales_dashboard seed" in out) is (database == "mysql")
+    assert ("python -m sales_dashboard seed" in out) is server
 
 
 def test_optional_git_extra_failing_only_warns(post, tmp_path, capsys, monkeypatch):

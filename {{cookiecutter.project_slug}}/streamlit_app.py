@@ -57,6 +57,7 @@ HOW_TO_FIX = {
     "foreign": "app_fix_foreign",
     "model": "app_fix_model",
     "missing": "app_fix_missing",
+    "unsupported": "app_fix_unsupported",
 }
 
 
@@ -72,6 +73,8 @@ def database_problem(exc: db.DatabaseUnavailable) -> None:
     if st.button(t("app_try_again"), icon=":material/refresh:", type="primary"):
         data.clear_all()
         st.rerun()
+    if exc.kind == "unsupported":
+        return  # another URL or a driver needs a restart: trying again every 10 s cannot help
     st.session_state["db_failed_at"] = time.monotonic()
     retry_until_reachable()
 

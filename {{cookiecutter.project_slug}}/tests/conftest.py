@@ -3,9 +3,12 @@
 The rows are generated from the model's tables (synthetic.py), never from a client's
 data or the demo's seeder: a project adapted to another database keeps this whole suite.
 
-- ``DASH_TEST_BACKEND``: ``sqlite`` (default) or ``mysql``.
+- ``DASH_TEST_BACKEND``: ``sqlite``, ``mysql``, ``postgresql`` or ``duckdb`` (default: the
+  project's own).
 - ``TEST_MYSQL_URL``: the MySQL server (default ``mysql+pymysql://root@127.0.0.1:3306/test``);
-  the tests create their own ``dash_*`` databases there and drop them afterwards.
+  ``TEST_POSTGRES_URL``: the PostgreSQL server (default
+  ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``); the tests create their own
+  ``dash_*`` databases there and drop them afterwards.
 - ``DASH_TEST_ROWS``: fact rows in the shared database (default 12,000: fast).
 {%- if cookiecutter.shared_cache == "redis" %}
 - ``TEST_REDIS_URL``: the Redis of the shared cache level (default
@@ -33,7 +36,7 @@ import re
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
@@ -50,7 +53,16 @@ from {{ cookiecutter.package_name }}.exact import holds_decimals
 BACKEND = os.environ.get("DASH_TEST_BACKEND", settings.DATABASE).strip().lower()
 TEST_ROWS = int(os.environ.get("DASH_TEST_ROWS", "12000"))
 ANCHOR = dt.date(2024, 3, 31)  # fixed: the same rows on every run
-MYSQL_SERVER_URL = os.environ.get("TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+SERVER_SETTINGS = {"mysql": "TEST_MYSQL_URL", "postgresql": "TEST_POSTGRES_URL"}
+SERVER_URLS = {
+    "mysql": os.environ.get("TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
+    "postgresql": os.environ.get(
+        "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    ),
+}
+MYSQL_SERVER_URL = SERVER_URLS["mysql"]
+FILE_BACKENDS = {"sqlite": "db", "duckdb": "duckdb"}  # embedded: a file, no server
+ON_SERVER = BACKEND in SERVER_URLS
 {%- if cookiecutter.shared_cache == "redis" %}
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REDIS_TEST_PREFIX = f"{db.PACKAGE}-test"
@@ -143,27 +155,31 @@ def browser(server):
         b.close()
 
 
-def _mysql_server() -> URL:
-    url = make_url(MYSQL_SERVER_URL)
-    probe = create_engine(url, connect_args={"connect_timeout": 3})
+def server_url() -> URL:
+    """The database server of the backend under test (TEST_MYSQL_URL, TEST_POSTGRES_URL),
+    once it answers: where the tests may create and drop their own databases."""
+    url = make_url(SERVER_URLS[BACKEND])
+    final_url, _ = db.dialect_module(url).engine_options(url)
+    probe = create_engine(final_url, connect_args={"connect_timeout": 3})
     try:
         with probe.connect():
             pass
     except SQLAlchemyError as exc:
+        setting = SERVER_SETTINGS[BACKEND]
         message = (
-            f"No MySQL server answers at {db.describe(url)} ({type(exc).__name__}). "
-            "Set TEST_MYSQL_URL to a server where the tests may create databases."
+            f"No {BACKEND} server answers at {db.describe(url)} ({type(exc).__name__}). "
+            f"Set {setting} to a server where the tests may create databases."
         )
         unavailable(message)
     finally:
         probe.dispose()
-    return url
+    return final_url
 
 
 @contextlib.contextmanager
 def admin_connection():
-    """A root connection to the MySQL server (autocommit)."""
-    engine = create_engine(_mysql_server(), isolation_level="AUTOCOMMIT")
+    """A connection to the server of the backend under test, as its admin (autocommit)."""
+    engine = create_engine(server_url(), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as c:
             yield c
@@ -171,46 +187,126 @@ def admin_connection():
         engine.dispose()
 
 
+# Every other connection to a database, by backend (what a server restart ends).
+OTHER_CONNECTIONS = {
+    "mysql": "SELECT id FROM information_schema.processlist "
+    "WHERE db = :db AND id <> CONNECTION_ID()",
+    "postgresql": "SELECT pid FROM pg_stat_activity WHERE datname = :db "
+    "AND pid <> pg_backend_pid()",
+}
+KILL = {"mysql": "KILL CONNECTION {id}", "postgresql": "SELECT pg_terminate_backend({id})"}
+
+
 def kill_connections(database: str) -> int:
-    """KILL every server connection using ``database`` (what a restart does to a pool)."""
+    """End every server connection using ``database`` (what a restart does to a pool)."""
     with admin_connection() as c:
-        ids = c.execute(
-            text(
-                "SELECT id FROM information_schema.processlist "
-                "WHERE db = :db AND id <> CONNECTION_ID()"
-            ),
-            {"db": database},
-        ).scalars()
+        ids = c.execute(text(OTHER_CONNECTIONS[BACKEND]), {"db": database}).scalars()
         killed = 0
         for conn_id in list(ids):
             with contextlib.suppress(Exception):  # it may have gone by itself
-                c.execute(text(f"KILL CONNECTION {int(conn_id)}"))
+                c.execute(text(KILL[BACKEND].format(id=int(conn_id))))
                 killed += 1
     return killed
 
 
+def create_server_database(name: str) -> str:
+    """CREATE DATABASE ``name`` on the server under test; its URL (with the password)."""
+    with admin_connection() as c:
+        quoted = c.dialect.identifier_preparer.quote_identifier(name)
+        charset = " CHARACTER SET utf8mb4" if BACKEND == "mysql" else ""
+        c.execute(text(f"CREATE DATABASE {quoted}{charset}"))
+    return server_url().set(database=name).render_as_string(hide_password=False)
+
+
+def drop_server_database(name: str) -> None:
+    """Drop a database the tests created (a connection a test left open is ended first:
+    it would hold the drop)."""
+    kill_connections(name)
+    with admin_connection() as c:
+        quoted = c.dialect.identifier_preparer.quote_identifier(name)
+        c.execute(text(f"DROP DATABASE IF EXISTS {quoted}"))
+
+
+def empty_file_database(path: Path) -> str:
+    """An empty database file of an embedded backend (the app never creates a missing one)."""
+    if BACKEND == "duckdb":
+        import duckdb
+
+        duckdb.connect(str(path)).close()
+        return f"duckdb:///{path}"
+    path.touch()  # an empty file is an empty SQLite database
+    return f"sqlite:///{path}"
+
+
+def reader_url(url: str, password: str = "ro") -> tuple[str, Callable[[], None]]:
+    """A user of the server that may only read the database ``url`` names (its URL, and
+    the clean-up that drops it): the least a dashboard in production should have."""
+    user, name = f"dash_ro_{uuid.uuid4().hex[:6]}", make_url(url).database
+    pw = "'" + password.replace("'", "''") + "'"  # a literal: CREATE ROLE takes no parameters
+    if BACKEND == "postgresql":
+        pw = pw.replace("%", "%%")  # psycopg reads % as a placeholder, even without any
+    admin = create_engine(make_url(url), isolation_level="AUTOCOMMIT")
+    grants = {
+        "mysql": [
+            f"CREATE USER '{user}'@'%' IDENTIFIED BY {pw}",
+            f"CREATE USER '{user}'@'localhost' IDENTIFIED BY {pw}",
+            f"GRANT SELECT ON `{name}`.* TO '{user}'@'%'",
+            f"GRANT SELECT ON `{name}`.* TO '{user}'@'localhost'",
+        ],
+        "postgresql": [
+            f"CREATE ROLE {user} LOGIN PASSWORD {pw}",
+            f"GRANT USAGE ON SCHEMA public TO {user}",
+            f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {user}",
+        ],
+    }
+    revokes = {
+        "mysql": [f"DROP USER IF EXISTS '{user}'@'%'", f"DROP USER IF EXISTS '{user}'@'localhost'"],
+        "postgresql": [f"DROP OWNED BY {user}", f"DROP ROLE IF EXISTS {user}"],
+    }
+    with admin.connect() as c:
+        for statement in grants[BACKEND]:
+            c.exec_driver_sql(statement)
+
+    def drop() -> None:
+        try:
+            with admin.connect() as c:
+                for statement in revokes[BACKEND]:
+                    c.exec_driver_sql(statement)
+        finally:
+            admin.dispose()
+
+    return make_url(url).set(username=user, password=password).render_as_string(False), drop
+
+
+@contextlib.contextmanager
+def unchecked_foreign_keys(c) -> Iterator[None]:
+    """Rows of a schema with a cycle (a school's head teacher teaches at the school),
+    inserted in one transaction before their keys all exist."""
+    if BACKEND == "mysql":
+        c.exec_driver_sql("SET SESSION foreign_key_checks = 0")
+    elif BACKEND == "postgresql":
+        c.exec_driver_sql("SET LOCAL session_replication_role = replica")  # the tests' superuser
+    yield
+    if BACKEND == "mysql":
+        c.exec_driver_sql("SET SESSION foreign_key_checks = 1")
+
+
 @contextlib.contextmanager
 def scratch_database(tmp_dir: Path, label: str) -> Iterator[str]:
-    """An empty database of the backend under test; on MySQL ``dash_<label>_<hex>``,
-    dropped afterwards (a connection a test left open is killed first: it would hold the
-    drop)."""
-    if BACKEND == "sqlite":
-        path = tmp_dir / (label + ".db")
-        path.touch()  # an empty file is an empty database (the app never creates a missing one)
-        yield f"sqlite:///{path}"
+    """An empty database of the backend under test: a file, or on a server
+    ``dash_<label>_<hex>``, dropped afterwards."""
+    if BACKEND in FILE_BACKENDS:
+        yield empty_file_database(tmp_dir / f"{label}.{FILE_BACKENDS[BACKEND]}")
         return
-    if BACKEND != "mysql":
-        raise pytest.UsageError(f"DASH_TEST_BACKEND must be sqlite or mysql, not {BACKEND!r}")
-    server = _mysql_server()
+    if BACKEND not in SERVER_URLS:
+        choices = ", ".join([*FILE_BACKENDS, *SERVER_URLS])
+        raise pytest.UsageError(f"DASH_TEST_BACKEND must be one of {choices}, not {BACKEND!r}")
     name = f"dash_{label}_{uuid.uuid4().hex[:8]}"
-    with admin_connection() as c:
-        c.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+    url = create_server_database(name)
     try:
-        yield server.set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        kill_connections(name)
-        with admin_connection() as c:
-            c.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        drop_server_database(name)
 
 
 @contextlib.contextmanager

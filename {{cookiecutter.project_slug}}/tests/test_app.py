@@ -340,16 +340,37 @@ def test_fallback_warning_when_the_database_fails_after_a_good_run(ui_database_u
     assert at.warning or at.error
 
 
+@pytest.mark.parametrize(
+    "url", ["oracle+oracledb://reader:S3cr3t-pw@db.example/sales", "mssql://reader@db/sales"]
+)
+def test_a_database_this_project_cannot_read_is_named_once_without_a_retry(
+    use_database, monkeypatch, url
+):
+    """Any other SQLAlchemy URL: one sentence naming the databases this project reads, a
+    fix, and no retry loop (another URL needs a restart); no password on the page."""
+    from conftest import said
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT).run()
+    assert not at.exception, at.exception
+    message = at.error[0].value
+    assert said("db_unsupported") in message and "postgresql" in message
+    assert said("app_fix_unsupported") in texts(at.markdown)
+    assert said("app_retrying") not in texts(at.caption)
+    assert "S3cr3t-pw" not in message
+    assert not at.metric
+
+
 def test_unreachable_database_shows_a_clear_page(use_database, monkeypatch, tmp_path):
     """A server nobody answers, or (SQLite) a file that is not there: a page that says
     what to do, and a missing file or folder is never created."""
-    from conftest import BACKEND, MYSQL_SERVER_URL
+    from conftest import ON_SERVER, server_url
 
     missing = tmp_path / "no-such-folder" / "prod.db"
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{missing}")
     how = "app_fix_missing"
-    if BACKEND == "mysql":
-        server = make_url(MYSQL_SERVER_URL).set(port=1)  # nothing listens there
+    if ON_SERVER:
+        server = server_url().set(port=1)  # nothing listens there
         monkeypatch.setenv("DATABASE_URL", server.render_as_string(hide_password=False))
         how = "app_fix_unreachable"
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT).run()

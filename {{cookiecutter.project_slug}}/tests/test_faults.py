@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import APP_ROOT, APP_SCRIPT, BACKEND, said
+from conftest import APP_ROOT, APP_SCRIPT, ON_SERVER, said
 from faultkit import (
     DOWN,
     Tab,
@@ -71,22 +71,22 @@ def _mount(share: Path, seeded_url: str) -> None:
 
 
 def test_unreachable_at_start_shows_a_page_and_recovers(fault_url, monkeypatch, tmp_path):
-    if BACKEND == "mysql":
-        relay = TcpProxy(make_url(fault_url).host, make_url(fault_url).port or 3306)
+    if ON_SERVER:
+        relay = TcpProxy(make_url(fault_url).host, make_url(fault_url).port)
         url = proxied(fault_url, relay)  # not started: connection refused
     else:
         url, share = _sqlite_not_mounted(tmp_path)
     at = app_on(monkeypatch, url).run()
     assert not at.exception, at.exception
     assert DOWN in texts(at.error)
-    how = "app_fix_unreachable" if BACKEND == "mysql" else "app_fix_missing"  # no file yet
+    how = "app_fix_unreachable" if ON_SERVER else "app_fix_missing"  # no file yet
     assert phrase(how) in texts(at.markdown)
     assert phrase("app_retrying") in texts(at.caption)
     assert not at.metric
     at.run()  # still down: the same page, no traceback
     assert not at.exception and DOWN in texts(at.error)
 
-    if BACKEND == "mysql":
+    if ON_SERVER:
         relay.start()
     else:
         _mount(share, fault_url)
@@ -94,7 +94,7 @@ def test_unreachable_at_start_shows_a_page_and_recovers(fault_url, monkeypatch, 
         at.run()  # the next run (the page retries by itself in a browser)
         assert_clean(at)
     finally:
-        if BACKEND == "mysql":
+        if ON_SERVER:
             relay.stop()
 
 
@@ -105,8 +105,8 @@ def test_error_page_recovers_by_itself_in_a_browser(fault_url, tmp_path):
     sync_playwright = require_browser()
     executable = chromium_path()
     relay = None
-    if BACKEND == "mysql":
-        relay = TcpProxy(make_url(fault_url).host, make_url(fault_url).port or 3306)
+    if ON_SERVER:
+        relay = TcpProxy(make_url(fault_url).host, make_url(fault_url).port)
         url = proxied(fault_url, relay)
     else:
         url, share = _sqlite_not_mounted(tmp_path)
@@ -234,7 +234,7 @@ def _password_urls(tmp_path: Path, fault_url: str) -> list[str]:
     """URLs with a password that fail in different ways, on this backend."""
     bad = URL.create("mysql+pymysql", "dash_fault_nobody", PASSWORD, "127.0.0.1", 1, "dashboard")
     urls = [bad.render_as_string(hide_password=False)]  # nothing listens on port 1
-    if BACKEND == "mysql":
+    if ON_SERVER:
         real = make_url(fault_url)
         urls.append(  # a server that answers: wrong password
             real.set(username="dash_fault_nobody", password=PASSWORD).render_as_string(False)

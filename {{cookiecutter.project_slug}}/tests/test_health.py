@@ -8,8 +8,7 @@ import json
 import urllib.error
 import urllib.request
 
-from conftest import BACKEND, MYSQL_SERVER_URL
-from sqlalchemy import make_url
+from conftest import ON_SERVER, server_url
 
 from {{ cookiecutter.package_name }}.bench import servers
 
@@ -44,8 +43,8 @@ def test_a_database_that_is_not_there_is_not_ready_and_its_details_stay_hidden(t
     named with a user, host and database an anonymous caller must not learn."""
     missing = tmp_path / "no-such-folder" / "prod.db"
     url, secrets = f"sqlite:///{missing}", [str(missing), "prod.db", "no-such-folder"]
-    if BACKEND == "mysql":
-        nobody = make_url(MYSQL_SERVER_URL).set(
+    if ON_SERVER:
+        nobody = server_url().set(
             username="secret_user", host="127.0.0.2", port=1, database="secret_db"
         )
         url = nobody.render_as_string(hide_password=False)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BACKEND, cli, error_line, scratch_database
+from conftest import BACKEND, cli, error_line, scratch_database, unchecked_foreign_keys
 from faultkit import fingerprint, journal_mode
 from sqlalchemy import (
     BigInteger,
@@ -345,9 +345,7 @@ def test_choices_a_person_would_make_on_an_ordinary_schema(tmp_path):
         engine = create_engine(url)
         try:
             metadata.create_all(engine)
-            with engine.begin() as c:
-                if engine.dialect.name == "mysql":
-                    c.exec_driver_sql("SET SESSION foreign_key_checks = 0")  # the cycle
+            with engine.begin() as c, unchecked_foreign_keys(c):
                 for name in ("schools", "teachers", "rooms", *SCHOOL_REST):
                     c.execute(metadata.tables[name].insert(), rows[name])
         finally:

@@ -13,6 +13,7 @@ import pytest
 from conftest import scratch_database
 from sqlalchemy import (
     Column,
+    DateTime,
     Integer,
     MetaData,
     String,
@@ -207,8 +208,7 @@ def test_weeks_months_and_quarters_start_where_python_says(tmp_path):
             with engine.connect() as c:
                 for moment in MOMENTS:
                     for grain, construct in constructs.items():
-                        text = f"{moment:%Y-%m-%d %H:%M:%S}"
-                        got = c.execute(select(construct(literal(text)))).scalar()
+                        got = c.execute(select(construct(literal(moment, DateTime())))).scalar()
                         got = got if isinstance(got, dt.date) else dt.date.fromisoformat(got)
                         assert got == times.start_of(grain, moment.date()), (moment, grain)
         finally:

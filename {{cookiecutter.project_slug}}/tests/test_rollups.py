@@ -15,11 +15,18 @@ import re
 import subprocess
 import sys
 import threading
-import uuid
 
 import pandas as pd
 import pytest
-from conftest import APP_SCRIPT, APP_TIMEOUT, BACKEND, fill, point_at, scratch_database
+from conftest import (
+    APP_SCRIPT,
+    APP_TIMEOUT,
+    BACKEND,
+    fill,
+    point_at,
+    reader_url,
+    scratch_database,
+)
 from sqlalchemy import func, inspect, make_url, select, text, update
 
 from {{ cookiecutter.package_name }} import data, db, queries, rollups, stats
@@ -256,31 +263,17 @@ def test_a_build_beside_readers_gives_no_error_and_no_wrong_number(rolled):
     assert stats.total()["rollup_hits"] > 0
 
 
-def read_only_url(url: str, admin) -> tuple[str, callable]:
+def read_only_url(url: str) -> tuple[str, callable]:
     """A URL of the same data that can only read (and a clean-up)."""
     if BACKEND == "sqlite":
         path = make_url(url).database
         return f"sqlite:///file:{path}?mode=ro&uri=true", lambda: None
-    user = f"dash_ro_{uuid.uuid4().hex[:6]}"
-    name = make_url(url).database
-    with admin.begin() as c:
-        c.execute(text(f"CREATE USER '{user}'@'%' IDENTIFIED BY 'ro'"))
-        c.execute(text(f"CREATE USER '{user}'@'localhost' IDENTIFIED BY 'ro'"))
-        c.execute(text(f"GRANT SELECT ON `{name}`.* TO '{user}'@'%'"))
-        c.execute(text(f"GRANT SELECT ON `{name}`.* TO '{user}'@'localhost'"))
-
-    def drop() -> None:
-        with admin.begin() as c:
-            c.execute(text(f"DROP USER IF EXISTS '{user}'@'%'"))
-            c.execute(text(f"DROP USER IF EXISTS '{user}'@'localhost'"))
-
-    ro = make_url(url).set(username=user, password="ro")
-    return ro.render_as_string(hide_password=False), drop
+    return reader_url(url)
 
 
 def test_a_read_only_client_database_gets_rollups_in_the_app_store(rolled, tmp_path):
     url, engine, _app_store = rolled
-    ro_url, drop_user = read_only_url(url, engine)
+    ro_url, drop_user = read_only_url(url)
     store_url = f"sqlite:///{tmp_path / 'client_store.db'}"
     try:
         probe = db.make_engine(make_url(ro_url))

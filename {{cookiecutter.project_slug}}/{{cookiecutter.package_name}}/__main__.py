@@ -74,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         "--fact", default=None, help="the fact table (default: the largest usable one)"
     )
     p_inspect.add_argument(
+        "--schema",
+        default=None,
+        help="the schema to read (PostgreSQL; default: the connection's own, e.g. public)",
+    )
+    p_inspect.add_argument(
         "--write", action="store_true", help=f"write {db.PACKAGE}/model.py instead of printing"
     )
     p_inspect.add_argument(
@@ -116,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "inspect":
             from . import inspection
 
-            return inspection.run(url, args.fact, args.write, args.force)
+            return inspection.run(url, args.fact, args.write, args.force, schema=args.schema)
         if args.command == "rollup":
             return _rollup(url, args.rebuild, args.every, args.quiet)
         if args.command == "sql":

@@ -34,6 +34,10 @@ LIVENESS_CHECK_SECONDS = 30
 # (MySQL/MariaDB per session, SQLite by a progress handler): a runaway query ends with a
 # message instead of holding a pooled connection and the page forever.
 STATEMENT_TIMEOUT_SECONDS = 30
+# The databases this project can read (a dialects/ file each), and each one's driver: the
+# extra of pyproject.toml that installs it.
+SUPPORTED = {"sqlite": "SQLite", "mysql": "MySQL / MariaDB", "postgresql": "PostgreSQL"}
+DRIVER_EXTRAS = {"mysql": "mysql", "postgresql": "postgresql"}
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -43,7 +47,9 @@ class DatabaseUnavailable(RuntimeError):
     "empty" (no dashboard tables yet: seed), "incomplete" (some of the project's own tables
     are missing: seed --force), "foreign" (someone's existing database: never seed),
     "model" (the demo is gone and the database lacks model.py's tables), "missing" (a
-    database file that does not exist: never created), "timeout", or "error".
+    database file that does not exist: never created), "unsupported" (a database this
+    project cannot read, or its driver is not installed: trying again will not help),
+    "timeout", or "error".
     """
 
     def __init__(self, message: str, kind: str = "error") -> None:
@@ -88,18 +94,25 @@ def _url_from_section(section: dict[str, Any]) -> URL:
     )
 
 
+def _standard(url: URL) -> URL:
+    """``postgres://`` (as hosting services write it) is SQLAlchemy's ``postgresql://``."""
+    if url.get_backend_name() == "postgres":
+        return url.set(drivername="postgresql" + url.drivername.removeprefix("postgres"))
+    return url
+
+
 def resolve_url() -> URL:
     """DATABASE_URL, else secrets.toml [connections.<name>], else the default SQLite file."""
     try:
         env = os.environ.get("DATABASE_URL", "").strip()
         if env:
-            return make_url(env)
+            return _standard(make_url(env))
         for path in _secrets_files():
             if path.is_file():
                 with path.open("rb") as fh:
                     section = tomllib.load(fh).get("connections", {}).get(settings.CONNECTION_NAME)
                 if section:
-                    return _url_from_section(section)
+                    return _standard(_url_from_section(section))
     except (ArgumentError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise DatabaseUnavailable(t("db_url_invalid", reason=exc), "unreachable") from None
     if settings.DATABASE == "sqlite":
@@ -132,19 +145,27 @@ def mask(message: str, url: URL | None) -> str:
 
 
 def dialect_module(url: URL) -> ModuleType:
-    """The module with this backend's differences (dialects/sqlite.py or dialects/mysql.py)."""
+    """The module with this backend's differences (dialects/<name>.py); a database this
+    project cannot read is refused in one sentence naming those it can."""
     backend = url.get_backend_name()
-    try:
-        return dialect_named(backend)
-    except ModuleNotFoundError:
-        raise DatabaseUnavailable(
-            t("db_unsupported", backend=repr(backend), where=describe(url)), "unreachable"
-        ) from None
+    if backend not in SUPPORTED:
+        supported = ", ".join(f"{name} ({key})" for key, name in SUPPORTED.items())
+        problem = t("db_unsupported", backend=backend, where=describe(url), supported=supported)
+        raise DatabaseUnavailable(problem, "unsupported")
+    return dialect_named(backend)
 
 
 def dialect_named(name: str) -> ModuleType:
-    """dialects/<name>.py, by SQLAlchemy's dialect name ("sqlite", "mysql")."""
+    """dialects/<name>.py, by SQLAlchemy's dialect name ("sqlite", "mysql", "postgresql")."""
     return importlib.import_module(f".dialects.{name}", __package__)
+
+
+def no_driver(url: URL, exc: BaseException) -> DatabaseUnavailable:
+    """The database is supported, its driver is not installed: which extra installs it."""
+    backend = url.get_backend_name()
+    extra = DRIVER_EXTRAS.get(backend, backend)
+    problem = t("db_no_driver", backend=SUPPORTED.get(backend, backend), reason=exc, extra=extra)
+    return DatabaseUnavailable(mask(problem, url), "unsupported")
 
 
 # --- Engine ----------------------------------------------------------------------------
@@ -161,7 +182,9 @@ def make_engine(url: URL | None = None, statement_timeout: float | None = None) 
     try:
         final_url, options = module.engine_options(url)
         engine = create_engine(final_url, **options)
-    except (ArgumentError, NoSuchModuleError, ImportError, OSError) as exc:
+    except (NoSuchModuleError, ImportError) as exc:
+        raise no_driver(url, exc) from None
+    except (ArgumentError, OSError) as exc:
         # OSError: SQLite's folder cannot be created (a share that is not mounted).
         raise DatabaseUnavailable(
             mask(t("db_cannot_use", where=describe(url), reason=exc), url), "unreachable"
@@ -219,7 +242,9 @@ def get_engine() -> Engine:
     missing = dialect_module(url).missing_database(url)
     if missing:
         raise DatabaseUnavailable(t("db_missing_file", path=missing), "missing")
-    return make_engine(url, statement_timeout=STATEMENT_TIMEOUT_SECONDS)
+    engine = make_engine(url, statement_timeout=STATEMENT_TIMEOUT_SECONDS)
+    dialect_module(url).forbid_writes(engine)  # the app only reads here: a bug cannot write
+    return engine
 
 
 @st.cache_resource(validate=_engine_is_valid, on_release=_dispose, show_spinner=False)

@@ -38,6 +38,12 @@ EN = {
     "nothing to show: the page fills in once it does. `python -m {package} verify` says what "
     "the table holds.",
     "app_db_error": "The dashboard cannot use its database. {error}",
+    "app_fix_unsupported": (
+        "**How to fix it**\n\n"
+        "- Set the URL in the `DATABASE_URL` environment variable or in "
+        "`.streamlit/secrets.toml` under `[connections.{connection}]` to a database this "
+        "project reads, or install its driver as the message says, then restart the app."
+    ),
     "app_fix_unreachable": (
         "**How to fix it**\n\n"
         "- Check that the database server is running and reachable.\n"
@@ -138,7 +144,10 @@ EN = {
         "No database is configured. Set DATABASE_URL or add [connections.{name}] to "
         ".streamlit/secrets.toml."
     ),
-    "db_unsupported": "This project does not support the {backend} database ({where}).",
+    "db_unsupported": "This project does not read {backend} databases ({where}); it reads "
+    "{supported}: point the URL at one of those.",
+    "db_no_driver": "The driver of {backend} is not installed ({reason}): install it with "
+    "`pip install -e '.[{extra}]'`.",
     "db_cannot_use": "Cannot use {where}: {reason}",
     "data_prefetch_late": "took longer than {seconds} s",
     "data_other_filters": "Showing the last data loaded, which was for other filters.",
@@ -303,6 +312,12 @@ ES = {
     "nada que mostrar: la página se llena en cuanto las tenga. `python -m {package} verify` "
     "dice qué contiene la tabla.",
     "app_db_error": "El tablero no puede usar su base de datos. {error}",
+    "app_fix_unsupported": (
+        "**Cómo solucionarlo**\n\n"
+        "- Ponga en la variable de entorno `DATABASE_URL` o en `.streamlit/secrets.toml`, "
+        "sección `[connections.{connection}]`, la URL de una base de datos que este proyecto "
+        "lee, o instale su controlador como dice el mensaje, y reinicie la aplicación."
+    ),
     "app_fix_unreachable": (
         "**Cómo solucionarlo**\n\n"
         "- Verifique que el servidor de base de datos esté en marcha y sea accesible.\n"
@@ -406,7 +421,10 @@ ES = {
         "No hay ninguna base de datos configurada. Defina DATABASE_URL o añada "
         "[connections.{name}] a .streamlit/secrets.toml."
     ),
-    "db_unsupported": "Este proyecto no admite la base de datos {backend} ({where}).",
+    "db_unsupported": "Este proyecto no lee bases de datos {backend} ({where}); lee "
+    "{supported}: apunte la URL a una de ellas.",
+    "db_no_driver": "El controlador de {backend} no está instalado ({reason}): instálelo con "
+    "`pip install -e '.[{extra}]'`.",
     "db_cannot_use": "No se puede usar {where}: {reason}",
     "data_prefetch_late": "tardó más de {seconds} s",
     "data_other_filters": "Se muestran los últimos datos cargados, que eran de otros filtros.",

@@ -55,7 +55,6 @@ from sqlalchemy import (
     Text,
     Time,
     create_engine,
-    event,
     func,
     select,
     type_coerce,
@@ -154,36 +153,41 @@ def read_only_engine(url: URL) -> Engine:
             database=path.resolve().as_uri(), query={**url.query, "mode": "ro", "uri": "true"}
         )
         return _engine(url, read_only, {})
-    final_url, options = db.dialect_module(url).engine_options(url)
+    module = db.dialect_module(url)
+    final_url, options = module.engine_options(url)
     engine = _engine(url, final_url, options)
-    if backend == "mysql":
-        event.listen(engine, "connect", _read_only_session)
+    module.forbid_writes(engine)
     return engine
 
 
 def _engine(url: URL, final_url: URL, options: dict[str, Any]) -> Engine:
     try:
         return create_engine(final_url, **options)
-    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+    except (NoSuchModuleError, ImportError) as exc:
+        raise db.no_driver(url, exc) from None
+    except ArgumentError as exc:
         raise db.DatabaseUnavailable(
             db.mask(t("db_cannot_use", where=db.describe(url), reason=exc), url), "unreachable"
         ) from None
 
 
-def _read_only_session(dbapi_conn: Any, record: Any) -> None:  # noqa: ARG001
-    cursor = dbapi_conn.cursor()
-    cursor.execute("SET SESSION TRANSACTION READ ONLY")  # any write fails on the server
-    cursor.close()
-
-
-def reflect(c: Connection) -> MetaData:
-    """Every table of the database, except the project's own bookkeeping tables."""
+def reflect(c: Connection, schema: str | None = None) -> MetaData:
+    """Every table of the database (of ``schema``: PostgreSQL's, MySQL's other database),
+    except the project's own bookkeeping tables."""
     metadata = MetaData()
-    metadata.reflect(bind=c)
+    if schema is not None and schema not in sa_inspect(c).get_schema_names():
+        names = listing(sorted(sa_inspect(c).get_schema_names()))
+        raise InspectionError(f"There is no schema named {schema!r}: the database has {names}.")
+    metadata.reflect(bind=c, schema=schema)
     for name in (store.register.name, *(table.name for table in store.STORE_TABLES)):
-        if name in metadata.tables:
-            metadata.remove(metadata.tables[name])
+        if name in by_name(metadata):
+            metadata.remove(by_name(metadata)[name])
     return metadata
+
+
+def by_name(metadata: MetaData) -> dict[str, Table]:
+    """The tables by their own name (without their schema: one schema is read at a time)."""
+    return {table.name: table for table in metadata.tables.values()}
 
 
 # --- What a column is ---------------------------------------------------------------
@@ -263,10 +267,10 @@ class Link:
 def links(metadata: MetaData) -> dict[str, list[Link]]:
     """{table name: its links}: the declared foreign keys, or when the database declares
     none at all, the ones guessed from the names."""
-    declared = {name: _declared(table) for name, table in metadata.tables.items()}
+    declared = {name: _declared(table) for name, table in by_name(metadata).items()}
     if any(declared.values()):
         return declared
-    return {name: _guessed(table, metadata) for name, table in metadata.tables.items()}
+    return {name: _guessed(table, metadata) for name, table in by_name(metadata).items()}
 
 
 def _declared(table: Table) -> list[Link]:
@@ -297,7 +301,7 @@ def _guessed(table: Table, metadata: MetaData) -> list[Link]:
         if not lowered.endswith("_id") or _sole_key(table) is column:
             continue
         stem = lowered[: -len("_id")]
-        for other in sorted(metadata.tables.values(), key=lambda t: t.name):
+        for other in sorted(by_name(metadata).values(), key=lambda t: t.name):
             key = _sole_key(other)
             if other is table or key is None or not _same_family(column, key):
                 continue
@@ -442,14 +446,19 @@ def _plural(name: str) -> str:
 
 
 def propose(
-    c: Connection, fact: str | None = None, origin: str = "", today: dt.date | None = None
+    c: Connection,
+    fact: str | None = None,
+    origin: str = "",
+    today: dt.date | None = None,
+    schema: str | None = None,
 ) -> Proposal:
     """A model for the database behind ``c`` (read only: reflection and SELECTs).
 
     ``fact``: the fact table's name (default: the largest usable table); ``origin``: the
-    database as the file's docstring names it (a masked URL).
+    database as the file's docstring names it (a masked URL); ``schema``: the schema whose
+    tables are read (default: the connection's own), recorded in each Table of the model.
     """
-    metadata = reflect(c)
+    metadata = reflect(c, schema)
     all_links = links(metadata)
     review: list[str] = []
     fact_table, rows = _choose_fact(c, metadata, all_links, fact, review)
@@ -506,24 +515,28 @@ def _choose_fact(
     wanted: str | None,
     review: list[str],
 ) -> tuple[Table, int]:
-    names = sorted(metadata.tables)
+    tables = by_name(metadata)
+    names = sorted(tables)
     found = listing(names) or "none"
+    schema = next(iter(metadata.tables.values())).schema if tables else None
     if wanted is not None:
-        if wanted not in metadata.tables and wanted in sa_inspect(c).get_view_names():
-            Table(wanted, metadata, autoload_with=c)  # a view: read as a table, never written
+        if wanted not in tables and wanted in sa_inspect(c).get_view_names(schema):
+            # a view: read as a table, never written
+            Table(wanted, metadata, autoload_with=c, schema=schema)
+            tables = by_name(metadata)
             review.append(
                 f"{wanted} is a view: it declares no keys, so no join was followed from it and "
                 "its detail rows are ordered by time; add Join(...) lines if it needs them."
             )
-        if wanted not in metadata.tables:
+        if wanted not in tables:
             raise InspectionError(
                 f"There is no table or view named {wanted!r}: the database has {found}."
             )
-        table = metadata.tables[wanted]
+        table = tables[wanted]
         return table, _count(c, table)
     usable = []
     for name in names:
-        table = metadata.tables[name]
+        table = tables[name]
         keys = key_columns(table, all_links.get(name, []))
         seconds = {col for col in table.columns if holds_unix_seconds(c, col)}
         has_number = any(is_number(col) and col not in keys | seconds for col in table.columns)
@@ -1080,7 +1093,8 @@ class _Writer:
         target = targets.get(column)
         if target is not None:
             self.sqlalchemy.add("ForeignKey")
-            items.append(f"ForeignKey({q(f'{target.table.name}.{target.name}')})")
+            where = f"{target.table.schema}." if target.table.schema else ""
+            items.append(f"ForeignKey({q(f'{where}{target.table.name}.{target.name}')})")
         if column.primary_key:
             items.append("primary_key=True")
         elif not column.nullable:
@@ -1101,10 +1115,13 @@ class _Writer:
                 composite.append(link)
         items: list = [q(table.name), "metadata"]
         items += [self.column(column, targets) for column in table.columns]
+        if table.schema:  # read from another schema than the connection's own
+            items.append(f"schema={q(table.schema)}")
         for link in composite:
             self.sqlalchemy.add("ForeignKeyConstraint")
             here = tuple_of(q(c.name) for c in link.columns)
-            there = tuple_of(q(f"{link.target.name}.{c.name}") for c in link.target_columns)
+            where = f"{link.target.schema}." if link.target.schema else ""
+            there = tuple_of(q(f"{where}{link.target.name}.{c.name}") for c in link.target_columns)
             here.open, here.close, there.open, there.close = "[", "]", "[", "]"
             items.append(Call("ForeignKeyConstraint(", [here, there]))
         return render(Call("Table(", items), 0, f"{self.var[table.name]} = ")
@@ -1372,12 +1389,12 @@ def _import(lines: list[str]) -> list[str]:
 # --- The command ---------------------------------------------------------------------------
 
 
-def inspect_database(url: URL, fact: str | None = None) -> Proposal:
+def inspect_database(url: URL, fact: str | None = None, schema: str | None = None) -> Proposal:
     """Open the database read-only, propose a model, close it again."""
     engine = read_only_engine(url)
     try:
         with engine.connect() as c:
-            return propose(c, fact, origin=db.describe(url))
+            return propose(c, fact, origin=db.describe(url), schema=schema)
     except SQLAlchemyError as exc:
         if db.dialect_module(url).is_missing_schema(exc):  # MySQL: no such database
             raise InspectionError(
@@ -1408,9 +1425,10 @@ def run(
     write_file: bool = False,
     force: bool = False,
     target: Path | None = None,
+    schema: str | None = None,
 ) -> int:
     """The ``inspect`` command: print the proposal, or write it to model.py (``target``)."""
-    proposal = inspect_database(url, fact)
+    proposal = inspect_database(url, fact, schema)
     if write_file:
         target = target or model_path()
         write(proposal.source, target, force)

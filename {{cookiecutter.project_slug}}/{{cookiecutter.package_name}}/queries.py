@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -449,7 +450,8 @@ def scoped(columns: list, scope: Scope, f: Filters) -> Select:
         values = f.chosen(dimension.name)
         if values:
             # Pattern: expanding bind parameter for IN lists (one placeholder per value).
-            chosen = bindparam(f"pick_{index}", list(values), expanding=True)
+            stored = as_stored(dimension.match, values)
+            chosen = bindparam(f"pick_{index}", stored, expanding=True, type_=dimension.match.type)
             bridge = MODEL.bridge(dimension.match)
             if bridge and not {join.table for join in bridge} <= grouped:
                 conditions.append(linked(bridge, dimension.match.in_(chosen)))
@@ -458,6 +460,39 @@ def scoped(columns: list, scope: Scope, f: Filters) -> Select:
                 conditions.append(dimension.match.in_(chosen))
                 compared.append(dimension.match)
     return select(*columns).select_from(source(*columns, *compared)).where(*conditions)
+
+
+# Beyond these an integer column holds nothing (PostgreSQL refuses to compare, others wrap).
+_INTEGER_LIMITS = {"SmallInteger": 2**15, "SMALLINT": 2**15, "Integer": 2**31, "INTEGER": 2**31}
+
+
+def as_stored(column: ColumnElement, values: tuple) -> list:
+    """The chosen values as the column holds them: compare like with like (PostgreSQL
+    refuses an integer column = text). A value the column cannot hold ('x' for an integer
+    id) can match no row: it is left out, and nothing chosen matches nothing."""
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return list(values)
+    out = []
+    for value in values:
+        try:
+            if kind is str:
+                if "\x00" not in str(value):  # no text holds NUL on PostgreSQL: it names nothing
+                    out.append(str(value))
+            elif kind is int and not isinstance(value, bool):
+                number = int(str(value).strip())
+                if abs(number) < _INTEGER_LIMITS.get(type(column.type).__name__, 2**63):
+                    out.append(number)
+            elif kind is Decimal:
+                out.append(Decimal(str(value).strip()))
+            elif kind is dt.date:
+                out.append(value if isinstance(value, dt.date) else dt.date.fromisoformat(value))
+            else:
+                out.append(value)
+        except (ValueError, ArithmeticError):
+            continue
+    return out
 
 
 # Pattern: a semijoin (EXISTS) through a link table: each fact row counted once.
@@ -625,12 +660,26 @@ def _beyond(values: tuple, forward: bool) -> ColumnElement:
     """The rows after (forward) or before the row whose order keys are ``values``:
     (a, b) after (x, y) in descending order is a < x OR (a = x AND b < y)."""
     terms = [(_as_key(column), descending) for column, descending in order_terms()]
+    values = tuple(
+        _cursor_value(column, value) for (column, _), value in zip(terms, values, strict=True)
+    )
     either = []
     for i, ((column, descending), value) in enumerate(zip(terms, values, strict=True)):
         past = column < value if descending == forward else column > value
         same = [earlier == v for (earlier, _), v in zip(terms[:i], values, strict=False)]
         either.append(and_(*same, past))
     return or_(*either)
+
+
+def _cursor_value(column: ColumnElement, value: Any) -> Any:
+    """A cursor's value as its key column holds it (a page's own keys always are); one
+    that column cannot hold is no row's key: refused with a message."""
+    if value is None or isinstance(column.type, times.Stored):
+        return value
+    stored = as_stored(column, (value,))
+    if not stored:
+        raise ValueError(f"The page cursor's value {value!r} is not a {column.name}.")
+    return stored[0]
 
 
 def _as_key(column: ColumnElement) -> ColumnElement:

@@ -431,6 +431,7 @@ def fill(
         for table in tables:
             for index in sorted(table.indexes, key=lambda i: i.name or ""):
                 index.create(c)
+        dialect.catch_up_keys(c, list(tables))
         dialect.update_statistics(c, [table.name for table in tables])
     seconds = time.perf_counter() - started
     say(f"Synthetic data: {rows:,} fact rows in {seconds:.1f} s.")

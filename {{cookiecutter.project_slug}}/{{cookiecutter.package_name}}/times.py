@@ -73,7 +73,11 @@ def _in_seconds() -> bool:
 
 def parse(value: Any) -> dt.datetime | None:
     """A stored time as a datetime; None when it is NULL or no ISO form reads it."""
-    if value is None or isinstance(value, dt.datetime):
+    if isinstance(value, dt.datetime):
+        # A zoned time (PostgreSQL's timestamptz) arrives in the session's zone: its clock
+        # time there, as every bound is compared (dialects/postgresql.py).
+        return value.replace(tzinfo=None)
+    if value is None:
         return value
     if isinstance(value, int | float) and _in_seconds():
         return EPOCH + dt.timedelta(seconds=int(value))
@@ -270,10 +274,73 @@ def _sqlite_first_of_quarter(element, compiler, **kw) -> str:
     return f"date({x}, 'start of month', '-' || {back} || ' months')"
 
 
+@compiles(week_start, "postgresql")
+@compiles(week_start, "duckdb")
+def _truncated_to_week(element, compiler, **kw) -> str:
+    return f"CAST(date_trunc('week', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(month_start, "postgresql")
+@compiles(month_start, "duckdb")
+def _truncated_to_month(element, compiler, **kw) -> str:
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(quarter_start, "postgresql")
+@compiles(quarter_start, "duckdb")
+def _truncated_to_quarter(element, compiler, **kw) -> str:
+    return f"CAST(date_trunc('quarter', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
 def moment(column: ColumnElement) -> ColumnElement:
     """The time column as the database's own date and time, for its date functions: the
-    column itself, or Unix seconds turned into a UTC time."""
-    return from_unix_seconds(column) if _in_seconds() else column
+    column itself, Unix seconds turned into a UTC time, or text read as a time where it
+    reads as one (NULL where it does not)."""
+    if _in_seconds():
+        return from_unix_seconds(column)
+    if MODEL.time_stored in (ISO_TEXT, ISO_TEXT_T):
+        return time_of_text(column)
+    return column
+
+
+class time_of_text(FunctionElement):  # noqa: N801 (an SQL function's name)
+    """An ISO text as a time, NULL when it is not one ('01/01/2026 06:19', '2024-02-30')."""
+
+    type = DateTime()
+    name = "time_of_text"
+    inherit_cache = True
+
+
+@compiles(time_of_text)
+def _text_as_is(element, compiler, **kw) -> str:
+    # SQLite and MySQL date functions read ISO text themselves, NULL where they cannot.
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(time_of_text, "duckdb")
+def _try_cast(element, compiler, **kw) -> str:
+    return f"TRY_CAST({compiler.process(element.clauses, **kw)} AS TIMESTAMP)"
+
+
+# PostgreSQL's CAST fails the whole statement on one bad text: cast only what is an ISO
+# time, on a day the calendar has (30 days hath September...; 29 February of leap years).
+ISO_TIME = (
+    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"([ T]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
+)
+NO_SUCH_DAY = "('02-30', '02-31', '04-31', '06-31', '09-31', '11-31')"
+
+
+@compiles(time_of_text, "postgresql")
+def _cast_when_iso(element, compiler, **kw) -> str:
+    x = compiler.process(element.clauses, **kw)
+    year = f"CAST(substr({x}, 1, 4) AS INTEGER)"
+    leap = f"(mod({year}, 4) = 0 AND (mod({year}, 100) <> 0 OR mod({year}, 400) = 0))"
+    return (
+        f"CASE WHEN {x} ~ '{ISO_TIME}' AND substr({x}, 6, 5) NOT IN {NO_SUCH_DAY} "
+        f"AND (substr({x}, 6, 5) <> '02-29' OR {leap}) "
+        f"THEN CAST({x} AS TIMESTAMP) END"  # an offset is dropped, as parse() drops it
+    )
 
 
 class from_unix_seconds(FunctionElement):  # noqa: N801 (an SQL function's name)

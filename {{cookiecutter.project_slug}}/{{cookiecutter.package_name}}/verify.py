@@ -20,11 +20,13 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Connection,
+    Date,
     Numeric,
     String,
     and_,
     bindparam,
     cast,
+    extract,
     func,
     select,
     type_coerce,
@@ -101,14 +103,14 @@ def _in_range(f: Filters):
     period = MODEL.period
     if f.mode == OPS:
         return period.key.between(f.op_start, f.op_end), [period.key]
-    first = bindparam("first", f.date_start.isoformat(), type_=String)
-    last = bindparam("last", f.date_end.isoformat(), type_=String)
+    # Days compare as dates (SQLite writes a bound date as its 'YYYY-MM-DD' text).
+    first = bindparam("first", f.date_start, type_=Date)
+    last = bindparam("last", f.date_end, type_=Date)
     if period is not None:
-        days = select(period.id).where(
-            type_coerce(func.date(period.date), String).between(first, last)
-        )
+        day = type_coerce(func.date(period.date), Date)
+        days = select(period.id).where(day.between(first, last))
         return period.key.in_(days), [period.key]
-    return type_coerce(times.day_of(MODEL.time), String).between(first, last), [MODEL.time]
+    return type_coerce(times.day_of(MODEL.time), Date).between(first, last), [MODEL.time]
 
 
 def _on_sqlite(c: Connection) -> bool:
@@ -224,7 +226,8 @@ def _days(c: Connection, bounds: queries.TimeBounds, midnight: bool) -> list[dt.
     day = type_coerce(times.day_of(MODEL.time), String)
     stmt = select(day).select_from(_from(MODEL.time)).where(day.is_not(None)).distinct()
     if midnight:
-        stmt = stmt.where(type_coerce(func.time(times.moment(MODEL.time)), String) == "00:00:00")
+        moment = times.moment(MODEL.time)
+        stmt = stmt.where(*(extract(part, moment) == 0 for part in ("hour", "minute", "second")))
     found = sorted(dt.date.fromisoformat(str(v)[:10]) for (v,) in c.execute(stmt.limit(5000)))
     return [d for d in found if bounds.first.date() <= d <= bounds.last.date()]
 

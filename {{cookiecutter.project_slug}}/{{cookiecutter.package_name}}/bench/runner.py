@@ -143,7 +143,7 @@ def bench_database(args: argparse.Namespace, say: Any) -> Iterator[tuple[URL, di
     try:
         yield url, info
     finally:
-        if args.drop and url.get_backend_name() != "sqlite":
+        if args.drop and not db.dialect_module(url).EMBEDDED:
             _drop_database(url)
 
 
@@ -192,13 +192,7 @@ def _drop_database(url: URL) -> None:
             f"--drop left {db.describe(url)} in place: it holds tables the dashboard did not "
             f"create ({', '.join(found.foreign[:8])})."
         )
-    server = db.make_engine(url.set(database=None))
-    try:
-        with server.begin() as c:
-            name = server.dialect.identifier_preparer.quote_identifier(url.database)
-            c.execute(text("DROP DATABASE IF EXISTS " + name))
-    finally:
-        server.dispose()
+    db.dialect_module(url).drop_database(url)
 
 
 def describe_database(url: URL) -> tuple[int, str, dict]:

@@ -28,6 +28,7 @@ CONNECT_TIMEOUT_SECONDS = 5  # an unreachable server fails fast instead of hangi
 MISSING_SCHEMA_ERRORS = {1146, 1049, 1054}  # no such table, database, column
 UNKNOWN_DATABASE = 1049
 TIMEOUT_ERRORS = {1969, 3024}  # MariaDB max_statement_time, MySQL MAX_EXECUTION_TIME
+EMBEDDED = False  # a server
 TIMES_ARE_TEXT = False  # DATETIME, DATE and TIMESTAMP compare as times (times.py)
 
 
@@ -46,6 +47,16 @@ def engine_options(url: URL) -> tuple[URL, dict[str, Any]]:
 
 def on_connect(dbapi_conn: Any, record: Any) -> None:  # noqa: ARG001
     """Nothing per connection: the charset travels in the URL, the rest in pool options."""
+
+
+def forbid_writes(engine: Engine) -> None:
+    """Every transaction of this engine is read-only: the server refuses any write."""
+
+    @event.listens_for(engine, "connect")
+    def _read_only(dbapi_conn: Any, record: Any) -> None:  # noqa: ARG001
+        cur = dbapi_conn.cursor()
+        cur.execute("SET SESSION TRANSACTION READ ONLY")
+        cur.close()
 
 
 def limit_statement_time(engine: Engine, seconds: float) -> None:
@@ -82,6 +93,17 @@ def ensure_database(url: URL) -> None:
         server.dispose()
 
 
+def drop_database(url: URL) -> None:
+    """DROP DATABASE (the bench's --drop, once it found only the project's tables there)."""
+    server = create_engine(url.set(database=""))
+    try:
+        with server.begin() as c:
+            quoted = server.dialect.identifier_preparer.quote_identifier(url.database)
+            c.execute(text(f"DROP DATABASE IF EXISTS {quoted}"))
+    finally:
+        server.dispose()
+
+
 def begin_bulk_load(conn: Connection) -> None:
     conn.exec_driver_sql("SET SESSION foreign_key_checks = 0")
     conn.exec_driver_sql("SET SESSION unique_checks = 0")
@@ -90,6 +112,10 @@ def begin_bulk_load(conn: Connection) -> None:
 def end_bulk_load(conn: Connection) -> None:
     conn.exec_driver_sql("SET SESSION foreign_key_checks = 1")
     conn.exec_driver_sql("SET SESSION unique_checks = 1")
+
+
+def catch_up_keys(conn: Connection, tables: list) -> None:  # noqa: ARG001
+    """Nothing to do: the next generated key already follows the largest one written."""
 
 
 def update_statistics(conn: Connection, tables: list[str]) -> None:

@@ -14,6 +14,7 @@ BUSY_TIMEOUT_MS = 10_000  # wait for a writer (the seeder or `live`) instead of 
 PROGRESS_STEPS = 10_000  # virtual machine steps between two looks at the clock
 # No time type: a DATETIME column holds ISO text, compared as text (times.py binds text).
 TIMES_ARE_TEXT = True
+EMBEDDED = True  # a file next to the project, no server
 
 
 def engine_options(url: URL) -> tuple[URL, dict[str, Any]]:
@@ -32,6 +33,14 @@ def on_connect(dbapi_conn: Any, record: Any) -> None:  # noqa: ARG001
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS:d}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def forbid_writes(engine: Engine) -> None:
+    """Every connection of this engine refuses to write (PRAGMA query_only)."""
+
+    @event.listens_for(engine, "connect")
+    def _query_only(dbapi_conn: Any, record: Any) -> None:  # noqa: ARG001
+        dbapi_conn.execute("PRAGMA query_only = ON")
 
 
 def limit_statement_time(engine: Engine, seconds: float) -> None:
@@ -77,6 +86,10 @@ def begin_bulk_load(conn: Connection) -> None:
 def end_bulk_load(conn: Connection) -> None:
     conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
     conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+def catch_up_keys(conn: Connection, tables: list) -> None:  # noqa: ARG001
+    """Nothing to do: the next generated key already follows the largest one written."""
 
 
 def update_statistics(conn: Connection, tables: list[str]) -> None:  # noqa: ARG001

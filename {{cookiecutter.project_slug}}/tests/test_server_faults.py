@@ -1,12 +1,14 @@
-"""Faults only a database server has (this file is not in SQLite projects).
+"""Faults only a database server has, on MySQL or PostgreSQL (not in SQLite projects).
 
-- the server drops the pool's connections (KILL, a proxy cutting idle links, a
-  wait_timeout shorter than the pool's idle time): the next run reconnects silently;
+- the server drops the pool's connections (KILL or pg_terminate_backend, a proxy cutting
+  idle links, an idle timeout shorter than the pool's idle time): the next run
+  reconnects silently;
 - the server goes down mid-session: the last good data with a warning, cleared by the
   next successful run;
 - a read-only user runs the whole app, saved views included: the dashboard database is
   only read, and saved views go to the app store (here the default kind: a SQLite file);
-- a MySQL database that does not exist is said so (never "empty"), and never created.
+- a database that does not exist on the server is said so (never "empty"), and never
+  created.
 
 Server faults go through ``faultkit.TcpProxy`` (a relay the tests stop, start and cut).
 """
@@ -19,11 +21,13 @@ import pytest
 from conftest import (
     APP_SCRIPT,
     APP_TIMEOUT,
-    MYSQL_SERVER_URL,
+    BACKEND,
     admin_connection,
     kill_connections,
     point_at,
+    reader_url,
     said,
+    server_url,
 )
 from faultkit import (
     TcpProxy,
@@ -34,7 +38,7 @@ from faultkit import (
     proxied,
     serves_last_good_then_clears,
 )
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, inspect, make_url
 from streamlit.testing.v1 import AppTest
 from test_ownership import page_text, save_and_load_a_view
 
@@ -45,9 +49,9 @@ from {{ cookiecutter.package_name }}.sections import field_name
 
 @pytest.fixture
 def proxy(fault_url: str):
-    """A relay in front of the MySQL server (started)."""
+    """A relay in front of the database server (started)."""
     url = make_url(fault_url)
-    relay = TcpProxy(url.host or "127.0.0.1", url.port or 3306).start()
+    relay = TcpProxy(url.host or "127.0.0.1", url.port).start()
     yield relay
     relay.stop()
 
@@ -55,12 +59,19 @@ def proxy(fault_url: str):
 # --- The server drops the pool's connections -------------------------------------------
 
 
-@pytest.mark.parametrize("how", ["kill", "proxy_drop", "wait_timeout"])
+# The server's own setting that ends a connection idle for a second, in the URL.
+IDLE_TIMEOUT = {
+    "mysql": {"init_command": "SET SESSION wait_timeout=1"},
+    "postgresql": {"options": "-c idle_session_timeout=1000"},
+}
+
+
+@pytest.mark.parametrize("how", ["kill", "proxy_drop", "idle_timeout"])
 def test_dropped_connections_reconnect_silently(how, fault_url, proxy, monkeypatch):
     url = proxied(fault_url, proxy)
-    if how == "wait_timeout":
+    if how == "idle_timeout":
         # The server closes idle connections after 1 s, far below the pool's idle time.
-        url = make_url(url).update_query_dict({"init_command": "SET SESSION wait_timeout=1"})
+        url = make_url(url).update_query_dict(IDLE_TIMEOUT[BACKEND])
         url = url.render_as_string(hide_password=False)
     at = app_on(monkeypatch, url).run()
     assert_clean(at)
@@ -91,17 +102,9 @@ PASSWORD = "s3cr:t/P@ss%w0rd"  # characters that URL encoding changes
 
 @pytest.fixture
 def read_only_url(fault_url):
-    url = make_url(fault_url)
-    user = "dash_fault_ro"
-    with admin_connection() as c:
-        for host in ("%", "localhost", "127.0.0.1"):
-            c.execute(text(f"DROP USER IF EXISTS '{user}'@'{host}'"))
-            c.execute(text(f"CREATE USER '{user}'@'{host}' IDENTIFIED BY :pw"), {"pw": PASSWORD})
-            c.execute(text(f"GRANT SELECT ON `{url.database}`.* TO '{user}'@'{host}'"))
-    yield url.set(username=user, password=PASSWORD).render_as_string(hide_password=False)
-    with admin_connection() as c:
-        for host in ("%", "localhost", "127.0.0.1"):
-            c.execute(text(f"DROP USER IF EXISTS '{user}'@'{host}'"))
+    url, drop = reader_url(fault_url, PASSWORD)
+    yield url
+    drop()
 
 
 def test_read_only_user_runs_the_whole_app(read_only_url, fault_url, monkeypatch, tmp_path):
@@ -133,11 +136,11 @@ def test_read_only_user_runs_the_whole_app(read_only_url, fault_url, monkeypatch
     assert fingerprint(fault_url) == before  # not one row written, not one table added
 
 
-def test_a_mysql_database_that_does_not_exist_says_what_to_do(monkeypatch):
+def test_a_database_that_does_not_exist_says_what_to_do(monkeypatch):
     """A database name the server does not have: the page says it does not exist (not
     "empty"), asks to check the name, and for the demo names the seeder that creates it;
     the page itself creates nothing."""
-    url = make_url(MYSQL_SERVER_URL).set(database="dash_never_created")
+    url = server_url().set(database="dash_never_created")
     point_at(url.render_as_string(hide_password=False), monkeypatch)
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT).run()
     assert not at.exception
@@ -146,4 +149,7 @@ def test_a_mysql_database_that_does_not_exist_says_what_to_do(monkeypatch):
     assert said("app_fix_missing") in shown and db.SEED_COMMAND in shown
     assert said("db_empty") not in shown
     with admin_connection() as c:
-        assert not c.exec_driver_sql("SHOW DATABASES LIKE 'dash_never_created'").all()
+        assert "dash_never_created" not in inspect(c).get_schema_names()  # MySQL's databases
+        if BACKEND == "postgresql":
+            names = c.exec_driver_sql("SELECT datname FROM pg_database").scalars().all()
+            assert "dash_never_created" not in names
