@@ -18,6 +18,7 @@ import datetime as dt
 import random
 import sys
 
+from rental import defer_key_checks  # tests/ is on sys.path: the script's own folder
 from sqlalchemy import (
     Column,
     DateTime,
@@ -113,8 +114,7 @@ def create(url: str) -> None:
     engine = create_engine(url)
     metadata.create_all(engine)
     with engine.begin() as c:
-        if engine.dialect.name != "sqlite":
-            c.exec_driver_sql("SET SESSION foreign_key_checks = 0")  # the cycle's first rows
+        defer_key_checks(c)  # the cycle's first rows
         c.execute(
             branches.insert(),
             [{"branch_id": i, "branch_name": f"Branch {i}", "head_id": i} for i in (1, 2, 3)],

@@ -94,12 +94,14 @@ def retry_until_reachable() -> None:
     st.rerun()
 
 
-def default_sqlite_needs_seed() -> bool:
-    """True for the bundled SQLite file while the demo is there to fill it, and only when
-    the file is empty or the demo's own with tables missing (never someone else's)."""
-    url = db.resolve_url()
-    default = (db.PROJECT_ROOT / settings.SQLITE_PATH).resolve()
-    if url.get_backend_name() != "sqlite" or Path(url.database or "").resolve() != default:
+def default_file_needs_seed() -> bool:
+    """True for the project's own SQLite or DuckDB file while the demo is there to fill it,
+    and only when the file is empty or the demo's own with tables missing (never someone
+    else's)."""
+    url, default = db.resolve_url(), db.default_file()
+    if default is None or url.get_backend_name() != settings.DATABASE:
+        return False  # a server: seeded by its own command
+    if Path(url.database or "").resolve() != default.resolve():
         return False  # a database someone configured: never write to it uninvited
     if not db.demo_present():
         return False  # the demo was removed: nothing to seed with
@@ -112,7 +114,7 @@ def default_sqlite_needs_seed() -> bool:
         engine.dispose()
 
 
-def seed_default_sqlite() -> None:
+def seed_default_file() -> None:
     """The demo's data, created by its own command (the app never imports the demo)."""
     command = [sys.executable, "-m", db.PACKAGE, "seed", "--quiet"]
     env = {**os.environ, "DATABASE_URL": db.resolve_url().render_as_string(False)}
@@ -141,12 +143,13 @@ def status_row() -> dict | None:
         return scoped_status()
     except db.DatabaseUnavailable as exc:
         problem = exc
-    # The default SQLite file is created with demo data on the first run, so a freshly
-    # generated project works the moment it is started.
-    if default_sqlite_needs_seed():
+    # The default SQLite or DuckDB file is created with demo data on the first run, so a
+    # freshly generated project works the moment it is started.
+    if default_file_needs_seed():
         try:
             with st.spinner(t("app_seeding"), show_time=True):
-                seed_default_sqlite()
+                db.get_engine.clear()  # DuckDB: the seeder needs the file to itself
+                seed_default_file()
             data.clear_all()
             return scoped_status()
         except db.DatabaseUnavailable as exc:

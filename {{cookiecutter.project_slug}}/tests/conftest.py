@@ -243,8 +243,6 @@ def reader_url(url: str, password: str = "ro") -> tuple[str, Callable[[], None]]
     the clean-up that drops it): the least a dashboard in production should have."""
     user, name = f"dash_ro_{uuid.uuid4().hex[:6]}", make_url(url).database
     pw = "'" + password.replace("'", "''") + "'"  # a literal: CREATE ROLE takes no parameters
-    if BACKEND == "postgresql":
-        pw = pw.replace("%", "%%")  # psycopg reads % as a placeholder, even without any
     admin = create_engine(make_url(url), isolation_level="AUTOCOMMIT")
     grants = {
         "mysql": [
@@ -265,13 +263,13 @@ def reader_url(url: str, password: str = "ro") -> tuple[str, Callable[[], None]]
     }
     with admin.connect() as c:
         for statement in grants[BACKEND]:
-            c.exec_driver_sql(statement)
+            c.exec_driver_sql(statement.replace("%", "%%"))  # the drivers read % as a placeholder
 
     def drop() -> None:
         try:
             with admin.connect() as c:
                 for statement in revokes[BACKEND]:
-                    c.exec_driver_sql(statement)
+                    c.exec_driver_sql(statement.replace("%", "%%"))
         finally:
             admin.dispose()
 

@@ -8,7 +8,9 @@
 - a read-only user runs the whole app, saved views included: the dashboard database is
   only read, and saved views go to the app store (here the default kind: a SQLite file);
 - a database that does not exist on the server is said so (never "empty"), and never
-  created.
+  created;
+- the server restarts under the production server, in a real browser: the last numbers
+  with a warning, fresh ones after, no reload.
 
 Server faults go through ``faultkit.TcpProxy`` (a relay the tests stop, start and cut).
 """
@@ -30,6 +32,7 @@ from conftest import (
     server_url,
 )
 from faultkit import (
+    STALE,
     TcpProxy,
     app_on,
     assert_clean,
@@ -153,3 +156,64 @@ def test_a_database_that_does_not_exist_says_what_to_do(monkeypatch):
         if BACKEND == "postgresql":
             names = c.exec_driver_sql("SELECT datname FROM pg_database").scalars().all()
             assert "dash_never_created" not in names
+
+
+# --- A server restart under the production server, in a real browser ----------------------
+
+
+def test_a_server_restart_mid_session_keeps_the_page_and_recovers(fault_url, proxy, tmp_path):
+    """The production server (uvicorn, asgi.py) and a real browser on the Live view; the
+    database server restarts mid-session: every connection ended and nothing answering for
+    a while. The page keeps the last numbers with a warning; once the server is back, the
+    next run shows fresh numbers (a row added meanwhile), with no reload of the page."""
+    from conftest import add_fact_row, chromium_path, require_browser
+
+    from {{ cookiecutter.package_name }}.bench import servers
+    from {{ cookiecutter.package_name }}.filters import mode_label
+    from {{ cookiecutter.package_name }}.i18n import t
+
+    sync_playwright = require_browser()
+    executable = chromium_path()
+    url = proxied(fault_url, proxy)
+    live = "realtime" in MODEL.modes  # never cached: each run reads the database
+    with servers.running(servers.PRODUCTION, url) as server, sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=executable, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(45_000)
+            page.goto(server.url)
+            kpi = page.locator('[data-testid="stMetricValue"]').first
+            kpi.wait_for()
+            if live:
+                switch = page.locator(".st-key-mode")
+                switch.get_by_role("radio", name=mode_label("realtime"), exact=True).click()
+                switch.get_by_role("radio", name=mode_label("realtime"), checked=True).wait_for()
+                page.wait_for_timeout(2_000)  # the Live view's numbers drawn
+            before = kpi.inner_text()
+            page.evaluate("window.notReloaded = true")  # gone if the page reloads
+            page.get_by_text(t("operator_panel")).click()  # the sidebar's expander
+            refresh = page.get_by_role("button", name=t("admin_refresh"))
+
+            proxy.stop()  # the restart: nothing answers, every connection is ended
+            kill_connections(make_url(fault_url).database)
+            add_fact_row(fault_url)  # written straight to the server meanwhile
+            refresh.click()
+            page.get_by_text(STALE).first.wait_for()
+            assert kpi.inner_text() == before  # the last good numbers, said to be so
+            assert page.locator('[data-testid="stException"]').count() == 0
+
+            proxy.start()  # the server is back
+            refresh.click()
+            page.get_by_text(STALE).first.wait_for(state="detached")
+            if live:  # fresh: the row added while the server was down is counted
+                page.wait_for_function(
+                    "before => document.querySelector('[data-testid=\"stMetricValue\"]')"
+                    ".innerText !== before",
+                    arg=before,
+                )
+            assert page.evaluate("window.notReloaded === true")
+            assert page.locator('[data-testid="stException"]').count() == 0
+        finally:
+            browser.close()

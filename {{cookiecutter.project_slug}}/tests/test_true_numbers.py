@@ -23,6 +23,7 @@ from sqlalchemy import (
     select,
     update,
 )  # fmt: skip
+from sqlalchemy.schema import sort_tables_and_constraints
 from sqlalchemy.sql import visitors
 from streamlit.testing.v1 import AppTest
 
@@ -136,9 +137,11 @@ def test_an_empty_fact_table_gets_one_sentence_and_no_exception(tmp_path, monkey
         try:
             with engine.connect() as c:  # this test's own tables, emptied
                 dialect = db.dialect_module(engine.url)
-                dialect.begin_bulk_load(c)  # keys unchecked: a cycle has no child-first order
+                dialect.begin_bulk_load(c)  # MySQL: keys unchecked (a cycle has no order)
                 c.commit()
-                for table in MODEL.tables:
+                # Children first; PostgreSQL checks a cycle's key at commit (store.py).
+                ordered = sort_tables_and_constraints(MODEL.tables)
+                for table in reversed([table for table, _ in ordered if table is not None]):
                     c.execute(delete(table))
                 c.commit()
                 dialect.end_bulk_load(c)

@@ -171,6 +171,8 @@ def _demo(args: argparse.Namespace, url) -> int:
                 args.force,
                 progress,
             )
+            engine.dispose()  # DuckDB: the rollups' reader opens the file read-only
+            engine = None
             # New rows in every period: rollups of an earlier database here no longer hold.
             build_rollups(url, rebuild=not seeded.skipped, quiet=args.quiet)
             return 0
@@ -190,7 +192,8 @@ def build_rollups(url, rebuild: bool = False, quiet: bool = False) -> None:
     """One build of the rollups of ``url`` into the app store, with a summary line."""
     from . import rollups
 
-    data, app_store = db.make_engine(url), db.make_engine(db.resolve_store_url())
+    data = db.make_engine(url, read_only=True)
+    app_store = db.make_engine(db.resolve_store_url())
     try:
         say = None if quiet else (lambda message: print(message, file=sys.stderr, flush=True))
         built = rollups.build(data, app_store, rebuild, say)
@@ -225,7 +228,7 @@ def _sql(url, mode: str | None) -> int:
     from . import queries, rollups
     from .model import MODEL
 
-    engine = db.make_engine(url)
+    engine = db.make_engine(url, read_only=True)
     app_store = db.make_engine(db.resolve_store_url())
     try:
         with engine.connect() as c:

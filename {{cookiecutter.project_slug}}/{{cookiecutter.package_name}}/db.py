@@ -36,8 +36,14 @@ LIVENESS_CHECK_SECONDS = 30
 STATEMENT_TIMEOUT_SECONDS = 30
 # The databases this project can read (a dialects/ file each), and each one's driver: the
 # extra of pyproject.toml that installs it.
-SUPPORTED = {"sqlite": "SQLite", "mysql": "MySQL / MariaDB", "postgresql": "PostgreSQL"}
+SUPPORTED = {
+    "sqlite": "SQLite",
+    "mysql": "MySQL / MariaDB",
+    "postgresql": "PostgreSQL",
+}
 DRIVER_EXTRAS = {"mysql": "mysql", "postgresql": "postgresql"}
+# The embedded database's own file, read when no URL is set (the demo fills it on first run).
+DEFAULT_FILES = {"sqlite": settings.SQLITE_PATH}
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -115,9 +121,16 @@ def resolve_url() -> URL:
                     return _standard(_url_from_section(section))
     except (ArgumentError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise DatabaseUnavailable(t("db_url_invalid", reason=exc), "unreachable") from None
-    if settings.DATABASE == "sqlite":
-        return URL.create("sqlite", database=str(PROJECT_ROOT / settings.SQLITE_PATH))
+    default = default_file()
+    if default is not None:
+        return URL.create(settings.DATABASE, database=str(default))
     raise DatabaseUnavailable(t("db_not_configured", name=settings.CONNECTION_NAME), "unreachable")
+
+
+def default_file() -> Path | None:
+    """The file a SQLite or DuckDB project reads when no URL is set (None: a server's)."""
+    relative = DEFAULT_FILES.get(settings.DATABASE)
+    return PROJECT_ROOT / relative if relative else None
 
 
 def resolve_store_url() -> URL:
@@ -171,11 +184,15 @@ def no_driver(url: URL, exc: BaseException) -> DatabaseUnavailable:
 # --- Engine ----------------------------------------------------------------------------
 
 
-def make_engine(url: URL | None = None, statement_timeout: float | None = None) -> Engine:
+def make_engine(
+    url: URL | None = None, statement_timeout: float | None = None, read_only: bool = False
+) -> Engine:
     """A new engine with the backend's pool settings, counted by `stats` (no caching).
 
     ``statement_timeout`` (seconds): the database stops longer statements (the app's
-    engine; the seeder's bulk statements may legitimately take longer).
+    engine; the seeder's bulk statements may legitimately take longer). ``read_only``: the
+    database refuses any write of this engine (the dashboard, rollup, sql, verify; on
+    DuckDB, several processes then read one file at once).
     """
     url = url or resolve_url()
     module = dialect_module(url)
@@ -192,6 +209,8 @@ def make_engine(url: URL | None = None, statement_timeout: float | None = None) 
     event.listen(engine, "connect", module.on_connect)
     if statement_timeout:
         module.limit_statement_time(engine, statement_timeout)
+    if read_only:
+        module.forbid_writes(engine)
     stats.instrument(engine)
     _checked[engine] = {"source": _source(url), "resolve": resolve_url, "at": time.time()}
     return engine
@@ -242,9 +261,8 @@ def get_engine() -> Engine:
     missing = dialect_module(url).missing_database(url)
     if missing:
         raise DatabaseUnavailable(t("db_missing_file", path=missing), "missing")
-    engine = make_engine(url, statement_timeout=STATEMENT_TIMEOUT_SECONDS)
-    dialect_module(url).forbid_writes(engine)  # the app only reads here: a bug cannot write
-    return engine
+    # The app only reads here: a bug cannot write.
+    return make_engine(url, statement_timeout=STATEMENT_TIMEOUT_SECONDS, read_only=True)
 
 
 @st.cache_resource(validate=_engine_is_valid, on_release=_dispose, show_spinner=False)

@@ -17,7 +17,7 @@ PROJECT_NAME = '{{ name | replace("'", "\\'") }}'
 {% else -%}
 PROJECT_NAME = "{{ name | replace('"', '\\"') }}"
 {% endif -%}
-DATABASE = "{{ cookiecutter.database }}"  # chosen at bake time: "sqlite", "mysql" or "postgresql"
+DATABASE = "{{ cookiecutter.database }}"  # chosen at bake time: sqlite, mysql or postgresql
 CONNECTION_NAME = "dashboard"  # [connections.dashboard] in .streamlit/secrets.toml
 HISTORICAL_TTL_SECONDS = {{ cookiecutter.cache_ttl_seconds | int }}  # historical modes (ops, dates) keep results this long
 CATALOGUE_TTL_SECONDS = 3600  # products and categories change rarely

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Engine,
+    ForeignKeyConstraint,
     MetaData,
     String,
     Table,
@@ -32,6 +33,7 @@ from sqlalchemy import (
     func,
     inspect,
     select,
+    text,
 )
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import (
@@ -216,7 +218,17 @@ def create_owned(engine: Engine, tables: Sequence[Table]) -> None:
     with engine.begin() as c:
         for key in later:
             if key.referred_table.name in created:  # a key to a table not made here: none
-                c.execute(AddConstraint(key))
+                c.execute(_key_of_a_cycle(key, engine))
+
+
+def _key_of_a_cycle(key: ForeignKeyConstraint, engine: Engine):
+    """A key that closes a cycle. PostgreSQL checks it when the loading transaction
+    commits (DEFERRABLE INITIALLY DEFERRED), so one transaction fills both tables; MySQL's
+    loaders turn key checks off instead, and SQLite checks none while loading."""
+    ddl = AddConstraint(key)
+    if engine.dialect.name != "postgresql":
+        return ddl
+    return text(str(ddl.compile(dialect=engine.dialect)) + " DEFERRABLE INITIALLY DEFERRED")
 
 
 def _drop_keys_of_a_cycle(engine: Engine, tables: Sequence[Table], found: Survey) -> None:

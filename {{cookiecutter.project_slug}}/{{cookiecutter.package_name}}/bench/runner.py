@@ -197,7 +197,7 @@ def _drop_database(url: URL) -> None:
 
 def describe_database(url: URL) -> tuple[int, str, dict]:
     """(fact rows, version of the server, status: the period and date bounds)."""
-    engine = db.make_engine(url)
+    engine = db.make_engine(url, read_only=True)
     try:
         with engine.connect() as c:
             rows = c.execute(select(func.count()).select_from(MODEL.fact)).scalar()

@@ -80,7 +80,7 @@ def _step_back(app_store, found: rollups.Rollups) -> None:
 
 def measure_scale(url: URL, say: Any) -> dict[str, Any]:
     """rollup_build_s, rollup_incremental_s, cold_range_ms and deep_page_ms."""
-    engine = db.make_engine(url)
+    engine = db.make_engine(url, read_only=True)
     app_store = db.make_engine(db.resolve_store_url())
     try:
         say("Rollups: a full build, then one newly closed period ...")

@@ -65,9 +65,14 @@ def live(
             ).scalar()
             now = dt.datetime.now().replace(microsecond=0)
             created = max(now, last + dt.timedelta(seconds=1)) if last else now
-            order_id = c.execute(
-                orders.insert().values(op_id=op, created_at=created, table_no=rng.randint(1, 30))
-            ).inserted_primary_key[0]
+            # The next key, written here: DuckDB has no auto-increment, and it is the same
+            # key everywhere (live is the demo's only writer).
+            order_id = (c.execute(select(func.max(orders.c.order_id))).scalar() or 0) + 1
+            c.execute(
+                orders.insert().values(
+                    order_id=order_id, op_id=op, created_at=created, table_no=rng.randint(1, 30)
+                )
+            )
             lines = [rng.choice(menu) for _ in range(rng.randint(1, 5))]
             c.execute(
                 order_items.insert(),
