@@ -31,6 +31,11 @@ def remove_server_fault_tests(project: Path) -> None:
     remove(project, "tests/test_server_faults.py")
 
 
+def remove_postgresql_tests(project: Path) -> None:
+    """What only PostgreSQL has (zones, read-only sessions) is tested in its projects."""
+    remove(project, "tests/test_postgresql.py")
+
+
 def remove_signin_files(project: Path) -> None:
     remove(project, "tests/test_signin.py", "tests/oidc")
 
@@ -101,6 +106,8 @@ def main(answers: dict, project: Path) -> int:
     package = answers["package_name"]
     if answers["database"] == "sqlite":
         remove_server_fault_tests(project)
+    if answers["database"] != "postgresql":
+        remove_postgresql_tests(project)
     if answers["auth"] == "none":
         remove_signin_files(project)
     if answers["shared_cache"] == "none":

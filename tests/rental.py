@@ -2,6 +2,12 @@
 project's Python):
 
     python tests/rental.py URL    # the schema and deterministic rows (by hand: try `inspect`)
+    python tests/rental.py URL --schema rental   # PostgreSQL: in a schema of its own
+
+With ``--schema`` (PostgreSQL) the tables go to that schema, their times are ``timestamp
+with time zone``, and the database holds two more schemas' worth of distraction: an old
+``payment`` export in ``public`` and an ``audit`` schema with its own log, both left alone
+by ``inspect --schema rental``.
 
 Traits real schemas have and the demo does not: a cycle of keys (a store's manager is a
 staff member, who works in a store), a bridge table (a film in several categories), a
@@ -141,10 +147,43 @@ def defer_key_checks(c) -> None:
         c.exec_driver_sql("SET LOCAL session_replication_role = replica")
 
 
-def create(url: str) -> None:
+ZONED = ("rental_date", "return_date", "payment_date")  # timestamptz with --schema
+
+
+def other_schemas(engine) -> None:
+    """What else a real PostgreSQL database holds: an export in public, an audit log."""
+    with engine.begin() as c:
+        c.exec_driver_sql("CREATE TABLE public.payment (id integer PRIMARY KEY, note text)")
+        c.exec_driver_sql("INSERT INTO public.payment VALUES (1, 'export of 2019'), (2, 'x')")
+        c.exec_driver_sql("CREATE SCHEMA audit")
+        c.exec_driver_sql(
+            "CREATE TABLE audit.events (event_id integer PRIMARY KEY, "
+            "at timestamptz NOT NULL, amount numeric(8, 2), what text)"
+        )
+        c.exec_driver_sql(
+            "INSERT INTO audit.events SELECT i, timestamptz '2024-01-01 00:00+00' "
+            "+ i * interval '1 hour', i, 'login' FROM generate_series(1, 500) AS i"
+        )
+
+
+def create(url: str, schema: str | None = None) -> None:
     rng = random.Random(11)
     engine = create_engine(url)
+    if schema is not None:  # PostgreSQL: the same tables in their own schema, zoned times
+        other_schemas(engine)
+        with engine.begin() as c:
+            c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        engine = engine.execution_options(schema_translate_map={None: schema})
     metadata.create_all(engine)
+    if schema is not None:
+        with engine.begin() as c:
+            for table in (rental, payment):
+                for column in ZONED:
+                    if column in table.c:
+                        c.exec_driver_sql(
+                            f'ALTER TABLE "{schema}".{table.name} '
+                            f"ALTER COLUMN {column} TYPE timestamptz"
+                        )
     with engine.begin() as c:
         defer_key_checks(c)
         c.execute(country.insert(), [{"country_id": 1, "country": "Bolivia"},
@@ -244,4 +283,4 @@ def create(url: str) -> None:
 
 
 if __name__ == "__main__":
-    create(sys.argv[1])
+    create(sys.argv[1], sys.argv[3] if sys.argv[2:3] == ["--schema"] else None)

@@ -85,6 +85,8 @@ def expected_files(answers: dict) -> set[str]:
     files |= template_files("tests")
     if answers["database"] == "sqlite":
         files.discard("tests/test_server_faults.py")
+    if answers["database"] != "postgresql":
+        files.discard("tests/test_postgresql.py")
     if answers.get("auth", "none") == "none":
         files -= {name for name in files if name.startswith("tests/oidc/")}
         files.discard("tests/test_signin.py")

@@ -1,6 +1,7 @@
 """Tier 4: inside each baked project, in a fresh virtual environment built only from the
 project's own declared dependencies (so a missing one fails): ruff check, ruff format
---check and the project's own pytest. The MySQL bake runs against a real server.
+--check and the project's own pytest. The MySQL and PostgreSQL bakes run against real
+servers.
 
 Then the same for bakes adapted to databases nobody here designed (tests/clinic.py,
 tests/rental.py, tests/library.py), as the README's "Your own data" says: inspect
@@ -8,11 +9,12 @@ tests/rental.py, tests/library.py), as the README's "Your own data" says: inspec
 benchmark all pass, verify finds every figure equal to plain SQL, and (the clinic) a
 browser shows it.
 
-Each database runs one full suite with shared_cache=redis (replicas sharing a Redis) and
-one without: both clinic bakes have it, with sign-in (auth=oidc and a row scope), so the
-row-scope checks cover both levels of the cache on SQLite and on MariaDB; the demo bakes
-run without it. The redis bakes need a Redis at TEST_REDIS_URL (and haproxy,
-redis-server for the replica tests).
+Each database runs full suites: the demo bakes (SQLite, MySQL, PostgreSQL), the clinic
+(SQLite, MySQL), the rental business (MySQL; PostgreSQL in a schema of its own with zoned
+times) and the library (SQLite, MySQL). Both clinic bakes have shared_cache=redis, with
+sign-in (auth=oidc and a row scope), so the row-scope checks cover both levels of the
+cache on SQLite and on MariaDB; the demo bakes run without it. The redis bakes need a
+Redis at TEST_REDIS_URL (and haproxy, redis-server for the replica tests).
 
 The SQLite demo bake's suite runs through uv (INSTALLER), as the baked README's uv lines
 say: `uv run` makes the project's `.venv` from pyproject.toml and runs every tool with
@@ -54,10 +56,10 @@ AMOUNT = {
     "de_DE": rf"\d{{1,3}}(\.\d{{3}})*(,\d+)?{SPACE}€",
     "pt_BR": rf"R\${SPACE}\d{{1,3}}(\.\d{{3}})*(,\d+)?",
 }
-# scripts/test.sh runs two tests at a time (pytest-xdist, --dist loadgroup): the eight long
-# bakes go to two queues of about equal length, one per worker (FIRST: clinic SQLite, MySQL
-# demo, rental MySQL, library SQLite; SECOND: clinic MySQL, SQLite demo, rental SQLite,
-# library MySQL), the other tests to whichever worker is free first.
+# scripts/test.sh runs two tests at a time (pytest-xdist, --dist loadgroup): the nine long
+# bakes go to two queues of about equal length, one per worker (FIRST: MySQL and PostgreSQL
+# demos, clinic SQLite, rental MySQL, library SQLite; SECOND: SQLite demo, clinic MySQL,
+# rental PostgreSQL, library MySQL), the other tests to whichever worker is free first.
 FIRST, SECOND = pytest.mark.xdist_group("first"), pytest.mark.xdist_group("second")
 # How each demo bake gets its environment and runs its tools: the baked README's two ways.
 INSTALLER = {"sqlite": "uv", "mysql": "pip", "postgresql": "pip"}
@@ -505,6 +507,28 @@ MADE_UP = {
 }
 
 
+# What inspect --schema writes for tables of another schema with zoned times.
+ZONED_SCHEMA = (r'schema="rental"', r'Column\("payment_date", DateTime\(timezone=True\)')
+# Every table of every schema of a PostgreSQL database: its rows and a checksum of them.
+CHECKSUMS = """\
+import sys
+from sqlalchemy import create_engine, inspect
+e = create_engine(sys.argv[1])
+with e.connect() as c:
+    for schema in sorted(inspect(c).get_schema_names()):
+        if schema in ("information_schema", "pg_catalog") or schema.startswith("pg_"):
+            continue
+        for name in sorted(inspect(c).get_table_names(schema)):
+            sql = (f'SELECT count(*), md5(coalesce(string_agg(t::text, chr(10) ORDER BY '
+                   f't::text), chr(45))) FROM "{schema}"."{name}" AS t')
+            print(schema, name, *c.exec_driver_sql(sql).one())
+"""
+
+
+def checksums(python: Path, url: str, project: Path) -> str:
+    return run([str(python), "-c", CHECKSUMS, url], project)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "schema, database",
@@ -521,8 +545,14 @@ def test_a_bake_adapted_to_a_made_up_database_passes_its_suite(tmp_path, schema,
     book's authors), a binary column, narrow types, a table with no text, one-value and
     free-text columns, two paths to one table. inspect --write --force, the demo deleted,
     and with no edit the whole suite passes and verify finds every figure equal to plain
-    SQL."""
+    SQL. On PostgreSQL the rental tables live in a schema of their own, beside two others,
+    with `timestamp with time zone` times shown in La Paz (DASHBOARD_TIME_ZONE): inspect
+    --schema reads them, and the client database is the same, row for row, afterwards."""
     env = project_environment(database)
+    options = []
+    if database == "postgresql":
+        options = ["--schema", schema]
+        env["DASHBOARD_TIME_ZONE"] = "America/La_Paz"
     screenshots = keep_screenshots(env, f"{schema}-{database}")
     project = bake_with_venv(tmp_path, database, f"{schema.title()} Board")
     package = project / f"{schema}_board"
@@ -531,20 +561,23 @@ def test_a_bake_adapted_to_a_made_up_database_passes_its_suite(tmp_path, schema,
     try:
         if database in SERVERS:
             create_server_database(python, url, project)
-        run([str(python), str(TEMPLATE / f"tests/{schema}.py"), url], project, env)
+        run([str(python), str(TEMPLATE / f"tests/{schema}.py"), url, *options], project, env)
+        before = checksums(python, url, project) if database == "postgresql" else None
         adapted = {**env, "DATABASE_URL": url}
-        inspect = [str(python), "-m", package.name, "inspect", "--write", "--force"]
+        inspect = [str(python), "-m", package.name, "inspect", "--write", "--force", *options]
         run(inspect, project, adapted)
         shutil.rmtree(package / "demo")
         shutil.rmtree(project / "tests" / "demo")
         text = (package / "model.py").read_text(encoding="utf-8")
-        for said in MADE_UP[schema]:
+        for said in MADE_UP[schema] + (ZONED_SCHEMA if options else ()):
             assert re.search(said, text), (said, text)
         lint_and_test(project, env)
         assert_screenshots(screenshots, ANSWERS[database].get("language", "en"))
         verified = run([str(python), "-m", package.name, "verify"], project, adapted)
         print(verified)
         assert "Verified:" in verified and "DIFF" not in verified, verified
+        if before is not None:
+            assert checksums(python, url, project) == before  # not one row changed
     finally:
         if database in SERVERS:
             drop_server_database(python, url, project)

@@ -194,6 +194,7 @@ def fake_project(root, package="sales_dashboard"):
         f"{package}/dialects/postgresql.py",
         f"{package}/dialects/sqlite.py",
         "tests/test_server_faults.py",
+        "tests/test_postgresql.py",
         "Dockerfile",
         ".dockerignore",
         "compose.yaml",
@@ -232,6 +233,7 @@ def test_post_hook_prunes_and_is_idempotent(
         assert (project / f"sales_dashboard/dialects/{name}.py").exists()
     server = database != "sqlite"
     assert (project / "tests/test_server_faults.py").exists() is server
+    assert (project / "tests/test_postgresql.py").exists() is (database == "postgresql")
     assert (project / "Dockerfile").exists() is docker
     assert (project / "compose.yaml").exists() is docker
     assert (project / ".github").exists() is actions

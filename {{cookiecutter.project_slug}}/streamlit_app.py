@@ -109,7 +109,8 @@ def default_file_needs_seed() -> bool:
         return True
     engine = db.make_engine(url)
     try:
-        return store.survey(engine).fillable([table.name for table in MODEL.tables])
+        found = store.survey(engine, store.schemas_of(engine, MODEL.tables))
+        return found.fillable([store.name_in(engine, table) for table in MODEL.tables])
     finally:
         engine.dispose()
 

@@ -241,6 +241,9 @@ def empty_file_database(path: Path) -> str:
 def reader_url(url: str, password: str = "ro") -> tuple[str, Callable[[], None]]:
     """A user of the server that may only read the database ``url`` names (its URL, and
     the clean-up that drops it): the least a dashboard in production should have."""
+    from {{ cookiecutter.package_name }} import store
+    from {{ cookiecutter.package_name }}.model import MODEL
+
     user, name = f"dash_ro_{uuid.uuid4().hex[:6]}", make_url(url).database
     pw = "'" + password.replace("'", "''") + "'"  # a literal: CREATE ROLE takes no parameters
     admin = create_engine(make_url(url), isolation_level="AUTOCOMMIT")
@@ -251,10 +254,14 @@ def reader_url(url: str, password: str = "ro") -> tuple[str, Callable[[], None]]
             f"GRANT SELECT ON `{name}`.* TO '{user}'@'%'",
             f"GRANT SELECT ON `{name}`.* TO '{user}'@'localhost'",
         ],
-        "postgresql": [
-            f"CREATE ROLE {user} LOGIN PASSWORD {pw}",
-            f"GRANT USAGE ON SCHEMA public TO {user}",
-            f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {user}",
+        "postgresql": [f"CREATE ROLE {user} LOGIN PASSWORD {pw}"]
+        + [
+            grant
+            for schema in ["public", *store.schemas_of(admin, MODEL.tables)]
+            for grant in (
+                f'GRANT USAGE ON SCHEMA "{schema}" TO {user}',
+                f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO {user}',
+            )
         ],
     }
     revokes = {

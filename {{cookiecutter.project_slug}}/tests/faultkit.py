@@ -63,33 +63,49 @@ def fragment_widget() -> tuple[str, list[str]] | None:
 # --- Backends --------------------------------------------------------------------------
 
 
-def rename_tables(url: str, tables, back: bool = False) -> None:
-    """Rename model tables to <name>_gone (``back``: and back again): every query that
-    reads them fails, as when a migration or a restore goes wrong."""
+def rename_tables(url: str, tables, back: bool = False, suffix: str = "_gone") -> None:
+    """Rename model tables to <name>_gone (``back``: and back again), in their schema:
+    every query that reads them fails, as when a migration or a restore goes wrong."""
     engine = create_engine(url)
-    quote = engine.dialect.identifier_preparer.quote
+    prep = engine.dialect.identifier_preparer
     try:
         with engine.begin() as c:
             for table in tables:
-                old, new = table.name, f"{table.name}_gone"
+                old, new = table.name, table.name + suffix
                 if back:
                     old, new = new, old
-                c.execute(text(f"ALTER TABLE {quote(old)} RENAME TO {quote(new)}"))
+                where = f"{prep.quote_schema(table.schema)}." if table.schema else ""
+                # MySQL would move an unqualified new name to the connection's database.
+                there = where if engine.dialect.name == "mysql" else ""
+                c.execute(
+                    text(f"ALTER TABLE {where}{prep.quote(old)} RENAME TO {there}{prep.quote(new)}")
+                )
     finally:
         engine.dispose()
 
 
 def fingerprint(url: str) -> dict[str, tuple[int, str]]:
-    """{table: (rows, sha256 of every row in key order)} for every table in the database."""
+    """{table: (rows, sha256 of every row in key order)} for every table in the database,
+    those of the model's own schema too ("schema.table"; SQLite has one schema)."""
     engine = create_engine(url)
+    prep = engine.dialect.identifier_preparer
+    schemas: list[str | None] = [None]
+    if engine.dialect.name != "sqlite":
+        schemas += sorted({table.schema for table in MODEL.tables if table.schema})
     try:
         with engine.connect() as c:
             result = {}
-            for table in sorted(inspect(c).get_table_names()):
-                quoted = engine.dialect.identifier_preparer.quote(table)
-                rows = c.execute(text(f"SELECT * FROM {quoted} ORDER BY 1")).all()
-                digest = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
-                result[table] = (len(rows), digest)
+            found = inspect(c)
+            for schema in schemas:
+                if schema is not None and schema not in found.get_schema_names():
+                    continue
+                for table in sorted(found.get_table_names(schema)):
+                    name = f"{schema}.{table}" if schema else table
+                    where = f"{prep.quote_schema(schema)}." if schema else ""
+                    sql = f"SELECT * FROM {where}{prep.quote(table)} ORDER BY 1"
+                    rows = c.execute(text(sql)).all()
+                    digest = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
+                    result[name] = (len(rows), digest)
             return result
     finally:
         engine.dispose()

@@ -15,7 +15,8 @@ import json
 
 import pytest
 from conftest import APP_SCRIPT, APP_TIMEOUT, floats, metric_values
-from sqlalchemy import create_engine, make_url, text
+from faultkit import rename_tables
+from sqlalchemy import make_url
 from streamlit.testing.v1 import AppTest
 
 from {{ cookiecutter.package_name }} import db, filters, i18n, queries, sections, settings
@@ -307,26 +308,11 @@ def test_query_parameters_set_the_filters(use_database, status):
 # --- The database fails ----------------------------------------------------------------
 
 
-def rename_tables(url: str, suffix: str, back: bool = False) -> None:
-    """The fact and the first joined table renamed away (or back)."""
-    engine = create_engine(url)
-    quote = engine.dialect.identifier_preparer.quote
-    try:
-        with engine.begin() as c:
-            for table in MODEL.tables[:2]:
-                old, new = table.name + suffix, table.name
-                if not back:
-                    old, new = new, old
-                c.execute(text(f"ALTER TABLE {quote(old)} RENAME TO {quote(new)}"))
-    finally:
-        engine.dispose()
-
-
 def test_fallback_warning_when_the_database_fails_after_a_good_run(ui_database_url, status):
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=APP_TIMEOUT).run()
     assert not at.exception and at.metric
     good = cards(at)
-    rename_tables(ui_database_url, "_gone")
+    rename_tables(ui_database_url, MODEL.tables[:2])  # the fact and the first joined table
     at.button(key="admin_refresh").click().run()  # drops the cached results
     assert not at.exception, at.exception
     assert t("db_stale_error", error="").split("(")[0] in texts(at.warning)

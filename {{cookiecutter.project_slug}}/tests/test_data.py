@@ -8,10 +8,11 @@ import importlib.util
 
 import pytest
 from conftest import ANCHOR, TEST_ROWS, add_fact_row, clear_caches, run_in_session, said
-from sqlalchemy import create_engine, inspect, make_url, text
+from faultkit import rename_tables
+from sqlalchemy import make_url
 from streamlit.testing.v1 import AppTest
 
-from {{ cookiecutter.package_name }} import data, db, stats, store
+from {{ cookiecutter.package_name }} import data, db, stats
 from {{ cookiecutter.package_name }}.model import MODEL
 from {{ cookiecutter.package_name }}.queries import Filters
 from {{ cookiecutter.package_name }}.synthetic import periods_for
@@ -82,22 +83,14 @@ def sales(at: AppTest) -> str:
 
 @contextlib.contextmanager
 def tables_renamed_away(url: str):
-    """Every dashboard table renamed (the app sees its own database without its tables;
-    the ownership register stays, so the database is still known to be the project's)."""
-    engine = create_engine(url)
-    names = [n for n in inspect(engine).get_table_names() if n != store.register.name]
-    prep = engine.dialect.identifier_preparer
-    with engine.begin() as c:
-        for name in names:
-            c.execute(text(f"ALTER TABLE {prep.quote(name)} RENAME TO {prep.quote(name + '_x')}"))
+    """Every table of the model renamed (the app sees its own database without its
+    tables; the ownership register stays, so the database is still known to be the
+    project's)."""
+    rename_tables(url, MODEL.tables, suffix="_x")
     try:
         yield
     finally:
-        with engine.begin() as c:
-            for name in names:
-                away = prep.quote(name + "_x")
-                c.execute(text(f"ALTER TABLE {away} RENAME TO {prep.quote(name)}"))
-        engine.dispose()
+        rename_tables(url, MODEL.tables, back=True, suffix="_x")
 
 
 def test_warm_rerun_in_historical_modes_runs_no_sql(use_database):

@@ -26,6 +26,7 @@ from sqlalchemy import (
     make_url,
     text,
 )
+from sqlalchemy.schema import CreateSchema
 from streamlit.testing.v1 import AppTest
 
 from {{ cookiecutter.package_name }} import db, settings, store, synthetic
@@ -37,7 +38,7 @@ CLIENT_ROWS = 200
 
 
 def client_tables() -> MetaData:
-    """Someone's tables: the model's names, with columns of their own."""
+    """Someone's tables: the model's names (in its schemas), with columns of their own."""
     metadata = MetaData()
     for table in MODEL.tables:
         Table(
@@ -47,12 +48,13 @@ def client_tables() -> MetaData:
             Column("their_note", String(80), nullable=False),
             Column("their_amount", Numeric(12, 2), nullable=False),
             Column("their_day", Date, nullable=False),
+            schema=table.schema,
         )
     return metadata
 
 
 def create_client_tables(url: str) -> None:
-    engine = create_engine(url)
+    engine = db.make_engine(make_url(url))  # SQLite: a model's schema is its one schema
     metadata = client_tables()
     rows = [
         {
@@ -64,6 +66,9 @@ def create_client_tables(url: str) -> None:
         for i in range(1, CLIENT_ROWS + 1)
     ]
     try:
+        with engine.begin() as c:
+            for schema in store.schemas_of(engine, MODEL.tables):
+                c.execute(CreateSchema(schema, if_not_exists=True))
         metadata.create_all(engine)
         with engine.begin() as c:
             for table in metadata.sorted_tables:

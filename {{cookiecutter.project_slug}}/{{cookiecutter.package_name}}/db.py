@@ -318,13 +318,13 @@ def missing_tables(url: URL) -> DatabaseUnavailable:
 
     where = describe(url)
     engine = make_engine(url)
+    wanted = [store.name_in(engine, table) for table in MODEL.tables]
     try:
-        found = store.survey(engine)
+        found = store.survey(engine, store.schemas_of(engine, MODEL.tables))
     except SQLAlchemyError:  # MySQL: the database itself does not exist yet
         found = store.Survey(frozenset(), frozenset(), frozenset())
     finally:
         engine.dispose()
-    wanted = [table.name for table in MODEL.tables]
     if found.ours:
         missing = ", ".join(found.missing(wanted))
         command = f"{SEED_COMMAND} --force"

@@ -1060,6 +1060,9 @@ class _Writer:
             (Time, "Time"),
             (LargeBinary, "LargeBinary"),
         )
+        if isinstance(kind, DateTime) and kind.timezone:  # PostgreSQL's timestamptz
+            self.sqlalchemy.add("DateTime")
+            return "DateTime(timezone=True)", None
         for cls, name in simple:
             if isinstance(kind, cls):
                 self.sqlalchemy.add(name)

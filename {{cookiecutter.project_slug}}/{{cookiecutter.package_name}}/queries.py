@@ -563,7 +563,7 @@ def derive(frame: pd.DataFrame, names) -> pd.DataFrame:
 def _frame(c: Connection, stmt: Select, columns: list[str]) -> pd.DataFrame:
     """Run a statement into a DataFrame with known columns (also when there are no rows)."""
     rows = c.execute(stmt).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    return times.clock_times(pd.DataFrame([tuple(r) for r in rows], columns=columns))
 
 
 def _names(columns) -> list[str]:

@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import (
     AddConstraint,
+    CreateSchema,
     CreateTable,
     DropConstraint,
     sort_tables_and_constraints,
@@ -132,19 +133,45 @@ class Survey:
         return allowed and bool(self.missing(names))
 
 
-def _columns(found, name: str) -> str:
-    return ",".join(sorted(column["name"] for column in found.get_columns(name)))
+def _columns(found, fullname: str) -> str:
+    schema, _, name = fullname.rpartition(".")
+    columns = found.get_columns(name, schema=schema or None)
+    return ",".join(sorted(column["name"] for column in columns))
 
 
 def _signature(table: Table) -> str:
     return ",".join(sorted(column.name for column in table.columns))
 
 
-def survey(engine: Engine) -> Survey:
-    """Read the database's tables and the ownership register (reads only)."""
+def _schema_in(engine: Engine, schema: str | None) -> str | None:
+    """A schema as this engine's database holds it: SQLite's one schema holds a model
+    read from another (dialects/sqlite.py maps its name to none)."""
+    mapping = engine.get_execution_options().get("schema_translate_map") or {}
+    return mapping.get(schema, schema)
+
+
+def schemas_of(engine: Engine, tables: Iterable[Table]) -> list[str]:
+    """The schemas a model's tables live in here (a model inspected with --schema)."""
+    return sorted({s for table in tables if (s := _schema_in(engine, table.schema))})
+
+
+def name_in(engine: Engine, table: Table) -> str:
+    """The table's name here, ``schema.table`` when it lives in a schema of its own: the
+    name survey() lists and the register records."""
+    schema = _schema_in(engine, table.schema)
+    return f"{schema}.{table.name}" if schema else table.name
+
+
+def survey(engine: Engine, schemas: Iterable[str] = ()) -> Survey:
+    """Read the database's tables and the ownership register (reads only). The tables of
+    ``schemas`` count too, named ``schema.table`` (a Table's ``fullname``)."""
     with engine.connect() as c:
         found = inspect(c)
         tables = set(found.get_table_names()) | set(found.get_view_names())
+        present = set(found.get_schema_names()) if schemas else set()
+        for schema in set(schemas) & present:
+            names = found.get_table_names(schema) + found.get_view_names(schema)
+            tables |= {f"{schema}.{name}" for name in names}
         registered: set[str] = set()
         owned: set[str] = set()
         if register.name in tables and _columns(found, register.name) == _signature(register):
@@ -182,22 +209,26 @@ def create_owned(engine: Engine, tables: Sequence[Table]) -> None:
     """Create ``tables`` (no indexes: the caller may load rows first), each one marked in
     the register before it exists. Call refuse_foreign() first."""
     register.create(engine, checkfirst=True)
+    with engine.begin() as c:
+        for schema in schemas_of(engine, tables):  # a model of another schema, in our database
+            c.execute(CreateSchema(schema, if_not_exists=True))
     created: set[str] = set()
     later = []  # keys to a table made after theirs (a cycle: a store's manager, her store)
-    names = {table.name for table in tables}
+    names = {name_in(engine, table) for table in tables}
     for table in tables:
         inline = [
             key
             for key in table.foreign_key_constraints
             if engine.dialect.name == "sqlite"  # SQLite: a key may name a later table
-            or key.referred_table.name not in names - created - {table.name}
+            or name_in(engine, key.referred_table) not in names - created - {name_in(engine, table)}
         ]
         later += [key for key in table.foreign_key_constraints if key not in inline]
+        claim = register.c.table_name == bindparam("t", name_in(engine, table))
         with engine.begin() as c:
-            c.execute(register.delete().where(register.c.table_name == bindparam("t", table.name)))
+            c.execute(register.delete().where(claim))
             c.execute(
                 register.insert().values(
-                    table_name=table.name,
+                    table_name=name_in(engine, table),
                     created_by=OWNER,
                     columns=_signature(table),
                     created_at=dt.datetime.now().replace(microsecond=0),
@@ -210,14 +241,12 @@ def create_owned(engine: Engine, tables: Sequence[Table]) -> None:
         except SQLAlchemyError:
             # Someone else created it in the meantime: take the claim back, touch nothing.
             with engine.begin() as c:
-                c.execute(
-                    register.delete().where(register.c.table_name == bindparam("t", table.name))
-                )
+                c.execute(register.delete().where(claim))
             raise
-        created.add(table.name)
+        created.add(name_in(engine, table))
     with engine.begin() as c:
         for key in later:
-            if key.referred_table.name in created:  # a key to a table not made here: none
+            if name_in(engine, key.referred_table) in created:  # none to a table made elsewhere
                 c.execute(_key_of_a_cycle(key, engine))
 
 
@@ -237,14 +266,16 @@ def _drop_keys_of_a_cycle(engine: Engine, tables: Sequence[Table], found: Survey
     keys between our own tables go first. SQLite does not check keys on DROP."""
     if engine.dialect.name == "sqlite":
         return
-    ours = {table.name for table in tables if table.name in found.owned}
+    ours = {name_in(engine, t): t for t in tables if name_in(engine, t) in found.owned}
     cycle = [key for table, keys in sort_tables_and_constraints(tables) if table is None
              for key in keys]  # fmt: skip
-    for name in sorted({key.table.name for key in cycle} & ours):
-        reflected = Table(name, MetaData(), autoload_with=engine)
+    for name in sorted({name_in(engine, key.table) for key in cycle} & set(ours)):
+        table = ours[name]
+        schema = _schema_in(engine, table.schema)
+        reflected = Table(table.name, MetaData(), autoload_with=engine, schema=schema)
         with engine.begin() as c:
             for key in reflected.foreign_key_constraints:
-                if key.name and key.referred_table.name in ours:
+                if key.name and name_in(engine, key.referred_table) in ours:
                     c.execute(DropConstraint(key))
 
 
@@ -254,13 +285,12 @@ def drop_owned(engine: Engine, tables: Sequence[Table], found: Survey) -> list[s
     dropped = []
     _drop_keys_of_a_cycle(engine, tables, found)
     for table in reversed(tables):
-        if table.name in found.owned:
+        name = name_in(engine, table)
+        if name in found.owned:
             table.drop(engine)
             with engine.begin() as c:
-                c.execute(
-                    register.delete().where(register.c.table_name == bindparam("t", table.name))
-                )
-            dropped.append(table.name)
+                c.execute(register.delete().where(register.c.table_name == bindparam("t", name)))
+            dropped.append(name)
     return dropped
 
 

@@ -406,8 +406,9 @@ def fill(
     if rows < 1:
         raise ValueError("rows must be at least 1")
     tables = _ordered()
-    found = store.survey(engine)
-    store.refuse_foreign(found, [t.name for t in tables], db.describe(engine.url))
+    found = store.survey(engine, store.schemas_of(engine, tables))
+    names = [store.name_in(engine, table) for table in tables]
+    store.refuse_foreign(found, names, db.describe(engine.url))
     store.drop_owned(engine, tables, found)
     _forget_rollups(engine)
     store.create_owned(engine, tables)
@@ -432,7 +433,7 @@ def fill(
             for index in sorted(table.indexes, key=lambda i: i.name or ""):
                 index.create(c)
         dialect.catch_up_keys(c, list(tables))
-        dialect.update_statistics(c, [table.name for table in tables])
+        dialect.update_statistics(c, list(tables))
     seconds = time.perf_counter() - started
     say(f"Synthetic data: {rows:,} fact rows in {seconds:.1f} s.")
     return Filled(dict(sizes), made.n_periods, seconds)
@@ -463,7 +464,8 @@ def reshape(engine: Engine) -> Shapes:
     fact without a key is reshaped too. Only the project's own synthetic tables (fill()
     made them) are changed."""
     table, time = MODEL.time.table, MODEL.time
-    store.refuse_foreign(store.survey(engine), [table.name], db.describe(engine.url))
+    found = store.survey(engine, store.schemas_of(engine, [table]))
+    store.refuse_foreign(found, [store.name_in(engine, table)], db.describe(engine.url))
     shapes = Shapes()
 
     def set_time(where, value) -> int:

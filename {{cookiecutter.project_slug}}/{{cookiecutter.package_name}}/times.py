@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import (
     BigInteger,
     BindParameter,
@@ -89,6 +90,15 @@ def parse(value: Any) -> dt.datetime | None:
         return None
     # Shown in the zone it was written in: an offset ('Z', '+02:00') is dropped, not applied.
     return moment.replace(tzinfo=None)
+
+
+def clock_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame whose zoned times (timestamptz, read in the session's zone) are the clock
+    times there, as parse() reads one value: compared with the page's plain bounds."""
+    for name in frame.columns:
+        if isinstance(frame[name].dtype, pd.DatetimeTZDtype):
+            frame[name] = frame[name].dt.tz_localize(None)
+    return frame
 
 
 def in_seconds(moment: dt.datetime | dt.date) -> int:

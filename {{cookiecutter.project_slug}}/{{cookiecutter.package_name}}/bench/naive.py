@@ -41,7 +41,7 @@ from ..modeling import (
     tables_of,
 )
 from ..queries import DATES, OPS, Filters
-from ..times import start_of
+from ..times import clock_times, start_of
 
 _this_run: dict[str, Any] = {"run_id": None, "tables": {}, "joined": {}}
 
@@ -74,7 +74,10 @@ def _tables() -> dict[str, pd.DataFrame]:
 
 
 def _read(c: Connection, table: Table) -> pd.DataFrame:
-    frame = pd.read_sql(select(table), c)
+    # Not pd.read_sql: it would turn zoned times (timestamptz) into UTC ones.
+    names = [column.name for column in table.columns]
+    rows = c.execute(select(table)).all()
+    frame = clock_times(pd.DataFrame.from_records(rows, columns=names, coerce_float=True))
     for column in table.columns:
         if isinstance(column.type, Date):  # Python dates: compare them as timestamps
             frame[column.name] = pd.to_datetime(frame[column.name])

@@ -154,8 +154,8 @@ def _filled(url: URL, rows: int) -> bool:
         return False
     engine = db.make_engine(url)
     try:
-        found = store.survey(engine)
-        if not all(table.name in found.owned for table in MODEL.tables):
+        found = store.survey(engine, store.schemas_of(engine, MODEL.tables))
+        if not all(store.name_in(engine, table) in found.owned for table in MODEL.tables):
             return False
         with engine.connect() as c:
             return c.execute(select(func.count()).select_from(MODEL.fact)).scalar() == rows

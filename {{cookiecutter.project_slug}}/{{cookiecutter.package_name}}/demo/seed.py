@@ -353,7 +353,7 @@ def seed(
             for index in sorted(table.indexes, key=lambda i: i.name):
                 index.create(c)
         dialect.catch_up_keys(c, list(DEMO_TABLES))
-        dialect.update_statistics(c, [table.name for table in DEMO_TABLES])
+        dialect.update_statistics(c, list(DEMO_TABLES))
         info = {
             **wanted,
             "anchor": anchor.isoformat(),

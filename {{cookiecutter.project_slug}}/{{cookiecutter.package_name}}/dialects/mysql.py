@@ -118,11 +118,11 @@ def catch_up_keys(conn: Connection, tables: list) -> None:  # noqa: ARG001
     """Nothing to do: the next generated key already follows the largest one written."""
 
 
-def update_statistics(conn: Connection, tables: list[str]) -> None:
+def update_statistics(conn: Connection, tables: list) -> None:
     """Fresh index statistics after a bulk load, so the optimizer picks the filter indexes.
-    The names come from the schema's Table objects (an allow-list), quoted by the dialect."""
-    quote = conn.dialect.identifier_preparer.quote_identifier
-    conn.exec_driver_sql("ANALYZE TABLE " + ", ".join(quote(name) for name in tables))
+    The names come from the model's Table objects (an allow-list), quoted by the dialect."""
+    quoted = conn.dialect.identifier_preparer.format_table
+    conn.exec_driver_sql("ANALYZE TABLE " + ", ".join(quoted(table) for table in tables))
 
 
 def _error_code(exc: BaseException) -> object:

@@ -154,11 +154,11 @@ def catch_up_keys(conn: Connection, tables: list) -> None:
         )
 
 
-def update_statistics(conn: Connection, tables: list[str]) -> None:
-    """Planner statistics after a bulk load. Names from the schema's Table objects (an
-    allow-list), quoted by the dialect."""
-    quote = conn.dialect.identifier_preparer.quote_identifier
-    conn.exec_driver_sql("ANALYZE " + ", ".join(quote(name) for name in tables))
+def update_statistics(conn: Connection, tables: list) -> None:
+    """Planner statistics after a bulk load. Names from the model's Table objects (an
+    allow-list), quoted by the dialect with their schema."""
+    quoted = conn.dialect.identifier_preparer.format_table
+    conn.exec_driver_sql("ANALYZE " + ", ".join(quoted(table) for table in tables))
 
 
 def _sqlstate(exc: BaseException) -> str | None:

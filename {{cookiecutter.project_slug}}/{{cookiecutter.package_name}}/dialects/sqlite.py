@@ -20,7 +20,21 @@ EMBEDDED = True  # a file next to the project, no server
 def engine_options(url: URL) -> tuple[URL, dict[str, Any]]:
     ensure_database(url)
     # check_same_thread=False: pooled connections are used by prefetch threads too.
-    return url, {"connect_args": {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}}
+    options: dict[str, Any] = {
+        "connect_args": {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+    }
+    schemas = _model_schemas()
+    if schemas:  # one schema here: a model of another (inspect --schema) lives in it
+        options["execution_options"] = {"schema_translate_map": dict.fromkeys(schemas)}
+    return url, options
+
+
+def _model_schemas() -> list[str]:
+    """The schemas model.py names (a PostgreSQL model in a SQLite scratch file: the
+    bench's, a test's). Imported here, when an engine is made: the model needs db.py."""
+    from ..model import MODEL
+
+    return sorted({table.schema for table in MODEL.tables if table.schema})
 
 
 def on_connect(dbapi_conn: Any, record: Any) -> None:  # noqa: ARG001
@@ -92,7 +106,7 @@ def catch_up_keys(conn: Connection, tables: list) -> None:  # noqa: ARG001
     """Nothing to do: the next generated key already follows the largest one written."""
 
 
-def update_statistics(conn: Connection, tables: list[str]) -> None:  # noqa: ARG001
+def update_statistics(conn: Connection, tables: list) -> None:  # noqa: ARG001
     """Planner statistics, once the indexes exist: without them SQLite may walk every
     order item from the product side (seconds instead of milliseconds at 1M rows)."""
     conn.exec_driver_sql("ANALYZE")
