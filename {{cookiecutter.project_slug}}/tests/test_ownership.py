@@ -37,8 +37,9 @@ from {{ cookiecutter.package_name }}.queries import Filters
 CLIENT_ROWS = 200
 
 
-def client_tables() -> MetaData:
-    """Someone's tables: the model's names (in its schemas), with columns of their own."""
+def client_tables(schemas: bool = True) -> MetaData:
+    """Someone's tables: the model's names (in its schemas, where the database has
+    schemas), with columns of their own."""
     metadata = MetaData()
     for table in MODEL.tables:
         Table(
@@ -48,14 +49,15 @@ def client_tables() -> MetaData:
             Column("their_note", String(80), nullable=False),
             Column("their_amount", Numeric(12, 2), nullable=False),
             Column("their_day", Date, nullable=False),
-            schema=table.schema,
+            schema=table.schema if schemas else None,
         )
     return metadata
 
 
 def create_client_tables(url: str) -> None:
-    engine = db.make_engine(make_url(url))  # SQLite: a model's schema is its one schema
-    metadata = client_tables()
+    engine = create_engine(url)  # not make_engine: it would set WAL on someone's new file
+    with_schemas = engine.dialect.name != "sqlite"  # SQLite: one schema holds them all
+    metadata = client_tables(with_schemas)
     rows = [
         {
             "their_id": i,
@@ -67,7 +69,7 @@ def create_client_tables(url: str) -> None:
     ]
     try:
         with engine.begin() as c:
-            for schema in store.schemas_of(engine, MODEL.tables):
+            for schema in store.schemas_of(engine, MODEL.tables) if with_schemas else []:
                 c.execute(CreateSchema(schema, if_not_exists=True))
         metadata.create_all(engine)
         with engine.begin() as c:
