@@ -11,7 +11,7 @@ browser shows it.
 
 Each database runs full suites: the demo bakes (SQLite, MySQL, PostgreSQL), the clinic
 (SQLite, MySQL), the rental business (MySQL; PostgreSQL in a schema of its own with zoned
-times) and the library (SQLite, MySQL). Both clinic bakes have shared_cache=redis, with
+times) and the library (SQLite). Both clinic bakes have shared_cache=redis, with
 sign-in (auth=oidc and a row scope), so the row-scope checks cover both levels of the
 cache on SQLite and on MariaDB; the demo bakes run without it. The redis bakes need a
 Redis at TEST_REDIS_URL (and haproxy, redis-server for the replica tests).
@@ -56,10 +56,10 @@ AMOUNT = {
     "de_DE": rf"\d{{1,3}}(\.\d{{3}})*(,\d+)?{SPACE}€",
     "pt_BR": rf"R\${SPACE}\d{{1,3}}(\.\d{{3}})*(,\d+)?",
 }
-# scripts/test.sh runs two tests at a time (pytest-xdist, --dist loadgroup): the nine long
+# scripts/test.sh runs two tests at a time (pytest-xdist, --dist loadgroup): the eight long
 # bakes go to two queues of about equal length, one per worker (FIRST: MySQL and PostgreSQL
-# demos, clinic SQLite, rental MySQL, library SQLite; SECOND: SQLite demo, clinic MySQL,
-# rental PostgreSQL, library MySQL), the other tests to whichever worker is free first.
+# demos, clinic SQLite, rental MySQL; SECOND: SQLite demo, clinic MySQL, rental PostgreSQL,
+# library SQLite), the other tests to whichever worker is free first.
 FIRST, SECOND = pytest.mark.xdist_group("first"), pytest.mark.xdist_group("second")
 # How each demo bake gets its environment and runs its tools: the baked README's two ways.
 INSTALLER = {"sqlite": "uv", "mysql": "pip", "postgresql": "pip"}
@@ -535,8 +535,7 @@ def checksums(python: Path, url: str, project: Path) -> str:
     [
         pytest.param("rental", "postgresql", marks=SECOND),
         pytest.param("rental", "mysql", marks=FIRST),
-        pytest.param("library", "sqlite", marks=FIRST),
-        pytest.param("library", "mysql", marks=SECOND),
+        pytest.param("library", "sqlite", marks=SECOND),
     ],
 )
 def test_a_bake_adapted_to_a_made_up_database_passes_its_suite(tmp_path, schema, database):
