@@ -36,6 +36,12 @@ def remove_postgresql_tests(project: Path) -> None:
     remove(project, "tests/test_postgresql.py")
 
 
+def remove_duckdb_tests(project: Path) -> None:
+    """What only DuckDB has (folders of files, readers beside a writer) is tested in its
+    projects."""
+    remove(project, "tests/test_duckdb.py")
+
+
 def remove_signin_files(project: Path) -> None:
     remove(project, "tests/test_signin.py", "tests/oidc")
 
@@ -104,10 +110,12 @@ def next_steps(answers: dict) -> str:
 
 def main(answers: dict, project: Path) -> int:
     package = answers["package_name"]
-    if answers["database"] == "sqlite":
+    if answers["database"] in ("sqlite", "duckdb"):  # a file, no server
         remove_server_fault_tests(project)
     if answers["database"] != "postgresql":
         remove_postgresql_tests(project)
+    if answers["database"] != "duckdb":
+        remove_duckdb_tests(project)
     if answers["auth"] == "none":
         remove_signin_files(project)
     if answers["shared_cache"] == "none":

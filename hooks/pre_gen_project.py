@@ -36,7 +36,7 @@ RESERVED_NAMES = frozenset(sys.stdlib_module_names) | {
 MAX_NAME_LENGTH = 40
 HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 CHOICES = {
-    "database": ("sqlite", "mysql", "postgresql"),
+    "database": ("sqlite", "mysql", "postgresql", "duckdb"),
     "auth": ("none", "oidc"),
     "shared_cache": ("none", "redis"),
     "theme_base": ("light", "dark"),

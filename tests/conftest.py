@@ -24,7 +24,7 @@ COMBINATIONS = [
         "include_docker": docker,
         "include_github_actions": actions,
     }
-    for database in ("sqlite", "mysql", "postgresql")
+    for database in ("sqlite", "mysql", "postgresql", "duckdb")
     for auth in ("none", "oidc")
     for docker in (False, True)
     for actions in (False, True)

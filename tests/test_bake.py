@@ -76,17 +76,22 @@ def template_files(folder: str) -> set[str]:
     }
 
 
+DIALECTS = ("sqlite", "mysql", "postgresql", "duckdb")
+
+
 def expected_files(answers: dict) -> set[str]:
     package = answers.get("package_name", "sales_dashboard")
     files = set(COMMON_FILES)
     files |= {f"{package}/{name}" for name in PACKAGE_FILES}
     # Every bake reads every supported database: another is its driver's extra away.
-    files |= {f"{package}/dialects/{name}.py" for name in ("sqlite", "mysql", "postgresql")}
+    files |= {f"{package}/dialects/{name}.py" for name in DIALECTS}
     files |= template_files("tests")
-    if answers["database"] == "sqlite":
+    if answers["database"] in ("sqlite", "duckdb"):  # a file, no server
         files.discard("tests/test_server_faults.py")
     if answers["database"] != "postgresql":
         files.discard("tests/test_postgresql.py")
+    if answers["database"] != "duckdb":
+        files.discard("tests/test_duckdb.py")
     if answers.get("auth", "none") == "none":
         files -= {name for name in files if name.startswith("tests/oidc/")}
         files.discard("tests/test_signin.py")
@@ -148,8 +153,10 @@ def test_answers_reach_the_project(cookies, answers):
     deps = " ".join(pyproject["project"]["dependencies"]).lower()
     assert ("pymysql" in deps) == (answers["database"] == "mysql")
     assert ("psycopg[binary]" in deps) == (answers["database"] == "postgresql")
+    assert ("duckdb-engine" in deps) == (answers["database"] == "duckdb")
     extras = pyproject["project"]["optional-dependencies"]
     assert extras["mysql"] == ["pymysql>=1.1"] and extras["postgresql"] == ["psycopg[binary]>=3.2"]
+    assert extras["duckdb"] == ["duckdb>=1.1", "duckdb-engine>=0.15", "sqlalchemy>=2.1"]
     assert ("streamlit[auth]" in deps) == (answers["auth"] == "oidc")
     redis = answers["shared_cache"] == "redis"
     assert ("redis" in deps and "dogpile.cache" in deps) == redis

@@ -192,9 +192,11 @@ def fake_project(root, package="sales_dashboard"):
     for relative in [
         f"{package}/dialects/mysql.py",
         f"{package}/dialects/postgresql.py",
+        f"{package}/dialects/duckdb.py",
         f"{package}/dialects/sqlite.py",
         "tests/test_server_faults.py",
         "tests/test_postgresql.py",
+        "tests/test_duckdb.py",
         "Dockerfile",
         ".dockerignore",
         "compose.yaml",
@@ -213,7 +215,7 @@ def fake_project(root, package="sales_dashboard"):
     return root
 
 
-@pytest.mark.parametrize("database", ["sqlite", "mysql", "postgresql"])
+@pytest.mark.parametrize("database", ["sqlite", "mysql", "postgresql", "duckdb"])
 @pytest.mark.parametrize("docker", [False, True])
 @pytest.mark.parametrize("actions", [False, True])
 @pytest.mark.parametrize("shared", ["none", "redis"])
@@ -229,11 +231,12 @@ def test_post_hook_prunes_and_is_idempotent(
     )
     for _ in range(2):  # a second run (cruft update) changes nothing and does not fail
         assert post.main(answers, project) == 0
-    for name in ("sqlite", "mysql", "postgresql"):  # every bake reads every database
+    for name in ("sqlite", "mysql", "postgresql", "duckdb"):  # every bake reads every database
         assert (project / f"sales_dashboard/dialects/{name}.py").exists()
-    server = database != "sqlite"
+    server = database in ("mysql", "postgresql")
     assert (project / "tests/test_server_faults.py").exists() is server
     assert (project / "tests/test_postgresql.py").exists() is (database == "postgresql")
+    assert (project / "tests/test_duckdb.py").exists() is (database == "duckdb")
     assert (project / "Dockerfile").exists() is docker
     assert (project / "compose.yaml").exists() is docker
     assert (project / ".github").exists() is actions

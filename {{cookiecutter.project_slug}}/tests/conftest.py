@@ -63,6 +63,8 @@ SERVER_URLS = {
 MYSQL_SERVER_URL = SERVER_URLS["mysql"]
 FILE_BACKENDS = {"sqlite": "db", "duckdb": "duckdb"}  # embedded: a file, no server
 ON_SERVER = BACKEND in SERVER_URLS
+if BACKEND == "duckdb":  # the tests' own plain engines too: keys as INTEGER, not SERIAL
+    db.dialect_named("duckdb")
 {%- if cookiecutter.shared_cache == "redis" %}
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REDIS_TEST_PREFIX = f"{db.PACKAGE}-test"
@@ -401,9 +403,16 @@ def error_line(out: subprocess.CompletedProcess) -> str:
     return lines[0]
 
 
+def writer(url: str):
+    """An engine that writes, once the app's engine has let go of the database: DuckDB
+    opens a file either to read (the app) or to write, not both in one process."""
+    db.get_engine.clear()
+    return db.make_engine(make_url(url))
+
+
 def fill(url: str, rows: int = TEST_ROWS) -> None:
     """Synthetic rows from the model's tables (deterministic: the same rows every run)."""
-    engine = db.make_engine(make_url(url))
+    engine = writer(url)
     try:
         synthetic.fill(engine, rows, anchor=ANCHOR)
     finally:
@@ -420,7 +429,7 @@ def add_fact_row(url: str) -> None:
 
     fact = MODEL.fact
     key = next(iter(fact.primary_key.columns), None)
-    engine = db.make_engine(make_url(url))
+    engine = writer(url)
     try:
         with engine.begin() as c:
             scope = queries.current_scope(c, queries.Filters("realtime"))
@@ -474,7 +483,8 @@ def use_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 @pytest.fixture
 def engine(database_url: str):
-    e = db.make_engine(make_url(database_url))
+    """An engine that reads the shared database (as the app's, it cannot write)."""
+    e = db.make_engine(make_url(database_url), read_only=True)
     yield e
     e.dispose()
 
@@ -482,7 +492,7 @@ def engine(database_url: str):
 @pytest.fixture(scope="module")
 def status(database_url: str) -> dict:
     """The bounds the filters start from (what the page reads first)."""
-    engine = db.make_engine(make_url(database_url))
+    engine = db.make_engine(make_url(database_url), read_only=True)
     try:
         with engine.connect() as c:
             return queries.fetch_status(c)
@@ -614,7 +624,7 @@ def row_scope_is():
 
 def members_of(name: str, database_url: str) -> list[tuple]:
     """(value, name) of a dimension's members, from the query layer."""
-    engine = db.make_engine(make_url(database_url))
+    engine = db.make_engine(make_url(database_url), read_only=True)
     try:
         with engine.connect() as c:
             frame = queries.fetch_members(c, name)

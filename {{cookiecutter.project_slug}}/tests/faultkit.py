@@ -32,6 +32,7 @@ from conftest import APP_ROOT, APP_SCRIPT, point_at
 from sqlalchemy import create_engine, inspect, make_url, text
 from streamlit.testing.v1 import AppTest
 
+from {{ cookiecutter.package_name }} import db
 from {{ cookiecutter.package_name }}.bench import servers
 from {{ cookiecutter.package_name }}.bench.wsclient import BrowserSession
 from {{ cookiecutter.package_name }}.i18n import t
@@ -66,6 +67,9 @@ def fragment_widget() -> tuple[str, list[str]] | None:
 def rename_tables(url: str, tables, back: bool = False, suffix: str = "_gone") -> None:
     """Rename model tables to <name>_gone (``back``: and back again), in their schema:
     every query that reads them fails, as when a migration or a restore goes wrong."""
+    if make_url(url).get_backend_name() == "duckdb":
+        _swap_out_file(url, tables, back, suffix)
+        return
     engine = create_engine(url)
     prep = engine.dialect.identifier_preparer
     try:
@@ -82,6 +86,32 @@ def rename_tables(url: str, tables, back: bool = False, suffix: str = "_gone") -
                 )
     finally:
         engine.dispose()
+
+
+def _swap_out_file(url: str, tables, back: bool, suffix: str) -> None:
+    """DuckDB renames no table a key refers to: its file goes aside instead, and a copy
+    without those tables takes its place (a restore gone wrong; ``back``: the file comes
+    back)."""
+    import duckdb
+
+    path = Path(make_url(url).database)
+    aside = path.with_name(path.name + suffix)
+    db.get_engine.clear()  # the app's engine lets go of the file (it reopens by itself)
+    if back:
+        path.unlink()
+        aside.rename(path)
+        return
+    path.rename(aside)
+    gone = {table.name for table in tables}
+    with duckdb.connect(str(path)) as copy:
+        copy.execute(f"ATTACH '{str(aside).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
+        kept = copy.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'old'"
+        ).fetchall()
+        for (name,) in kept:
+            if name not in gone:
+                copy.execute(f'CREATE TABLE "{name}" AS SELECT * FROM old."{name}"')
+        copy.execute("DETACH old")
 
 
 def fingerprint(url: str) -> dict[str, tuple[int, str]]:

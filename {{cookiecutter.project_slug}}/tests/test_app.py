@@ -32,7 +32,7 @@ BREAKDOWNS = [s for s in MODEL.page.sections if isinstance(s, Breakdown)]
 @pytest.fixture(scope="module")
 def answer(database_url: str):
     """The query layer's totals for some filters: what the cards must show."""
-    engine = db.make_engine(make_url(database_url))
+    engine = db.make_engine(make_url(database_url), read_only=True)
 
     def totals(f: Filters) -> dict:
         with engine.connect() as c:
@@ -182,7 +182,7 @@ def test_realtime_mode_shows_the_latest_period(app, status, answer):
 @pytest.fixture(scope="module")
 def members(database_url: str):
     """The values each dimension's filter offers (the query layer's list)."""
-    engine = db.make_engine(make_url(database_url))
+    engine = db.make_engine(make_url(database_url), read_only=True)
     try:
         with engine.connect() as c:
             return {d.name: queries.fetch_members(c, d.name) for d in MODEL.dimensions}
@@ -256,7 +256,7 @@ def test_filters_survive_mode_and_page_switches(app, status, database_url):
     # The detail is loaded on demand and paginated.
     assert not detail_rows(at)
     at.toggle(key="detail_load").set_value(True).run()
-    engine = db.make_engine(make_url(database_url))
+    engine = db.make_engine(make_url(database_url), read_only=True)
     with engine.connect() as c:
         total = queries.fetch_detail_count(c, shown)
     engine.dispose()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import BACKEND, floats, server_url
+from conftest import BACKEND, FILE_BACKENDS, floats, server_url
 from sqlalchemy import create_engine, inspect, make_url, text
 
 from {{ cookiecutter.package_name }} import bench, data, db, stats, store, times
@@ -61,8 +61,8 @@ KEYS = [
 
 def _bench_url(tmp_path: Path) -> tuple[str, list[str]]:
     """A database URL for the bench and the extra options (fill it; drop it on MySQL)."""
-    if BACKEND == "sqlite":
-        return f"sqlite:///{tmp_path / 'bench.db'}", ["--seed"]
+    if BACKEND in FILE_BACKENDS:  # a file of the test's own
+        return f"{BACKEND}:///{tmp_path / ('bench.' + FILE_BACKENDS[BACKEND])}", ["--seed"]
     server = server_url()  # fails in CI, skips elsewhere, when no server answers
     name = f"dash_bench_{uuid.uuid4().hex[:8]}"
     url = server.set(database=name).render_as_string(hide_password=False)
@@ -99,7 +99,7 @@ def test_quick_bench_reports_every_measurement(tmp_path, capsys):
     assert result["deep_page_ms"]["rows"] > 0 and result["deep_page_ms"]["last"] > 0
     assert chart.is_file() and chart.stat().st_size > 0
     assert not (db.PROJECT_ROOT / f".bench_entry_{os.getpid()}.py").exists()  # cleaned up
-    if BACKEND != "sqlite":  # --drop: the scratch database is gone
+    if BACKEND not in FILE_BACKENDS:  # --drop: the scratch database is gone
         server = create_engine(server_url())
         try:
             with server.connect() as c:

@@ -268,6 +268,8 @@ def read_only_url(url: str) -> tuple[str, callable]:
     if BACKEND == "sqlite":
         path = make_url(url).database
         return f"sqlite:///file:{path}?mode=ro&uri=true", lambda: None
+    if BACKEND == "duckdb":  # DuckDB's own setting, from the URL's query
+        return f"{url}?access_mode=read_only", lambda: None
     return reader_url(url)
 
 

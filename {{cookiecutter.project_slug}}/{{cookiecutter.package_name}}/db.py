@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any
 
 import streamlit as st
-from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from . import settings, stats, store
@@ -31,8 +31,9 @@ INSPECT_COMMAND = f"python -m {PACKAGE} inspect --write --force"
 OWN_DATA_GUIDE = 'README.md, "Your own data"'
 LIVENESS_CHECK_SECONDS = 30
 # The app's engine asks the database to stop any statement running longer than this
-# (MySQL/MariaDB per session, SQLite by a progress handler): a runaway query ends with a
-# message instead of holding a pooled connection and the page forever.
+# (MySQL/MariaDB per session, PostgreSQL per statement, SQLite by a progress handler, DuckDB
+# by a timer): a runaway query ends with a message instead of holding a pooled connection
+# and the page forever.
 STATEMENT_TIMEOUT_SECONDS = 30
 # The databases this project can read (a dialects/ file each), and each one's driver: the
 # extra of pyproject.toml that installs it.
@@ -40,10 +41,11 @@ SUPPORTED = {
     "sqlite": "SQLite",
     "mysql": "MySQL / MariaDB",
     "postgresql": "PostgreSQL",
+    "duckdb": "DuckDB",
 }
-DRIVER_EXTRAS = {"mysql": "mysql", "postgresql": "postgresql"}
+DRIVER_EXTRAS = {"mysql": "mysql", "postgresql": "postgresql", "duckdb": "duckdb"}
 # The embedded database's own file, read when no URL is set (the demo fills it on first run).
-DEFAULT_FILES = {"sqlite": settings.SQLITE_PATH}
+DEFAULT_FILES = {"sqlite": settings.SQLITE_PATH, "duckdb": settings.DUCKDB_PATH}
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -169,7 +171,8 @@ def dialect_module(url: URL) -> ModuleType:
 
 
 def dialect_named(name: str) -> ModuleType:
-    """dialects/<name>.py, by SQLAlchemy's dialect name ("sqlite", "mysql", "postgresql")."""
+    """dialects/<name>.py, by SQLAlchemy's dialect name ("sqlite", "mysql", "postgresql",
+    "duckdb")."""
     return importlib.import_module(f".dialects.{name}", __package__)
 
 
@@ -206,7 +209,7 @@ def make_engine(
         raise DatabaseUnavailable(
             mask(t("db_cannot_use", where=describe(url), reason=exc), url), "unreachable"
         ) from None
-    event.listen(engine, "connect", module.on_connect)
+    module.prepare(engine, url)
     if statement_timeout:
         module.limit_statement_time(engine, statement_timeout)
     if read_only:
@@ -317,7 +320,7 @@ def missing_tables(url: URL) -> DatabaseUnavailable:
     from .model import MODEL  # here, not at the top: `inspect` works without a valid model
 
     where = describe(url)
-    engine = make_engine(url)
+    engine = make_engine(url, read_only=True)  # a survey only reads
     wanted = [store.name_in(engine, table) for table in MODEL.tables]
     try:
         found = store.survey(engine, store.schemas_of(engine, MODEL.tables))
@@ -352,5 +355,6 @@ def _looks_unreachable(exc: BaseException) -> bool:
         "unable to open",
         "lost connection",
         "gone away",
+        "could not set lock",  # DuckDB: another process is writing the file
     )
     return any(w in text for w in words) or "access denied" in text

@@ -49,6 +49,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     Numeric,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Table,
@@ -156,6 +157,7 @@ def read_only_engine(url: URL) -> Engine:
     module = db.dialect_module(url)
     final_url, options = module.engine_options(url)
     engine = _engine(url, final_url, options)
+    module.prepare(engine, url)
     module.forbid_writes(engine)
     return engine
 
@@ -178,11 +180,39 @@ def reflect(c: Connection, schema: str | None = None) -> MetaData:
     if schema is not None and schema not in sa_inspect(c).get_schema_names():
         names = listing(sorted(sa_inspect(c).get_schema_names()))
         raise InspectionError(f"There is no schema named {schema!r}: the database has {names}.")
-    metadata.reflect(bind=c, schema=schema)
+    # A database of views only (DuckDB on a folder of Parquet/CSV files): its views are
+    # its tables, and their keys are found by name (a view declares none).
+    views_only = not sa_inspect(c).get_table_names(schema)
+    metadata.reflect(bind=c, schema=schema, views=views_only)
     for name in (store.register.name, *(table.name for table in store.STORE_TABLES)):
         if name in by_name(metadata):
             metadata.remove(by_name(metadata)[name])
+    if views_only:
+        for table in by_name(metadata).values():
+            _find_key(c, table)
     return metadata
+
+
+def _find_key(c: Connection, table: Table) -> None:
+    """A table without a declared key (a file) gets the ``id`` or ``<its name>_id``
+    column as its key when that column is never empty and never repeated (counted here:
+    a repeated key would join each row several times and multiply the sums)."""
+    for column in table.columns:
+        lowered = column.name.lower()
+        stem = lowered.removesuffix("_id")
+        named = lowered == "id" or (
+            lowered.endswith("_id")
+            and table.name.lower() in (stem, stem + "s", stem + "es", _plural(stem).lower())
+        )
+        if not named:
+            continue
+        rows, distinct = c.execute(
+            select(func.count(), func.count(column.distinct())).select_from(table)
+        ).one()
+        if rows and rows == distinct:
+            table.append_constraint(PrimaryKeyConstraint(column))
+            table.info["key_found_by_name"] = column.name
+        return
 
 
 def by_name(metadata: MetaData) -> dict[str, Table]:
@@ -604,6 +634,12 @@ def _follow(
                     "this join was guessed from the names. Check it; once confirmed, declare "
                     f'ForeignKey("{link.target.name}.{link.target_columns[0].name}") on the '
                     "column (the synthetic test rows follow foreign keys)."
+                )
+            if link.target.info.get("key_found_by_name"):
+                review.append(
+                    f"{link.target.name}.{link.target_columns[0].name} is taken as the key of "
+                    f"{link.target.name} (declared nowhere: a view or a file): its values are "
+                    "all there and all different today; the join relies on it staying so."
                 )
     return joins
 

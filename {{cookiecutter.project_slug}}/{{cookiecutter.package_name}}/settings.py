@@ -17,11 +17,12 @@ PROJECT_NAME = '{{ name | replace("'", "\\'") }}'
 {% else -%}
 PROJECT_NAME = "{{ name | replace('"', '\\"') }}"
 {% endif -%}
-DATABASE = "{{ cookiecutter.database }}"  # chosen at bake time: sqlite, mysql or postgresql
+DATABASE = "{{ cookiecutter.database }}"  # chosen at bake time: sqlite, mysql, postgresql or duckdb
 CONNECTION_NAME = "dashboard"  # [connections.dashboard] in .streamlit/secrets.toml
 HISTORICAL_TTL_SECONDS = {{ cookiecutter.cache_ttl_seconds | int }}  # historical modes (ops, dates) keep results this long
 CATALOGUE_TTL_SECONDS = 3600  # products and categories change rarely
 SQLITE_PATH = "data/dashboard.db"  # relative to the project root (default database)
+DUCKDB_PATH = "data/dashboard.duckdb"  # the same, when the database answer is duckdb
 APP_STORE_PATH = "data/app_store.db"  # the project's own state, unless APP_STORE_URL is set
 LANGUAGE = "{{ cookiecutter.language }}"  # visible text: "en" (English) or "es" (Spanish)
 {# Older bakes answered number_format instead of locale: their separators pick a locale. -#}

@@ -176,7 +176,9 @@ def survey(engine: Engine, schemas: Iterable[str] = ()) -> Survey:
         owned: set[str] = set()
         if register.name in tables and _columns(found, register.name) == _signature(register):
             owned.add(register.name)
-            for name, columns in c.execute(select(register.c.table_name, register.c.columns)):
+            # Read to the end first: DuckDB's driver runs every statement on one cursor.
+            entries = c.execute(select(register.c.table_name, register.c.columns)).all()
+            for name, columns in entries:
                 registered.add(name)
                 if name in tables and _columns(found, name) == columns:
                     owned.add(name)

@@ -152,7 +152,7 @@ def _filled(url: URL, rows: int) -> bool:
     (a fill cut short, or a model.py changed since, is filled again)."""
     if not Path(url.database).exists():
         return False
-    engine = db.make_engine(url)
+    engine = db.make_engine(url, read_only=True)
     try:
         found = store.survey(engine, store.schemas_of(engine, MODEL.tables))
         if not all(store.name_in(engine, table) in found.owned for table in MODEL.tables):
@@ -170,19 +170,19 @@ def _forget_stale(url: URL) -> None:
     path = Path(url.database)
     if not path.exists():
         return
-    engine = db.make_engine(url)
+    engine = db.make_engine(url, read_only=True)
     try:
         found = store.survey(engine)
     finally:
         engine.dispose()
     if found.tables <= found.registered | {store.register.name}:
-        for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}.wal")):
             stale.unlink(missing_ok=True)
 
 
 def _drop_database(url: URL) -> None:
     """DROP DATABASE, only when everything in it is the project's own (--drop)."""
-    engine = db.make_engine(url)
+    engine = db.make_engine(url, read_only=True)
     try:
         found = store.survey(engine)
     finally:

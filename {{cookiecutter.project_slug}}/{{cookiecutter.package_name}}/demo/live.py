@@ -65,9 +65,10 @@ def live(
             ).scalar()
             now = dt.datetime.now().replace(microsecond=0)
             created = max(now, last + dt.timedelta(seconds=1)) if last else now
-            # The next key, written here: DuckDB has no auto-increment, and it is the same
-            # key everywhere (live is the demo's only writer).
+            # The next keys, written here: DuckDB has no auto-increment, and they are the same
+            # keys everywhere (live is the demo's only writer).
             order_id = (c.execute(select(func.max(orders.c.order_id))).scalar() or 0) + 1
+            item_id = (c.execute(select(func.max(order_items.c.item_id))).scalar() or 0) + 1
             c.execute(
                 orders.insert().values(
                     order_id=order_id, op_id=op, created_at=created, table_no=rng.randint(1, 30)
@@ -78,6 +79,7 @@ def live(
                 order_items.insert(),
                 [
                     {
+                        "item_id": item_id + i,
                         "order_id": order_id,
                         "product_id": pid,
                         "qty": rng.choice((1, 1, 1, 2, 3)),
@@ -85,7 +87,7 @@ def live(
                         "unit_cost": cost,
                         "created_at": created,
                     }
-                    for pid, price, cost in lines
+                    for i, (pid, price, cost) in enumerate(lines)
                 ],
             )
         added += 1

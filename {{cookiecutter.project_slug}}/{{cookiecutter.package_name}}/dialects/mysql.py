@@ -45,7 +45,7 @@ def engine_options(url: URL) -> tuple[URL, dict[str, Any]]:
     }
 
 
-def on_connect(dbapi_conn: Any, record: Any) -> None:  # noqa: ARG001
+def prepare(engine: Engine, url: URL) -> None:  # noqa: ARG001
     """Nothing per connection: the charset travels in the URL, the rest in pool options."""
 
 

@@ -73,7 +73,7 @@ def _session_options(engine: Engine, **settings: str) -> None:
         cparams["options"] = f"{cparams.get('options', '')} {extra}".strip()
 
 
-def on_connect(dbapi_conn: Any, record: Any) -> None:  # noqa: ARG001
+def prepare(engine: Engine, url: URL) -> None:  # noqa: ARG001
     """Nothing per connection: the zone and the limits travel in the startup options."""
 
 

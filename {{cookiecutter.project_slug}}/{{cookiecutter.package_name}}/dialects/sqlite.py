@@ -37,7 +37,12 @@ def _model_schemas() -> list[str]:
     return sorted({table.schema for table in MODEL.tables if table.schema})
 
 
-def on_connect(dbapi_conn: Any, record: Any) -> None:  # noqa: ARG001
+def prepare(engine: Engine, url: URL) -> None:  # noqa: ARG001
+    """Settings of every connection of this engine."""
+    event.listen(engine, "connect", _on_connect)
+
+
+def _on_connect(dbapi_conn: Any, record: Any) -> None:  # noqa: ARG001
     cur = dbapi_conn.cursor()
     # WAL (readers never block the writer) is written into the file and stays: set it only
     # on a new, empty file, one the project is creating (the demo's, the app store). A file
