@@ -283,9 +283,18 @@ def test_cli_refuses_bad_answer(tmp_path, argument, variable):
 
 
 def test_unknown_choice_is_refused(tmp_path):  # cookiecutter's own check, before the hook
-    result = cookiecutter_cli(tmp_path, "database=oracle")
+    """What the README says a choice outside the list gets: the last line names the
+    value and every choice, and nothing is written."""
+    result = cookiecutter_cli(tmp_path, "database=postgres")
     assert result.returncode != 0
-    assert "oracle" in result.stderr + result.stdout
+    last = result.stderr.strip().splitlines()[-1]
+    choices = json.loads((TEMPLATE / "cookiecutter.json").read_text(encoding="utf-8"))["database"]
+    said = (
+        "ValueError: postgres provided for choice variable database, "
+        f"but the choices are {choices}."
+    )
+    assert last == said, result.stderr[-2000:]
+    assert said in (TEMPLATE / "README.md").read_text(encoding="utf-8")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -305,7 +314,7 @@ def test_code_injection_through_project_name_does_not_execute(cookies, tmp_path)
             assert recorded["project_name"] == payload
 
 
-@pytest.mark.parametrize("database", ["sqlite", "mysql"])
+@pytest.mark.parametrize("database", ["sqlite", "mysql", "postgresql", "duckdb"])
 def test_cli_bakes_each_database(tmp_path, database):
     """`cookiecutter --no-input . database=...` as the README shows it (timed in the notes,
     not here: wall-clock asserts are flaky on a shared machine)."""

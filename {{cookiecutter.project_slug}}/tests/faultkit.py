@@ -92,8 +92,6 @@ def _swap_out_file(url: str, tables, back: bool, suffix: str) -> None:
     """DuckDB renames no table a key refers to: its file goes aside instead, and a copy
     without those tables takes its place (a restore gone wrong; ``back``: the file comes
     back)."""
-    import duckdb
-
     path = Path(make_url(url).database)
     aside = path.with_name(path.name + suffix)
     db.get_engine.clear()  # the app's engine lets go of the file (it reopens by itself)
@@ -102,14 +100,32 @@ def _swap_out_file(url: str, tables, back: bool, suffix: str) -> None:
         aside.rename(path)
         return
     path.rename(aside)
-    gone = {table.name for table in tables}
-    with duckdb.connect(str(path)) as copy:
-        copy.execute(f"ATTACH '{str(aside).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
-        kept = copy.execute(
+    _copy_tables(aside, path, skip={table.name for table in tables})
+
+
+def without_constraints(url: str) -> None:
+    """A DuckDB file's tables copied without keys or unique indexes: DuckDB updates an
+    indexed row as a delete and an insert, which a key referring to it refuses (the
+    tests that rewrite names first make the file this way; the app needs no keys)."""
+    path = Path(make_url(url).database)
+    aside = path.with_name(path.name + ".with-keys")
+    db.get_engine.clear()
+    path.rename(aside)
+    _copy_tables(aside, path)
+    aside.unlink()
+
+
+def _copy_tables(source: Path, target: Path, skip: set[str] = frozenset()) -> None:
+    """Every table of one DuckDB file but ``skip`` into a new file: rows, no constraints."""
+    import duckdb
+
+    with duckdb.connect(str(target)) as copy:
+        copy.execute(f"ATTACH '{str(source).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
+        names = copy.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'old'"
         ).fetchall()
-        for (name,) in kept:
-            if name not in gone:
+        for (name,) in names:
+            if name not in skip:
                 copy.execute(f'CREATE TABLE "{name}" AS SELECT * FROM old."{name}"')
         copy.execute("DETACH old")
 

@@ -423,7 +423,7 @@ def fill(
                 columns = made.make(table)
                 done = 0
                 for batch in row_batches(columns, BATCH_ROWS):
-                    c.execute(table.insert(), batch)
+                    dialect.insert_rows(c, table, batch)
                     done += len(batch)
                 say(f"  {table.name:<24} {done:>10,} rows")
         dialect.end_bulk_load(c)

@@ -341,7 +341,7 @@ def seed(
             ):
                 total, done = len(next(iter(columns.values()))), 0
                 for batch in synthetic.row_batches(columns, BATCH_ROWS):
-                    c.execute(table.insert(), batch)
+                    dialect.insert_rows(c, table, batch)
                     done += len(batch)
                     say(f"  {table.name:<12} {done:>10,} / {total:,} ({done * 100 // total}%)")
         dialect.end_bulk_load(c)

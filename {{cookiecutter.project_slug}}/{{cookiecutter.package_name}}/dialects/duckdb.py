@@ -18,6 +18,7 @@ numbers with a warning.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -201,6 +202,24 @@ def end_bulk_load(conn: Connection) -> None:  # noqa: ARG001
     """Nothing to switch back on."""
 
 
+def insert_rows(conn: Connection, table: Any, rows: list[dict]) -> None:
+    """A batch of a bulk load, handed to DuckDB as one frame: executemany inserts a row at
+    a time here (85 s for 1M rows, against a few seconds this way)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    raw = conn.connection.driver_connection
+    name = f"rows_{id(frame)}"  # a name of our own, registered for this statement only
+    raw.register(name, frame)
+    try:
+        quote = conn.dialect.identifier_preparer.quote
+        columns = ", ".join(quote(column) for column in frame.columns)
+        target = conn.dialect.identifier_preparer.format_table(table)
+        conn.exec_driver_sql(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {name}")
+    finally:
+        raw.unregister(name)
+
+
 def catch_up_keys(conn: Connection, tables: list) -> None:  # noqa: ARG001
     """Nothing to do: DuckDB has no generated keys here (see _plain_integer_keys); who
     inserts writes the next key itself."""
@@ -225,11 +244,12 @@ if duckdb_engine is not None:
         reserved ones: a column named ``at``, a type/function keyword, broke the SQL)."""
 
         def __init__(self, dialect: Any, **kwargs: Any) -> None:
-            super().__init__(dialect, **kwargs)
-            keywords = duckdb.execute(
-                "SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category <> 'unreserved'"
-            ).fetchall()
-            self.reserved_words.update(name for (name,) in keywords)
+            # One at a time: duckdb-engine reads the keywords on DuckDB's default
+            # connection, which refuses a second thread (engines made in parallel, as
+            # prefetch's sections do when they all fail).
+            with _DEFAULT_CONNECTION:
+                super().__init__(dialect, **kwargs)
+            self.reserved_words.update(_keywords())
 
     class Dialect(duckdb_engine.Dialect):
         """duckdb-engine, able to read a table's columns under SQLAlchemy 2.1 (inspect and
@@ -342,6 +362,19 @@ if duckdb_engine is not None:
             return dict(found).get((schema, table_name), [])
 
     registry.register("duckdb", __name__, "Dialect")  # every duckdb:// URL, from here on
+
+
+_DEFAULT_CONNECTION = threading.Lock()
+
+
+@functools.cache
+def _keywords() -> frozenset[str]:
+    """DuckDB's keywords a name cannot be bare (read once, on a connection of our own)."""
+    with duckdb.connect() as c:
+        rows = c.execute(
+            "SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category <> 'unreserved'"
+        ).fetchall()
+    return frozenset(name for (name,) in rows)
 
 
 def _relations(connection: Connection, schema: str | None, names: Any, kind: Any) -> list[str]:

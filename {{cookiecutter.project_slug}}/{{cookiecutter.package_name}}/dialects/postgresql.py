@@ -137,6 +137,11 @@ def end_bulk_load(conn: Connection) -> None:
     conn.exec_driver_sql("SET synchronous_commit = on")
 
 
+def insert_rows(conn: Connection, table: Any, rows: list[dict]) -> None:
+    """A batch of a bulk load (the seeder's, the synthetic rows'): one executemany."""
+    conn.execute(table.insert(), rows)
+
+
 def catch_up_keys(conn: Connection, tables: list) -> None:
     """The loader wrote the keys itself: each serial's sequence moves past the largest
     one, so the next row inserted (the demo's ``live``) gets a new key."""

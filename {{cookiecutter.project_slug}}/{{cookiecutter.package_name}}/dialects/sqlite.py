@@ -107,6 +107,11 @@ def end_bulk_load(conn: Connection) -> None:
     conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
+def insert_rows(conn: Connection, table: Any, rows: list[dict]) -> None:
+    """A batch of a bulk load (the seeder's, the synthetic rows'): one executemany."""
+    conn.execute(table.insert(), rows)
+
+
 def catch_up_keys(conn: Connection, tables: list) -> None:  # noqa: ARG001
     """Nothing to do: the next generated key already follows the largest one written."""
 
