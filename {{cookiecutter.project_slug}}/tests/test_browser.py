@@ -189,7 +189,10 @@ def _open(context, server):
 
 
 def _save_view(pg, name: str) -> None:
-    pg.locator(".st-key-view_name input").fill(name)
+    field = pg.locator(".st-key-view_name input")
+    if not field.is_visible():  # the expander was clicked while a first run still drew it
+        pg.get_by_text(t("views_title"), exact=True).click()
+    field.fill(name)
     pg.locator(".st-key-view_name input").press("Enter")
     wait_idle(pg)
     pg.locator(".st-key-view_save button").click()
