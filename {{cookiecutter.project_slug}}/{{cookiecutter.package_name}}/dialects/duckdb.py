@@ -19,7 +19,6 @@ numbers with a warning.
 from __future__ import annotations
 
 import functools
-import os
 import re
 import threading
 import time
@@ -33,6 +32,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateColumn
 
+# The same setting as PostgreSQL's, checked in one place (an IANA name, never raw SQL).
+from .postgresql import time_zone
+
 try:  # the driver, installed with the duckdb extra (db.no_driver says so when it is not)
     import duckdb
     import duckdb_engine
@@ -41,7 +43,6 @@ except ImportError:
 
 EMBEDDED = True  # a file, no server
 TIMES_ARE_TEXT = False  # TIMESTAMP, TIMESTAMPTZ and DATE compare as times (times.py)
-ZONE_SETTING = "DASHBOARD_TIME_ZONE"
 IN_MEMORY = ":memory:"
 # A folder's files, by suffix: the DuckDB function that reads one as a table.
 READERS = {".parquet": "read_parquet", ".csv": "read_csv", ".tsv": "read_csv"}
@@ -125,14 +126,6 @@ def _files_as_views(dbapi_conn: Any, tables: dict[str, tuple[str, list[str]]]) -
         dbapi_conn.execute(f"SET allowed_paths = [{', '.join(map(quoted, every_file))}]")
     dbapi_conn.execute("SET enable_external_access = false")
     dbapi_conn.execute("SET lock_configuration = true")
-
-
-def time_zone() -> str | None:
-    """The zone TIMESTAMPTZ values are shown in (None: the machine's own)."""
-    zone = os.environ.get(ZONE_SETTING, "").strip()
-    if zone and not re.fullmatch(r"[A-Za-z0-9_+\-/]{1,64}", zone):
-        raise ValueError(f"{ZONE_SETTING}={zone!r} is not a time zone name: use e.g. Europe/Madrid")
-    return zone or None
 
 
 def forbid_writes(engine: Engine) -> None:

@@ -56,7 +56,8 @@ def _zone_option() -> dict[str, str]:
 
 
 def time_zone() -> str | None:
-    """The zone timestamptz values are shown in (None: the server's own)."""
+    """The zone timestamptz values are shown in (None: the database's own; on DuckDB the
+    machine's)."""
     zone = os.environ.get(ZONE_SETTING, "").strip()
     if zone and not re.fullmatch(r"[A-Za-z0-9_+\-/]{1,64}", zone):
         raise ValueError(f"{ZONE_SETTING}={zone!r} is not a time zone name: use e.g. Europe/Madrid")
